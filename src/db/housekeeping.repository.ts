@@ -1,0 +1,15 @@
+// Deleting expired rows from the short-lived tables.
+import type { Db } from './tx.js';
+
+export async function pruneExpired(db: Db, before: { failures: Date; sessions: Date }): Promise<Record<string, number>> {
+  const logins = await db.query('DELETE FROM login_failures WHERE at < $1', [before.failures]);
+  const lookups = await db.query('DELETE FROM lookup_failures WHERE at < $1', [before.failures]);
+  const locks = await db.query('DELETE FROM lookup_locks WHERE locked_until < $1', [before.failures]);
+  const sessions = await db.query('DELETE FROM sessions WHERE expires_at < $1', [before.sessions]);
+  return {
+    loginFailures: logins.rowCount ?? 0,
+    lookupFailures: lookups.rowCount ?? 0,
+    lookupLocks: locks.rowCount ?? 0,
+    sessions: sessions.rowCount ?? 0,
+  };
+}

@@ -1,0 +1,277 @@
+// Tickets and their timeline. Personal data (name, phone, address) lives only here and in Postgres.
+import type { Db } from './tx.js';
+
+export interface TicketRow {
+  id: string;
+  ticketNo: string;
+  status: string;
+  outcome: string | null;
+  kind: string;
+  channel: string;
+  content: string;
+  complainantName: string | null;
+  complainantPhone: string | null;
+  anonymous: boolean;
+  confidential: boolean;
+  villageCode: string | null;
+  address: string | null;
+  categoryCode: string | null;
+  departmentCode: string | null;
+  accessCode: string | null;
+  wechat: { group?: string; sender?: string; messageId?: string } | null;
+  receivedAt: Date;
+  registeredAt: Date;
+  registeredBy: string | null;
+  assignedAt: Date | null;
+  acceptedAt: Date | null;
+  signOffDueAt: Date | null;
+  dueAt: Date;
+  repliedAt: Date | null;
+  followUpDueAt: Date | null;
+  closedAt: Date | null;
+  escalationLevel: string | null;
+  signOffEscalationLevel: string | null;
+  calendarWarning: boolean;
+  reopenCount: number;
+  leaderAttention: boolean;
+  supervisorFlag: boolean;
+  mergedInto: string | null;
+  pendingExtension: { workingDays: number; reason: string } | null;
+  reply: string | null;
+  result: string | null;
+  publicSummary: string | null;
+  satisfaction: string | null;
+  resolved: boolean | null;
+  version: number;
+}
+
+export const TICKET_COLUMNS = `t.id::text, t.ticket_no, t.status, t.outcome, t.kind, t.channel, t.content,
+  t.complainant_name, t.complainant_phone, t.anonymous, t.confidential, t.village_code, t.address,
+  t.category_code, t.department_code, t.access_code, t.wechat, t.received_at, t.registered_at,
+  t.registered_by::text, t.assigned_at, t.accepted_at, t.sign_off_due_at, t.due_at, t.replied_at,
+  t.follow_up_due_at, t.closed_at, t.escalation_level, t.sign_off_escalation_level, t.calendar_warning,
+  t.reopen_count, t.leader_attention, t.supervisor_flag, t.merged_into, t.pending_extension, t.reply,
+  t.result, t.public_summary, t.satisfaction, t.resolved, t.version`;
+
+export function mapTicket(r: Record<string, unknown>): TicketRow {
+  return {
+    id: r.id as string,
+    ticketNo: r.ticket_no as string,
+    status: r.status as string,
+    outcome: r.outcome as string | null,
+    kind: r.kind as string,
+    channel: r.channel as string,
+    content: r.content as string,
+    complainantName: r.complainant_name as string | null,
+    complainantPhone: r.complainant_phone as string | null,
+    anonymous: r.anonymous as boolean,
+    confidential: r.confidential as boolean,
+    villageCode: r.village_code as string | null,
+    address: r.address as string | null,
+    categoryCode: r.category_code as string | null,
+    departmentCode: r.department_code as string | null,
+    accessCode: r.access_code as string | null,
+    wechat: r.wechat as TicketRow['wechat'],
+    receivedAt: r.received_at as Date,
+    registeredAt: r.registered_at as Date,
+    registeredBy: r.registered_by as string | null,
+    assignedAt: r.assigned_at as Date | null,
+    acceptedAt: r.accepted_at as Date | null,
+    signOffDueAt: r.sign_off_due_at as Date | null,
+    dueAt: r.due_at as Date,
+    repliedAt: r.replied_at as Date | null,
+    followUpDueAt: r.follow_up_due_at as Date | null,
+    closedAt: r.closed_at as Date | null,
+    escalationLevel: r.escalation_level as string | null,
+    signOffEscalationLevel: r.sign_off_escalation_level as string | null,
+    calendarWarning: r.calendar_warning as boolean,
+    reopenCount: r.reopen_count as number,
+    leaderAttention: r.leader_attention as boolean,
+    supervisorFlag: r.supervisor_flag as boolean,
+    mergedInto: r.merged_into as string | null,
+    pendingExtension: r.pending_extension as TicketRow['pendingExtension'],
+    reply: r.reply as string | null,
+    result: r.result as string | null,
+    publicSummary: r.public_summary as string | null,
+    satisfaction: r.satisfaction as string | null,
+    resolved: r.resolved as boolean | null,
+    version: r.version as number,
+  };
+}
+
+export interface NewTicket {
+  ticketNo: string;
+  kind: string;
+  channel: string;
+  content: string;
+  complainantName: string | null;
+  complainantPhone: string | null;
+  anonymous: boolean;
+  confidential: boolean;
+  villageCode: string | null;
+  address: string | null;
+  categoryCode: string | null;
+  accessCode: string | null;
+  wechat: TicketRow['wechat'];
+  receivedAt: Date;
+  registeredAt: Date;
+  registeredBy: string | null;
+  registeredViaKey: string | null;
+  dueAt: Date;
+  calendarWarning: boolean;
+}
+
+/** Inserts a registered ticket; returns null when the ticket number is already taken. */
+export async function insertTicket(db: Db, t: NewTicket): Promise<TicketRow | null> {
+  const { rows } = await db.query(
+    `INSERT INTO tickets AS t (ticket_no, status, kind, channel, content, complainant_name, complainant_phone,
+        anonymous, confidential, village_code, address, category_code, access_code, wechat, received_at,
+        registered_at, registered_by, registered_via_key, due_at, calendar_warning, updated_at)
+     VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $15)
+     ON CONFLICT (ticket_no) DO NOTHING
+     RETURNING ${TICKET_COLUMNS}`,
+    [
+      t.ticketNo, t.kind, t.channel, t.content, t.complainantName, t.complainantPhone, t.anonymous,
+      t.confidential, t.villageCode, t.address, t.categoryCode, t.accessCode, t.wechat, t.receivedAt,
+      t.registeredAt, t.registeredBy, t.registeredViaKey, t.dueAt, t.calendarWarning,
+    ],
+  );
+  return rows[0] ? mapTicket(rows[0]) : null;
+}
+
+export async function findTicketByNo(db: Db, ticketNo: string, forUpdate = false): Promise<TicketRow | null> {
+  const { rows } = await db.query(
+    `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.ticket_no = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+    [ticketNo],
+  );
+  return rows[0] ? mapTicket(rows[0]) : null;
+}
+
+export interface EventRow {
+  id: string;
+  type: string;
+  at: Date;
+  actorId: string | null;
+  actorLabel: string;
+  note: string | null;
+  public: boolean;
+  data: Record<string, unknown>;
+}
+
+export interface NewEvent {
+  type: string;
+  at: Date;
+  actorId: string | null;
+  actorLabel: string;
+  note: string | null;
+  public: boolean;
+  data: Record<string, unknown>;
+}
+
+export async function insertEvents(db: Db, ticketId: string, events: NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.query(
+    `INSERT INTO ticket_events (ticket_id, type, at, actor_id, actor_label, note, public, data)
+     SELECT $1, e.type, e.at, e.actor_id, e.actor_label, e.note, e.public, e.data
+       FROM jsonb_to_recordset($2::jsonb)
+         AS e(type text, at timestamptz, actor_id bigint, actor_label text, note text, public boolean, data jsonb)`,
+    [ticketId, JSON.stringify(events.map((e) => ({ ...e, actor_id: e.actorId, actor_label: e.actorLabel })))],
+  );
+}
+
+export async function listEvents(db: Db, ticketId: string, publicOnly = false): Promise<EventRow[]> {
+  const { rows } = await db.query(
+    `SELECT id::text, type, at, actor_id::text, actor_label, note, public, data FROM ticket_events
+      WHERE ticket_id = $1 ${publicOnly ? 'AND public' : ''} ORDER BY id`,
+    [ticketId],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    at: r.at,
+    actorId: r.actor_id,
+    actorLabel: r.actor_label,
+    note: r.note,
+    public: r.public,
+    data: r.data,
+  }));
+}
+
+/** Open tickets of the last days that share the phone, or the village and category. */
+export async function findDuplicateCandidates(
+  db: Db,
+  q: { phone: string | null; villageCode: string | null; categoryCode: string | null; since: Date; excludeId?: string },
+): Promise<Pick<TicketRow, 'ticketNo' | 'content' | 'complainantPhone' | 'villageCode' | 'categoryCode' | 'receivedAt' | 'status'>[]> {
+  if (!q.phone && !(q.villageCode && q.categoryCode)) return [];
+  const { rows } = await db.query(
+    `SELECT ticket_no, content, complainant_phone, village_code, category_code, received_at, status
+       FROM tickets
+      WHERE received_at >= $1 AND status NOT IN ('merged') AND id <> COALESCE($5::bigint, -1)
+        AND ((complainant_phone = $2) OR (village_code = $3 AND category_code = $4))
+      ORDER BY received_at DESC LIMIT 50`,
+    [q.since, q.phone, q.villageCode, q.categoryCode, q.excludeId ?? null],
+  );
+  return rows.map((r) => ({
+    ticketNo: r.ticket_no,
+    content: r.content,
+    complainantPhone: r.complainant_phone,
+    villageCode: r.village_code,
+    categoryCode: r.category_code,
+    receivedAt: r.received_at,
+    status: r.status,
+  }));
+}
+
+export interface TicketFilters {
+  status?: string[];
+  departmentCode?: string;
+  categoryCode?: string;
+  kind?: string;
+  channel?: string;
+  overdue?: boolean;
+  escalation?: string;
+  q?: string;
+  from?: Date;
+  to?: Date;
+  cursor?: { receivedAt: Date; id: string };
+  limit: number;
+  now: Date;
+}
+
+const OPEN_STATUSES = `('registered','assigned','in_progress','returned')`;
+
+/** Newest received first, keyset-paginated on (received_at, id). */
+export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown): void => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.status?.length) add('t.status = ANY(?)', f.status);
+  if (f.departmentCode) add('t.department_code = ?', f.departmentCode);
+  if (f.categoryCode) add('t.category_code = ?', f.categoryCode);
+  if (f.kind) add('t.kind = ?', f.kind);
+  if (f.channel) add('t.channel = ?', f.channel);
+  if (f.overdue === true) add(`t.status IN ${OPEN_STATUSES} AND t.due_at < ?`, f.now);
+  if (f.overdue === false) add(`NOT (t.status IN ${OPEN_STATUSES} AND t.due_at < ?)`, f.now);
+  if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
+  if (f.q) {
+    const digits = f.q.replace(/[\s-]/g, '');
+    if (/^\d{6,15}$/.test(digits)) add('t.ticket_no LIKE ?', `%${digits}%`);
+    else add(`t.content ILIKE ? ESCAPE '\\'`, `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  if (f.from) add('t.received_at >= ?', f.from);
+  if (f.to) add('t.received_at < ?', f.to);
+  if (f.cursor) {
+    params.push(f.cursor.receivedAt, f.cursor.id);
+    where.push(`(t.received_at, t.id) < ($${params.length - 1}, $${params.length}::bigint)`);
+  }
+  params.push(f.limit);
+  const { rows } = await db.query(
+    `SELECT ${TICKET_COLUMNS} FROM tickets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY t.received_at DESC, t.id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(mapTicket);
+}

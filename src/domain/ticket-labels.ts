@@ -1,0 +1,81 @@
+// What people read for the lifecycle's codes (SPEC §3 labels), in one place per surface.
+
+import type {
+  EventType,
+  Outcome,
+  ReturnReasonCode,
+  Satisfaction,
+  TicketAction,
+  TicketStatus,
+} from './ticket-rules.js';
+
+export const STATUS_LABELS: Record<TicketStatus, string> = {
+  registered: '已登记',
+  assigned: '已转办（待签收）',
+  in_progress: '办理中',
+  returned: '已退回',
+  replied: '已答复（待回访）',
+  closed: '已办结',
+  merged: '已并单',
+};
+
+export const OUTCOME_LABELS: Record<Outcome, string> = {
+  resolved: '已解决',
+  explained: '已解释说明',
+  rejected: '不予受理',
+  unresolvable: '暂无法解决',
+  merged: '已并单',
+};
+
+export const SATISFACTION_LABELS: Record<Satisfaction, string> = {
+  very_satisfied: '非常满意',
+  satisfied: '满意',
+  basically_satisfied: '基本满意',
+  dissatisfied: '不满意',
+  very_dissatisfied: '非常不满意',
+  unreachable: '联系不上',
+  no_response: '超期未回访',
+};
+
+export const ACTION_LABELS: Record<TicketAction, string> = {
+  assign: '转办',
+  accept: '签收',
+  return: '退单',
+  decide_return: '审核退单',
+  request_extension: '申请延期',
+  decide_extension: '审批延期',
+  reply: '答复',
+  record_followup: '回访',
+  reject: '不予受理',
+  merge: '并单',
+  reopen: '重办',
+  comment: '备注',
+  instruct: '批示',
+};
+
+export const RETURN_REASON_LABELS: Record<ReturnReasonCode, string> = {
+  wrong_locality: '属地不符',
+  wrong_function: '职能不符',
+  unclear_ownership: '权属不清',
+  other: '其他',
+};
+
+export const EVENT_TYPE_LABELS: Record<EventType, string> = {
+  registered: '登记',
+  assigned: '转办',
+  accepted: '签收',
+  returned: '退单',
+  return_decided: '退单审核',
+  extension_requested: '延期申请',
+  extension_decided: '延期审批',
+  replied: '答复',
+  followed_up: '回访',
+  reopened: '重办',
+  rejected: '不予受理',
+  merged: '并单',
+  commented: '备注',
+  instructed: '领导批示',
+  closed: '办结',
+  escalation: '督办',
+  notified: '通知',
+};

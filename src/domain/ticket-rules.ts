@@ -1,0 +1,266 @@
+// The vocabulary of the ticket lifecycle (SPEC §3) and the two tables that say who may do what and
+// from which state. decide() and allowedActions() both read these, so the 409 body's "actions
+// allowed now" can never disagree with what decide() actually accepts. Pure data and predicates.
+
+export const TICKET_STATUSES = [
+  'registered',
+  'assigned',
+  'in_progress',
+  'returned',
+  'replied',
+  'closed',
+  'merged',
+] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+/** Statuses in which a ticket still awaits work ("any open" in SPEC §3). */
+export const OPEN_STATUSES: readonly TicketStatus[] = [
+  'registered',
+  'assigned',
+  'in_progress',
+  'returned',
+  'replied',
+];
+
+export const ROLES = ['clerk', 'handler', 'supervisor', 'leader', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ACTIONS = [
+  'assign',
+  'accept',
+  'return',
+  'decide_return',
+  'request_extension',
+  'decide_extension',
+  'reply',
+  'record_followup',
+  'reject',
+  'merge',
+  'reopen',
+  'comment',
+  'instruct',
+] as const;
+export type TicketAction = (typeof ACTIONS)[number];
+
+export const OUTCOMES = ['resolved', 'explained', 'rejected', 'unresolvable', 'merged'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** What a department may answer in `reply`; the rest of the outcomes come from other actions. */
+export const REPLY_RESULTS = ['resolved', 'explained', 'unresolvable'] as const;
+export type ReplyResult = (typeof REPLY_RESULTS)[number];
+
+/** The GB/T 39735 five levels: the resident was reached and answered. */
+export const REACHED_SATISFACTIONS = [
+  'very_satisfied',
+  'satisfied',
+  'basically_satisfied',
+  'dissatisfied',
+  'very_dissatisfied',
+] as const;
+export const SATISFACTIONS = [...REACHED_SATISFACTIONS, 'unreachable', 'no_response'] as const;
+export type Satisfaction = (typeof SATISFACTIONS)[number];
+/** Levels that send the ticket back to the department (重办). */
+export const DISSATISFIED: readonly Satisfaction[] = ['dissatisfied', 'very_dissatisfied'];
+
+export const RETURN_REASON_CODES = [
+  'wrong_locality',
+  'wrong_function',
+  'unclear_ownership',
+  'other',
+] as const;
+export type ReturnReasonCode = (typeof RETURN_REASON_CODES)[number];
+
+export const EVENT_TYPES = [
+  'registered',
+  'assigned',
+  'accepted',
+  'returned',
+  'return_decided',
+  'extension_requested',
+  'extension_decided',
+  'replied',
+  'followed_up',
+  'reopened',
+  'rejected',
+  'merged',
+  'commented',
+  'instructed',
+  'closed',
+  'escalation',
+  'notified',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * Who is acting. `user` is a staff member; `resident` is someone who passed the public lookup's
+ * verification (the service checks number + phone/access code before calling decide); `system`
+ * is a worker (routing, the no-response sweeper).
+ */
+export interface Actor {
+  kind: 'user' | 'resident' | 'system';
+  id: string | null;
+  roles: Role[];
+  departmentCode: string | null;
+}
+
+export interface PendingExtension {
+  workingDays: number;
+  reason: string;
+}
+
+/** The part of a ticket the lifecycle reasons about; the service loads and stores it. */
+export interface TicketState {
+  /** Canonical 15 digits; needed to refuse merging a ticket into itself. */
+  ticketNo: string;
+  status: TicketStatus;
+  /** Set exactly when status is `closed` or `merged`. */
+  outcome: Outcome | null;
+  departmentCode: string | null;
+  categoryCode: string | null;
+  /** Every 重办 so far, by follow-up or by a supervisor's reopen. */
+  reopenCount: number;
+  pendingExtension: PendingExtension | null;
+  /** The resolve deadline in force; the service moves it (`move_due`), decide only reads it. */
+  dueAt: Date;
+  leaderAttention: boolean;
+  /** The `result` of the latest reply; null until replied and again after a reopen. */
+  replyResult: ReplyResult | null;
+  /** The latest follow-up's answer. */
+  satisfaction: Satisfaction | null;
+  /**
+   * True once the latest reply round has had its follow-up. Lets a resident's late rating (after a
+   * clerk's follow-up, or a second rating racing the first) be kept as a comment instead of a 409.
+   */
+  followupRecordedThisRound?: boolean;
+}
+
+/** Where each action may start (SPEC §3 "from"). */
+export const ACTION_FROM: Record<TicketAction, readonly TicketStatus[]> = {
+  assign: ['registered', 'returned'],
+  accept: ['assigned'],
+  return: ['assigned', 'in_progress'],
+  decide_return: ['returned'],
+  request_extension: ['in_progress'],
+  decide_extension: ['in_progress'],
+  reply: ['in_progress'],
+  record_followup: ['replied'],
+  reject: ['registered', 'returned'],
+  merge: ['registered', 'assigned', 'in_progress', 'returned'],
+  reopen: ['closed'],
+  comment: TICKET_STATUSES,
+  instruct: OPEN_STATUSES,
+};
+
+/**
+ * Staff roles that may perform each action. `handler` counts only for a ticket of the handler's own
+ * department. `admin` appears nowhere: admins configure the system and may read every ticket, but
+ * a lone admin role cannot change one, not even by a comment (the audit trail of a ticket should
+ * only hold people who work the case).
+ */
+export const ACTION_ROLES: Record<TicketAction, readonly Role[]> = {
+  assign: ['clerk', 'supervisor'],
+  accept: ['handler'],
+  return: ['handler'],
+  decide_return: ['supervisor'],
+  request_extension: ['handler'],
+  decide_extension: ['supervisor'],
+  reply: ['handler'],
+  record_followup: ['clerk', 'supervisor'],
+  reject: ['clerk', 'supervisor'],
+  merge: ['clerk', 'supervisor'],
+  reopen: ['supervisor'],
+  comment: ['clerk', 'handler', 'supervisor', 'leader'],
+  instruct: ['leader'],
+};
+
+/** Workers: the routing worker assigns, the sweeper closes with `no_response`. */
+export const SYSTEM_ACTIONS: readonly TicketAction[] = ['assign', 'record_followup'];
+/** A verified resident can only rate the answer (public feedback = a follow-up). */
+export const RESIDENT_ACTIONS: readonly TicketAction[] = ['record_followup'];
+
+function isOwnDepartmentHandler(ticket: { departmentCode: string | null }, actor: Actor): boolean {
+  return (
+    actor.roles.includes('handler') &&
+    actor.departmentCode !== null &&
+    ticket.departmentCode !== null &&
+    actor.departmentCode === ticket.departmentCode
+  );
+}
+
+/**
+ * Staff visibility: a handler sees only tickets of their own department (an unassigned ticket
+ * belongs to none); clerks, supervisors, leaders and admins see all. Residents never get the staff
+ * view (their access is the verified public lookup); workers see everything.
+ */
+export function canSee(ticket: { departmentCode: string | null }, actor: Actor): boolean {
+  if (actor.kind === 'system') return true;
+  if (actor.kind === 'resident') return false;
+  if (actor.roles.some((r) => r !== 'handler')) return true;
+  return isOwnDepartmentHandler(ticket, actor);
+}
+
+/** Whether the actor's roles let them take this action on this ticket in some state. */
+export function mayAct(ticket: TicketState, action: TicketAction, actor: Actor): boolean {
+  if (actor.kind === 'system') return SYSTEM_ACTIONS.includes(action);
+  if (actor.kind === 'resident') return RESIDENT_ACTIONS.includes(action);
+  const ownHandler = isOwnDepartmentHandler(ticket, actor);
+  // The department that answered must not check its own answer, whatever other role it holds.
+  if (action === 'record_followup' && ownHandler) return false;
+  return ACTION_ROLES[action].some((role) =>
+    role === 'handler' ? ownHandler : actor.roles.includes(role),
+  );
+}
+
+/** NO_PENDING_EXTENSION is reported as ILLEGAL_TRANSITION with its own message. */
+export type Denial =
+  | 'TICKET_NOT_FOUND'
+  | 'FORBIDDEN'
+  | 'ILLEGAL_TRANSITION'
+  | 'EXTENSION_PENDING'
+  | 'NO_PENDING_EXTENSION'
+  | 'EXTENSION_TOO_LATE';
+
+/**
+ * Why this actor may not take this action now, or null when they may. Precedence:
+ * visibility (404) → role (403) → state (409). The role check comes before the state check so
+ * that 403 is a stable fact about the caller ("you never do this"), and a 409's list of
+ * allowed actions is only ever shown to someone who could act on the ticket at some point.
+ * Extension conditions are refinements of the state check and come last; the deadline is only
+ * checked when `now` is given.
+ */
+export function checkAction(
+  ticket: TicketState,
+  action: TicketAction,
+  actor: Actor,
+  now?: Date,
+): Denial | null {
+  if (actor.kind === 'user' && !canSee(ticket, actor)) return 'TICKET_NOT_FOUND';
+  if (!mayAct(ticket, action, actor)) return 'FORBIDDEN';
+  if (isLateResidentRating(ticket, action, actor)) return null;
+  if (!ACTION_FROM[action].includes(ticket.status)) return 'ILLEGAL_TRANSITION';
+  if (action === 'request_extension') {
+    if (ticket.pendingExtension) return 'EXTENSION_PENDING';
+    if (now && now.getTime() > ticket.dueAt.getTime()) return 'EXTENSION_TOO_LATE';
+  }
+  if (action === 'decide_extension' && !ticket.pendingExtension) return 'NO_PENDING_EXTENSION';
+  return null;
+}
+
+/** A resident rating a reply round whose follow-up is already recorded: kept as a comment. */
+export function isLateResidentRating(
+  ticket: TicketState,
+  action: TicketAction,
+  actor: Actor,
+): boolean {
+  return (
+    actor.kind === 'resident' &&
+    action === 'record_followup' &&
+    ticket.status !== 'replied' &&
+    ticket.followupRecordedThisRound === true
+  );
+}
+
+/** Actions this actor may take now, in ACTIONS order (the ticket page's buttons, the 409 body). */
+export function allowedActions(ticket: TicketState, actor: Actor, now?: Date): TicketAction[] {
+  return ACTIONS.filter((a) => checkAction(ticket, a, actor, now) === null);
+}

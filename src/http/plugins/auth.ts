@@ -1,0 +1,113 @@
+// Authentication and authorisation for staff routes: the session cookie (with the CSRF header on
+// state changes) or an integration's API key, then the role check. Public routes never call this.
+import fp from 'fastify-plugin';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { DomainError } from '../../domain/errors.js';
+import type { Role } from '../../domain/roles.js';
+import { resolveSession } from '../../services/auth.service.js';
+import { findApiKeyByPrefix } from '../../db/api-keys.repository.js';
+import type { ServiceDeps } from '../../services/deps.js';
+
+export const SESSION_COOKIE = 'hy_session';
+
+export interface StaffActor {
+  kind: 'user';
+  userId: string;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  departmentCode: string | null;
+  sessionId: string;
+  csrfToken: string;
+}
+
+export interface KeyActor {
+  kind: 'api_key';
+  keyId: string;
+  name: string;
+  scopes: string[];
+}
+
+export type Actor = StaffActor | KeyActor;
+
+export interface GuardOptions {
+  /** Staff roles allowed; omit for "any signed-in staff". */
+  roles?: readonly Role[];
+  /** API-key scope predicate; omit to refuse API keys. */
+  scope?: (scope: string) => boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+  interface FastifyInstance {
+    deps: ServiceDeps;
+    guard: (opts?: GuardOptions) => preHandlerAsyncHookHandler;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+export function apiKeyHash(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+async function authenticate(request: FastifyRequest, deps: ServiceDeps): Promise<Actor | null> {
+  const auth = request.headers.authorization;
+  if (auth?.startsWith('Bearer ')) {
+    // Keys look like hy_<prefix>_<secret>.
+    const m = /^hy_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{20,})$/.exec(auth.slice(7).trim());
+    if (!m) return null;
+    const key = await findApiKeyByPrefix(deps.db, m[1]);
+    if (!key || !key.active || !timingSafeEqual(key.keyHash, apiKeyHash(m[2]))) return null;
+    return { kind: 'api_key', keyId: key.id, name: key.name, scopes: key.scopes };
+  }
+  const token = request.cookies?.[SESSION_COOKIE];
+  if (!token) return null;
+  const session = await resolveSession(deps, token);
+  if (!session) return null;
+  return {
+    kind: 'user',
+    userId: session.user.id,
+    username: session.user.username,
+    displayName: session.user.displayName,
+    roles: session.user.roles,
+    departmentCode: session.user.departmentCode,
+    sessionId: session.sessionId,
+    csrfToken: session.csrfToken,
+  };
+}
+
+export default fp(async function authPlugin(app) {
+  app.decorateRequest('actor', null);
+  app.decorate('guard', (opts: GuardOptions = {}) => {
+    return async function guard(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+      const actor = request.actor ?? (await authenticate(request, app.deps));
+      if (!actor) throw new DomainError('UNAUTHENTICATED');
+      request.actor = actor;
+      if (actor.kind === 'api_key') {
+        if (!opts.scope || !actor.scopes.some(opts.scope)) throw new DomainError('FORBIDDEN');
+        return;
+      }
+      if (!SAFE_METHODS.has(request.method)) {
+        const header = request.headers['x-csrf-token'];
+        if (typeof header !== 'string' || !safeEqual(header, actor.csrfToken)) throw new DomainError('CSRF_FAILED');
+      }
+      if (opts.roles && !actor.roles.some((r) => opts.roles!.includes(r))) throw new DomainError('FORBIDDEN');
+    };
+  });
+});
+
+export function staffActor(request: FastifyRequest): StaffActor {
+  const a = request.actor;
+  if (!a || a.kind !== 'user') throw new DomainError('FORBIDDEN');
+  return a;
+}

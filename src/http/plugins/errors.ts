@@ -1,0 +1,115 @@
+// Maps every error to the SPEC §12 body: { statusCode, code, error, message, details, requestId }.
+// 5xx bodies carry only the request id; the log carries the cause.
+import fp from 'fastify-plugin';
+import { STATUS_CODES } from 'node:http';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ERROR_MESSAGES, type ErrorDetail } from '../../domain/errors.js';
+import { issuesToDetails } from '../zod-zh.js';
+
+const STATUS_BY_CODE: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  TICKET_NO_INVALID: 400,
+  IDEMPOTENCY_KEY_MISSING: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  CSRF_FAILED: 403,
+  TICKET_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  ILLEGAL_TRANSITION: 409,
+  CONFLICT: 409,
+  EXTENSION_PENDING: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  EXTENSION_TOO_LATE: 422,
+  CALENDAR_MISSING: 422,
+  ACCOUNT_LOCKED: 429,
+  LOOKUP_LOCKED: 429,
+  RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
+};
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+  details?: ErrorDetail[];
+  requestId: string;
+  [extra: string]: unknown;
+}
+
+export function errorBody(
+  request: FastifyRequest,
+  statusCode: number,
+  code: string,
+  message?: string,
+  details?: ErrorDetail[],
+  extra?: Record<string, unknown>,
+): ErrorBody {
+  return {
+    statusCode,
+    code,
+    error: STATUS_CODES[statusCode] ?? 'Error',
+    message: message ?? (ERROR_MESSAGES as Record<string, string>)[code] ?? code,
+    ...(details && details.length > 0 ? { details } : {}),
+    ...(extra ?? {}),
+    requestId: String(request.id),
+  };
+}
+
+export function sendError(reply: FastifyReply, err: DomainError): FastifyReply {
+  const status = STATUS_BY_CODE[err.code] ?? 400;
+  return reply.code(status).send(errorBody(reply.request, status, err.code, err.message, err.details, err.extra));
+}
+
+interface ValidationEntry {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function validationDetails(entries: ValidationEntry[], context: string | undefined): ErrorDetail[] {
+  const prefix = context && context !== 'body' ? [context] : [];
+  const issues = entries.map((e) => ({
+    code: e.keyword,
+    path: e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+    message: e.message ?? '格式不正确',
+    keys: Array.isArray(e.params?.keys) ? (e.params.keys as string[]) : undefined,
+  }));
+  return issuesToDetails(issues, prefix);
+}
+
+export default fp(async function errorsPlugin(app) {
+  app.setErrorHandler((err: FastifyError & { validationContext?: string }, request, reply) => {
+    if (err instanceof DomainError) return sendError(reply, err);
+    if (err.validation) {
+      const details = validationDetails(err.validation as unknown as ValidationEntry[], err.validationContext);
+      return reply.code(400).send(errorBody(request, 400, 'VALIDATION_FAILED', undefined, details));
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 429) return reply.code(429).send(errorBody(request, 429, 'RATE_LIMITED'));
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors (bad JSON, body too large, unsupported media type).
+      const message =
+        err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError
+          ? '请求体不是有效的 JSON'
+          : err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? '请求体过大'
+            : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+              ? '不支持的内容类型，请使用 application/json'
+              : err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+                ? '请求体不能为空'
+                : '请求无效';
+      return reply.code(status).send(errorBody(request, status, status === 400 ? 'VALIDATION_FAILED' : 'BAD_REQUEST', message));
+    }
+    request.log.error({ err }, 'unhandled error');
+    if (status === 503) return reply.code(503).send(errorBody(request, 503, 'SERVICE_UNAVAILABLE'));
+    return reply.code(500).send(errorBody(request, 500, 'INTERNAL_ERROR'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody(request, 404, 'NOT_FOUND'));
+  });
+});

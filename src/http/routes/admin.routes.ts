@@ -1,0 +1,42 @@
+// Admin API: users, departments, categories (SPEC §12). Admin role only.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { createUser, listUserViews, updateUser } from '../../services/users.service.js';
+import * as catalogue from '../../services/catalogue.admin.service.js';
+import { listCategories, listDepartments } from '../../db/catalogue.repository.js';
+import { staffActor } from '../plugins/auth.js';
+import {
+  categoryPatchSchema, categorySchema, codeParams, createUserSchema, departmentPatchSchema, departmentSchema,
+  updateUserSchema, usernameParams,
+} from '../schemas.js';
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('preHandler', app.guard({ roles: ['admin'] }));
+  const who = (request: Parameters<typeof staffActor>[0]) => `user:${staffActor(request).username}`;
+  const tags = ['admin'];
+
+  app.get('/admin/users', { schema: { tags } }, async () => ({ items: await listUserViews(app.deps) }));
+  app.post('/admin/users', { schema: { tags, body: createUserSchema } }, async (request, reply) =>
+    reply.code(201).send(await createUser(app.deps, who(request), request.body)),
+  );
+  app.patch('/admin/users/:username', { schema: { tags, params: usernameParams, body: updateUserSchema } }, async (request) =>
+    updateUser(app.deps, who(request), request.params.username, request.body),
+  );
+
+  app.get('/admin/departments', { schema: { tags } }, async () => ({ items: await listDepartments(app.deps.db) }));
+  app.post('/admin/departments', { schema: { tags, body: departmentSchema } }, async (request, reply) =>
+    reply.code(201).send(await catalogue.createDepartment(app.deps, who(request), request.body)),
+  );
+  app.patch('/admin/departments/:code', { schema: { tags, params: codeParams, body: departmentPatchSchema } }, async (request) =>
+    catalogue.patchDepartment(app.deps, who(request), request.params.code, request.body),
+  );
+
+  app.get('/admin/categories', { schema: { tags } }, async () => ({ items: await listCategories(app.deps.db) }));
+  app.post('/admin/categories', { schema: { tags, body: categorySchema } }, async (request, reply) =>
+    reply.code(201).send(await catalogue.createCategory(app.deps, who(request), request.body)),
+  );
+  app.patch('/admin/categories/:code', { schema: { tags, params: codeParams, body: categoryPatchSchema } }, async (request) =>
+    catalogue.patchCategory(app.deps, who(request), request.params.code, request.body),
+  );
+};
+
+export default routes;

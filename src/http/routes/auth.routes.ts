@@ -1,0 +1,48 @@
+// POST /auth/login · POST /auth/logout · GET /auth/me
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { login, logout, SESSION_ABSOLUTE_SECONDS } from '../../services/auth.service.js';
+import { SESSION_COOKIE, staffActor } from '../plugins/auth.js';
+import { loginSchema } from '../schemas.js';
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  const secure = app.deps.config.PUBLIC_BASE_URL.startsWith('https:');
+
+  app.post('/auth/login', { schema: { tags: ['auth'], body: loginSchema } }, async (request, reply) => {
+    const r = await login(app.deps, request.body.username, request.body.password, request.ip);
+    reply.setCookie(SESSION_COOKIE, r.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure,
+      maxAge: SESSION_ABSOLUTE_SECONDS,
+    });
+    return {
+      csrfToken: r.csrfToken,
+      expiresAt: r.expiresAt.toISOString(),
+      user: {
+        username: r.user.username,
+        displayName: r.user.displayName,
+        roles: r.user.roles,
+        departmentCode: r.user.departmentCode,
+      },
+    };
+  });
+
+  app.post('/auth/logout', { schema: { tags: ['auth'] }, preHandler: app.guard() }, async (request, reply) => {
+    await logout(app.deps, staffActor(request));
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
+
+  app.get(
+    '/auth/me',
+    { schema: { tags: ['auth'], response: { 200: z.object({ username: z.string(), displayName: z.string(), roles: z.array(z.string()), departmentCode: z.string().nullable(), csrfToken: z.string() }) } }, preHandler: app.guard() },
+    async (request) => {
+      const a = staffActor(request);
+      return { username: a.username, displayName: a.displayName, roles: a.roles, departmentCode: a.departmentCode, csrfToken: a.csrfToken };
+    },
+  );
+};
+
+export default routes;

@@ -1,0 +1,43 @@
+// /healthz (process up) and /readyz (Postgres, Redis, calendar for this and next year).
+import type { FastifyPluginAsync } from 'fastify';
+import { getPolicy } from '../../services/policy.service.js';
+import { shanghaiDateKeyIso } from '../../domain/local-date.js';
+
+const routes: FastifyPluginAsync = async (app) => {
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    const warnings: string[] = [];
+    let ok = true;
+    try {
+      await app.deps.db.query('SELECT 1');
+      checks.postgres = 'ok';
+    } catch {
+      checks.postgres = 'down';
+      ok = false;
+    }
+    if (app.redis) {
+      try {
+        await app.redis.ping();
+        checks.redis = 'ok';
+      } catch {
+        checks.redis = 'down';
+        ok = false;
+      }
+    } else {
+      checks.redis = 'not configured (queues on PostgreSQL)';
+    }
+    if (checks.postgres === 'ok') {
+      // A missing calendar is a warning, not an outage: deadlines are then flagged, not refused.
+      const { years } = await getPolicy(app.deps.db);
+      const year = Number(shanghaiDateKeyIso(app.deps.clock.now()).slice(0, 4));
+      const missing = [year, year + 1].filter((y) => !years.includes(y));
+      checks.calendar = missing.length ? `missing ${missing.join(', ')}` : 'ok';
+      for (const y of missing) warnings.push(`${y}年节假日安排未配置，期限将按周一至周五计算并标记`);
+    }
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks, warnings });
+  });
+};
+
+export default routes;

@@ -1,0 +1,25 @@
+// Public lookup by number + verification (SPEC §5), rate-limited per client IP.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { publicLookup } from '../../services/public-lookup.service.js';
+import { ticketNoParams } from '../schemas.js';
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/public/tickets/:ticketNo',
+    {
+      config: { rateLimit: { max: app.deps.config.PUBLIC_LOOKUP_RATE_LIMIT, timeWindow: 60_000 } },
+      schema: {
+        tags: ['public'],
+        summary: '群众查询工单 (public lookup)',
+        params: ticketNoParams,
+        querystring: z.strictObject({
+          verify: z.string().regex(/^(\d{4}|\d{6})$/, '请输入登记电话的后4位，或回执上的6位查询码'),
+        }),
+      },
+    },
+    async (request) => publicLookup(app.deps, request.params.ticketNo, request.query.verify),
+  );
+};
+
+export default routes;

@@ -1,0 +1,65 @@
+// Staff ticket routes: register (Idempotency-Key), list, read one.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors.js';
+import { registerTicket, type Registrant } from '../../services/register.service.js';
+import { getTicketForStaff, listTicketsForStaff } from '../../services/tickets.query.service.js';
+import { staffActor, type Actor } from '../plugins/auth.js';
+import { listQuerySchema, registrationSchema, ticketNoParams } from '../schemas.js';
+
+const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_.:-]{8,100}$/;
+
+function registrant(actor: Actor): Registrant {
+  return actor.kind === 'user'
+    ? { scope: `user:${actor.userId}`, label: actor.displayName, userId: actor.userId, apiKeyId: null }
+    : { scope: `key:${actor.keyId}`, label: `接口：${actor.name}`, userId: null, apiKeyId: actor.keyId };
+}
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/tickets',
+    {
+      schema: {
+        tags: ['tickets'],
+        summary: '登记诉求 (register a ticket)',
+        headers: z.object({ 'idempotency-key': z.string().optional() }),
+        body: registrationSchema,
+      },
+      preHandler: app.guard({ roles: ['clerk', 'supervisor'], scope: (s) => s.startsWith('intake:') }),
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (!key) {
+        throw new DomainError('IDEMPOTENCY_KEY_MISSING', undefined, [{ path: 'Idempotency-Key', message: '登记请求必须带 Idempotency-Key 请求头' }]);
+      }
+      if (!IDEMPOTENCY_KEY_RE.test(key)) {
+        throw new DomainError('VALIDATION_FAILED', undefined, [{ path: 'Idempotency-Key', message: '应为8–100个字母、数字或 _ . : -' }]);
+      }
+      const answer = await registerTicket(app.deps, registrant(request.actor!), key, request.body);
+      if (answer.replayed) reply.header('Idempotent-Replayed', 'true');
+      return reply.code(answer.statusCode).send(answer.body);
+    },
+  );
+
+  app.get(
+    '/tickets',
+    { schema: { tags: ['tickets'], querystring: listQuerySchema }, preHandler: app.guard() },
+    async (request) => listTicketsForStaff(app.deps, staffActor(request), request.query),
+  );
+
+  app.get(
+    '/tickets/:ticketNo',
+    {
+      schema: {
+        tags: ['tickets'],
+        params: ticketNoParams,
+        querystring: z.strictObject({ unmask: z.enum(['true', 'false']).optional() }),
+      },
+      preHandler: app.guard(),
+    },
+    async (request) =>
+      getTicketForStaff(app.deps, staffActor(request), request.params.ticketNo, { unmask: request.query.unmask === 'true' }),
+  );
+};
+
+export default routes;

@@ -1,0 +1,137 @@
+// zod schemas of the HTTP API (SPEC §4, §12): they validate, strip nothing silently (unknown fields
+// are refused), and feed the OpenAPI document.
+import { z } from 'zod';
+import { ROLES } from '../domain/roles.js';
+import { CHANNELS, KINDS } from '../domain/sla.js';
+
+export const MOBILE_RE = /^1[3-9]\d{9}$/;
+export const LANDLINE_RE = /^0\d{2,3}-?\d{7,8}$/;
+
+const trimmed = (min: number, max: number) => z.string().trim().min(min).max(max);
+
+export const codeSchema = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,40}$/, '代码只能包含小写字母、数字、- 和 _（最多40个字符）');
+
+export const phoneSchema = z
+  .string()
+  .transform((s) => s.replace(/[\s()（）]/g, ''))
+  .pipe(
+    z.string().refine((s) => MOBILE_RE.test(s) || LANDLINE_RE.test(s), {
+      message: '电话号码格式不正确：手机号为11位（1开头），座机如 0571-88886666',
+    }),
+  );
+
+export const durationSchema = z.strictObject({
+  amount: z.number().int().min(0).max(10000),
+  unit: z.enum(['minutes', 'hours', 'days', 'working_days']),
+});
+
+export const registrationSchema = z.strictObject({
+  channel: z.enum(CHANNELS),
+  kind: z.enum(KINDS),
+  content: trimmed(5, 2000),
+  complainant: z
+    .strictObject({
+      name: trimmed(1, 30).optional(),
+      phone: phoneSchema.optional(),
+      anonymous: z.boolean().optional(),
+    })
+    .optional(),
+  confidential: z.boolean().optional(),
+  villageCode: codeSchema.optional(),
+  address: trimmed(1, 200).optional(),
+  categoryCode: codeSchema.optional(),
+  receivedAt: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  wechat: z
+    .strictObject({
+      group: trimmed(1, 60).optional(),
+      sender: trimmed(1, 60).optional(),
+      messageId: trimmed(1, 100).optional(),
+    })
+    .optional(),
+});
+
+export const ticketNoParams = z.strictObject({ ticketNo: z.string().min(1).max(64) });
+
+const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const listQuerySchema = z.strictObject({
+  status: z
+    .string()
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.enum(['registered', 'assigned', 'in_progress', 'returned', 'replied', 'closed', 'merged'])))
+    .optional(),
+  departmentCode: codeSchema.optional(),
+  categoryCode: codeSchema.optional(),
+  kind: z.enum(KINDS).optional(),
+  channel: z.enum(CHANNELS).optional(),
+  overdue: boolString.optional(),
+  escalation: z.enum(['warning', 'overdue', 'escalated', 'summons']).optional(),
+  q: trimmed(1, 100).optional(),
+  from: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9_.-]{2,40}$/, '用户名只能包含字母、数字、_ . -（2–40个字符）');
+export const passwordSchema = z.string().min(10, '密码至少10个字符').max(200);
+const rolesSchema = z.array(z.enum(ROLES)).min(1).max(5);
+
+export const createUserSchema = z.strictObject({
+  username: usernameSchema,
+  password: passwordSchema,
+  displayName: trimmed(1, 40),
+  roles: rolesSchema,
+  departmentCode: codeSchema.nullable().optional(),
+  active: z.boolean().optional(),
+});
+
+export const updateUserSchema = z.strictObject({
+  password: passwordSchema.optional(),
+  displayName: trimmed(1, 40).optional(),
+  roles: rolesSchema.optional(),
+  departmentCode: codeSchema.nullable().optional(),
+  active: z.boolean().optional(),
+});
+
+export const departmentSchema = z.strictObject({
+  code: codeSchema,
+  name: trimmed(1, 60),
+  kind: z.enum(['office', 'village']),
+  active: z.boolean().optional(),
+});
+export const departmentPatchSchema = departmentSchema.omit({ code: true }).partial();
+
+export const categorySchema = z.strictObject({
+  code: codeSchema,
+  name: trimmed(1, 60),
+  departmentCode: codeSchema,
+  keywords: z.array(trimmed(1, 20)).max(100).optional(),
+  resolveWithin: durationSchema.nullable().optional(),
+  signOffWithin: durationSchema.nullable().optional(),
+  active: z.boolean().optional(),
+});
+export const categoryPatchSchema = categorySchema.omit({ code: true }).partial();
+
+export const codeParams = z.strictObject({ code: codeSchema });
+export const usernameParams = z.strictObject({ username: z.string().min(1).max(60) });
+
+export const loginSchema = z.strictObject({
+  username: z.string().min(1).max(60),
+  password: z.string().min(1).max(200),
+});
+
+export const errorSchema = z.object({
+  statusCode: z.number(),
+  code: z.string(),
+  error: z.string(),
+  message: z.string(),
+  details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  requestId: z.string(),
+});

@@ -1,0 +1,63 @@
+// Entry point: `npm start [-- --role api|worker]`. Validates config, resolves the database
+// (embedded by default), migrates under an advisory lock, then serves the API and/or runs workers.
+// SIGTERM drains HTTP and lets running jobs finish.
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { Redis } from 'ioredis';
+import { ConfigError, loadConfig } from './config.js';
+import { buildApp } from './app.js';
+import { systemClock } from './clock.js';
+import { loggerOptions } from './logging.js';
+import { prepareDatabase, resolveDatabase } from './bootstrap.js';
+import { startWorkers } from '../workers/index.js';
+
+type Role = 'all' | 'api' | 'worker';
+
+function parseRole(argv: string[]): Role {
+  const i = argv.indexOf('--role');
+  const value = i >= 0 ? argv[i + 1] : 'all';
+  if (value === 'all' || value === 'api' || value === 'worker') return value;
+  console.error(`--role must be api, worker or all (got "${value ?? ''}")`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const role = parseRole(process.argv.slice(2));
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = pino(loggerOptions(config.LOG_LEVEL));
+  const db = await resolveDatabase(config, log);
+  await prepareDatabase(config, db.url, log);
+  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }) : null;
+  const deps = { config: { ...config, DATABASE_URL: db.url }, clock: systemClock };
+
+  const app = role === 'worker' ? null : await buildApp({ ...deps, redis, logger: log });
+  const workers = role === 'api' ? null : await startWorkers({ ...deps, redis, log });
+
+  closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'fatal error, shutting down');
+    else log.info({ signal }, 'shutting down: draining HTTP and running jobs');
+    await app?.close();
+    await workers?.close();
+    await redis?.quit().catch(() => undefined);
+    await db.embedded?.stop();
+  });
+
+  if (app) {
+    await app.listen({ port: config.PORT, host: config.HOST });
+  }
+  log.info({ role }, 'huiying started');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

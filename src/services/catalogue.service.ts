@@ -1,0 +1,37 @@
+// Departments and categories as the rest of the system reads them (cached briefly per process),
+// and category suggestion from the classifier built over them.
+import { buildClassifier, type Classifier, type Suggestion } from '../domain/classify.js';
+import * as repo from '../db/catalogue.repository.js';
+import type { Db } from '../db/tx.js';
+
+const TTL_MS = 10_000;
+
+export interface Catalogue {
+  at: number;
+  departments: Map<string, repo.DepartmentRow>;
+  categories: Map<string, repo.CategoryRow>;
+  classifier: Classifier;
+}
+
+let cache: Catalogue | null = null;
+
+export function invalidateCatalogueCache(): void {
+  cache = null;
+}
+
+export async function getCatalogue(db: Db): Promise<Catalogue> {
+  if (cache && Date.now() - cache.at < TTL_MS) return cache;
+  const [departments, categories] = await Promise.all([repo.listDepartments(db), repo.listCategories(db)]);
+  cache = {
+    at: Date.now(),
+    departments: new Map(departments.map((d) => [d.code, d])),
+    categories: new Map(categories.map((c) => [c.code, c])),
+    classifier: buildClassifier(categories.filter((c) => c.active)),
+  };
+  return cache;
+}
+
+export async function suggestCategories(db: Db, content: string, limit = 3): Promise<Suggestion[]> {
+  const { classifier } = await getCatalogue(db);
+  return classifier.suggest(content, limit);
+}

@@ -1,0 +1,187 @@
+// Registration (SPEC §4): validate references, apply Idempotency-Key semantics, number the ticket,
+// compute the deadline from the working-day calendar, and write the ticket, its first timeline
+// event and the outbox rows in one transaction.
+import { createHash, randomInt } from 'node:crypto';
+import { DomainError, validationError, type ErrorDetail } from '../domain/errors.js';
+import { addDuration } from '../domain/calendar.js';
+import { generateTicketNo } from '../domain/ticket-number.js';
+import { resolveLimit, type Channel, type Kind } from '../domain/sla.js';
+import { similarity } from '../domain/classify.js';
+import { withTx } from '../db/tx.js';
+import { canonicalJson } from '../db/audit.repository.js';
+import * as tickets from '../db/tickets.repository.js';
+import * as idem from '../db/idempotency.repository.js';
+import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
+import { getCatalogue, suggestCategories } from './catalogue.service.js';
+import { getPolicy } from './policy.service.js';
+import { staffTicketView } from './ticket-view.js';
+import type { ServiceDeps } from './deps.js';
+
+export interface RegistrationInput {
+  channel: Channel;
+  kind: Kind;
+  content: string;
+  complainant?: { name?: string; phone?: string; anonymous?: boolean };
+  confidential?: boolean;
+  villageCode?: string;
+  address?: string;
+  categoryCode?: string;
+  receivedAt?: Date;
+  wechat?: { group?: string; sender?: string; messageId?: string };
+}
+
+export interface Registrant {
+  /** Idempotency scope and timeline label. */
+  scope: string;
+  label: string;
+  userId: string | null;
+  apiKeyId: string | null;
+}
+
+export interface RegistrationAnswer {
+  statusCode: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+const DUPLICATE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+const DUPLICATE_SIMILARITY = 0.3;
+/** Clock skew tolerated between a clerk's PC and the server before a time counts as future. */
+const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+const MAX_BACKDATE_MS = 366 * 24 * 60 * 60 * 1000;
+
+function requestHash(input: unknown): string {
+  return createHash('sha256').update(canonicalJson(input)).digest('hex');
+}
+
+function random6(): string {
+  return String(randomInt(0, 1_000_000)).padStart(6, '0');
+}
+
+async function checkReferences(deps: ServiceDeps, input: RegistrationInput, now: Date): Promise<void> {
+  const details: ErrorDetail[] = [];
+  const catalogue = await getCatalogue(deps.db);
+  if (input.villageCode !== undefined) {
+    const v = catalogue.departments.get(input.villageCode);
+    if (!v || v.kind !== 'village') details.push({ path: 'villageCode', message: '没有这个村/社区，请从列表中选择' });
+    else if (!v.active) details.push({ path: 'villageCode', message: '该村/社区已停用' });
+  }
+  if (input.categoryCode !== undefined) {
+    const c = catalogue.categories.get(input.categoryCode);
+    if (!c) details.push({ path: 'categoryCode', message: '没有这个诉求分类，请从列表中选择' });
+    else if (!c.active) details.push({ path: 'categoryCode', message: '该诉求分类已停用' });
+  }
+  if (input.receivedAt) {
+    if (input.receivedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
+      details.push({ path: 'receivedAt', message: '诉求提出时间不能晚于当前时间' });
+    } else if (input.receivedAt.getTime() < now.getTime() - MAX_BACKDATE_MS) {
+      details.push({ path: 'receivedAt', message: '诉求提出时间不能早于一年前，请核对日期' });
+    }
+  }
+  if (input.complainant?.anonymous && input.complainant.name) {
+    details.push({ path: 'complainant.name', message: '匿名诉求不登记姓名' });
+  }
+  if (input.channel === 'wechat_group' && !input.wechat?.group) {
+    details.push({ path: 'wechat.group', message: '微信群渠道须填写群名称' });
+  }
+  if (input.channel !== 'wechat_group' && input.wechat) {
+    details.push({ path: 'wechat', message: '仅微信群渠道可填写微信信息' });
+  }
+  if (details.length > 0) throw validationError(details);
+}
+
+export async function registerTicket(
+  deps: ServiceDeps,
+  registrant: Registrant,
+  idempotencyKey: string,
+  input: RegistrationInput,
+): Promise<RegistrationAnswer> {
+  const now = deps.clock.now();
+  const hash = requestHash({ ...input, receivedAt: input.receivedAt?.toISOString() });
+  return withTx(deps.db, async (tx) => {
+    await idem.lockIdempotencyKey(tx, registrant.scope, idempotencyKey);
+    const stored = await idem.findStoredAnswer(tx, registrant.scope, idempotencyKey);
+    if (stored) {
+      if (stored.requestHash !== hash) throw new DomainError('IDEMPOTENCY_KEY_REUSED');
+      return { statusCode: stored.statusCode, body: stored.response, replayed: true };
+    }
+    await checkReferences(deps, input, now);
+
+    const receivedAt = input.receivedAt && input.receivedAt < now ? input.receivedAt : now;
+    const { calendar, policy } = await getPolicy(tx);
+    const catalogue = await getCatalogue(deps.db);
+    const category = input.categoryCode ? catalogue.categories.get(input.categoryCode)! : null;
+    const due = addDuration(receivedAt, resolveLimit(policy, input.kind, category), calendar);
+    const phone = input.complainant?.phone ?? null;
+
+    let row: tickets.TicketRow | null = null;
+    for (let attempt = 0; !row; attempt++) {
+      if (attempt === 8) throw new Error('could not draw a free ticket number');
+      row = await tickets.insertTicket(tx, {
+        ticketNo: generateTicketNo(now, random6()),
+        kind: input.kind,
+        channel: input.channel,
+        content: input.content,
+        complainantName: input.complainant?.name ?? null,
+        complainantPhone: phone,
+        anonymous: input.complainant?.anonymous ?? false,
+        confidential: input.confidential ?? false,
+        villageCode: input.villageCode ?? null,
+        address: input.address ?? null,
+        categoryCode: input.categoryCode ?? null,
+        accessCode: phone ? null : random6(),
+        wechat: input.wechat ?? null,
+        receivedAt,
+        registeredAt: now,
+        registeredBy: registrant.userId,
+        registeredViaKey: registrant.apiKeyId,
+        dueAt: due.at,
+        calendarWarning: due.calendarWarning,
+      });
+    }
+    await tickets.insertEvents(tx, row.id, [
+      {
+        type: 'registered',
+        at: now,
+        actorId: registrant.userId,
+        actorLabel: registrant.label,
+        note: null,
+        public: true,
+        data: { channel: input.channel, kind: input.kind, dueAt: due.at.toISOString() },
+      },
+    ]);
+    const outbox: OutboxMessage[] = [
+      { topic: 'notifications', payload: { ticketId: row.id, template: 'registered' }, jobId: `notify-registered-${row.id}` },
+    ];
+    if (row.categoryCode) outbox.push({ topic: 'routing', payload: { ticketId: row.id }, jobId: `route-${row.id}` });
+    await enqueueOutbox(tx, outbox, now);
+
+    const candidates = await tickets.findDuplicateCandidates(tx, {
+      phone,
+      villageCode: row.villageCode,
+      categoryCode: row.categoryCode,
+      since: new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS),
+      excludeId: row.id,
+    });
+    const duplicateCandidates = candidates
+      .map((c) => ({ c, score: similarity(c.content, input.content) }))
+      .filter(({ c, score }) => (phone !== null && c.complainantPhone === phone) || score >= DUPLICATE_SIMILARITY)
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 5)
+      .map(({ c, score }) => ({
+        ticketNo: c.ticketNo,
+        status: c.status,
+        receivedAt: c.receivedAt.toISOString(),
+        similarity: Math.round(score * 100) / 100,
+        samePhone: phone !== null && c.complainantPhone === phone,
+      }));
+
+    const body = {
+      ...staffTicketView(row),
+      suggestedCategories: await suggestCategories(deps.db, input.content),
+      duplicateCandidates,
+    };
+    await idem.storeAnswer(tx, registrant.scope, idempotencyKey, { requestHash: hash, statusCode: 201, response: body }, now);
+    return { statusCode: 201, body, replayed: false };
+  });
+}

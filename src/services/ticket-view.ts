@@ -1,0 +1,102 @@
+// How a ticket is shown to staff (phones masked unless unmasked) and to the public (no personal data).
+import { formatTicketNo } from '../domain/ticket-number.js';
+import { maskPhone } from '../domain/masking.js';
+import { EVENT_TYPE_LABELS, OUTCOME_LABELS, STATUS_LABELS } from '../domain/ticket-labels.js';
+import { KIND_LABELS, CHANNEL_LABELS, type Kind, type Channel } from '../domain/sla.js';
+import type { EventRow, TicketRow } from '../db/tickets.repository.js';
+
+const label = <T extends string>(table: Record<T, string>, key: string | null): string | null =>
+  key === null ? null : ((table as Record<string, string>)[key] ?? key);
+
+export function staffTicketView(t: TicketRow, opts: { unmask?: boolean } = {}) {
+  return {
+    ticketNo: t.ticketNo,
+    ticketNoFormatted: formatTicketNo(t.ticketNo),
+    status: t.status,
+    statusLabel: label(STATUS_LABELS, t.status),
+    outcome: t.outcome,
+    outcomeLabel: label(OUTCOME_LABELS, t.outcome),
+    kind: t.kind,
+    kindLabel: KIND_LABELS[t.kind as Kind],
+    channel: t.channel,
+    channelLabel: CHANNEL_LABELS[t.channel as Channel],
+    content: t.content,
+    complainant: {
+      name: t.complainantName,
+      phone: opts.unmask ? t.complainantPhone : maskPhone(t.complainantPhone),
+      phoneMasked: !opts.unmask && t.complainantPhone !== null,
+      anonymous: t.anonymous,
+    },
+    confidential: t.confidential,
+    villageCode: t.villageCode,
+    address: t.address,
+    categoryCode: t.categoryCode,
+    departmentCode: t.departmentCode,
+    accessCode: t.accessCode,
+    wechat: t.wechat,
+    receivedAt: t.receivedAt.toISOString(),
+    registeredAt: t.registeredAt.toISOString(),
+    assignedAt: t.assignedAt?.toISOString() ?? null,
+    signOffDueAt: t.signOffDueAt?.toISOString() ?? null,
+    dueAt: t.dueAt.toISOString(),
+    followUpDueAt: t.followUpDueAt?.toISOString() ?? null,
+    repliedAt: t.repliedAt?.toISOString() ?? null,
+    closedAt: t.closedAt?.toISOString() ?? null,
+    escalationLevel: t.escalationLevel,
+    signOffEscalationLevel: t.signOffEscalationLevel,
+    calendarWarning: t.calendarWarning,
+    reopenCount: t.reopenCount,
+    leaderAttention: t.leaderAttention,
+    supervisorFlag: t.supervisorFlag,
+    mergedInto: t.mergedInto,
+    pendingExtension: t.pendingExtension,
+    reply: t.reply,
+    result: t.result,
+    publicSummary: t.publicSummary,
+    satisfaction: t.satisfaction,
+    version: t.version,
+  };
+}
+
+export type StaffTicketView = ReturnType<typeof staffTicketView>;
+
+export function staffEventView(e: EventRow) {
+  return {
+    type: e.type,
+    typeLabel: label(EVENT_TYPE_LABELS, e.type),
+    at: e.at.toISOString(),
+    actor: e.actorLabel,
+    note: e.note,
+    public: e.public,
+    ...e.data,
+  };
+}
+
+/** Only what SPEC §5 allows a resident to see: no name, phone, address or internal notes. */
+export function publicTicketView(
+  t: TicketRow,
+  names: { category: string | null; department: string | null },
+  events: EventRow[],
+) {
+  const replied = t.repliedAt !== null && t.reply !== null;
+  return {
+    ticketNo: formatTicketNo(t.ticketNo),
+    status: t.status,
+    statusLabel: label(STATUS_LABELS, t.status),
+    outcome: t.outcome,
+    outcomeLabel: label(OUTCOME_LABELS, t.outcome),
+    kind: t.kind,
+    kindLabel: KIND_LABELS[t.kind as Kind],
+    category: names.category,
+    department: names.department,
+    receivedAt: t.receivedAt.toISOString(),
+    dueAt: t.dueAt.toISOString(),
+    reply: replied ? t.reply : null,
+    repliedAt: replied ? t.repliedAt!.toISOString() : null,
+    mergedInto: t.mergedInto ? formatTicketNo(t.mergedInto) : null,
+    awaitingFeedback: t.status === 'replied',
+    timeline: events
+      .filter((e) => e.public)
+      .map((e) => ({ type: e.type, label: label(EVENT_TYPE_LABELS, e.type), at: e.at.toISOString(), note: e.note })),
+  };
+}

@@ -1,0 +1,100 @@
+// Reading tickets as staff: the scoped list with filters and cursor, one ticket with its timeline
+// and the actions the caller may take now, and audited unmasking of the phone number.
+import { DomainError } from '../domain/errors.js';
+import { allowedActions, canSee, type Actor as DomainActor, type TicketState } from '../domain/ticket.js';
+import type { Role } from '../domain/roles.js';
+import * as tickets from '../db/tickets.repository.js';
+import { appendAudit } from '../db/audit.repository.js';
+import { withTx } from '../db/tx.js';
+import { staffEventView, staffTicketView } from './ticket-view.js';
+import { parseTicketNoOrThrow } from './public-lookup.service.js';
+import type { ServiceDeps } from './deps.js';
+
+export interface StaffIdentity {
+  userId: string;
+  username: string;
+  roles: Role[];
+  departmentCode: string | null;
+}
+
+export function domainActor(s: StaffIdentity): DomainActor {
+  return { kind: 'user', id: s.userId, roles: s.roles, departmentCode: s.departmentCode };
+}
+
+export function ticketState(t: tickets.TicketRow): TicketState {
+  return {
+    ticketNo: t.ticketNo,
+    status: t.status as TicketState['status'],
+    outcome: t.outcome as TicketState['outcome'],
+    departmentCode: t.departmentCode,
+    categoryCode: t.categoryCode,
+    reopenCount: t.reopenCount,
+    pendingExtension: t.pendingExtension,
+    dueAt: t.dueAt,
+    leaderAttention: t.leaderAttention,
+    replyResult: t.result as TicketState['replyResult'],
+    satisfaction: t.satisfaction as TicketState['satisfaction'],
+    followupRecordedThisRound: t.status !== 'replied' && t.satisfaction !== null,
+  };
+}
+
+/** Handlers see only their own department; everyone else sees all. */
+export function isDepartmentScoped(s: StaffIdentity): string | null {
+  return s.roles.every((r) => r === 'handler') ? s.departmentCode ?? '' : null;
+}
+
+export async function getTicketForStaff(
+  deps: ServiceDeps,
+  staff: StaffIdentity,
+  ticketNoInput: string,
+  opts: { unmask?: boolean } = {},
+) {
+  const ticketNo = parseTicketNoOrThrow(ticketNoInput);
+  const t = await tickets.findTicketByNo(deps.db, ticketNo);
+  const actor = domainActor(staff);
+  if (!t || !canSee(t, actor)) throw new DomainError('TICKET_NOT_FOUND', '未找到该工单');
+  if (opts.unmask && t.complainantPhone) {
+    const now = deps.clock.now();
+    await withTx(deps.db, (tx) =>
+      appendAudit(tx, { actor: `user:${staff.username}`, action: 'unmask', target: `ticket:${t.ticketNo}`, data: { field: 'complainant.phone' }, at: now }),
+    );
+  }
+  const events = await tickets.listEvents(deps.db, t.id);
+  return {
+    ...staffTicketView(t, opts),
+    allowedActions: allowedActions(ticketState(t), actor, deps.clock.now()),
+    timeline: events.map(staffEventView),
+  };
+}
+
+export interface ListQuery extends Omit<tickets.TicketFilters, 'cursor' | 'now'> {
+  cursor?: string;
+}
+
+function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
+  const [ms, id] = Buffer.from(cursor, 'base64url').toString().split(':');
+  if (!/^\d+$/.test(ms ?? '') || !/^\d+$/.test(id ?? '')) {
+    throw new DomainError('VALIDATION_FAILED', undefined, [{ path: 'cursor', message: '分页游标无效，请从第一页重新查询' }]);
+  }
+  return { receivedAt: new Date(Number(ms)), id };
+}
+
+export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentity, q: ListQuery) {
+  const scoped = isDepartmentScoped(staff);
+  // A handler asking for another department's tickets simply gets none of them.
+  if (scoped !== null && q.departmentCode && q.departmentCode !== scoped) return { items: [], nextCursor: null };
+  const rows = await tickets.listTickets(deps.db, {
+    ...q,
+    departmentCode: scoped ?? q.departmentCode,
+    cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
+    limit: q.limit + 1,
+    now: deps.clock.now(),
+  });
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((t) => staffTicketView(t)),
+    nextCursor:
+      rows.length > q.limit && last ? Buffer.from(`${last.receivedAt.getTime()}:${last.id}`).toString('base64url') : null,
+  };
+}

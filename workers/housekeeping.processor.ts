@@ -1,0 +1,14 @@
+// Housekeeping: keeps the short-lived tables small. Safe to run twice or on several workers.
+import type { ServiceDeps } from '../src/services/deps.js';
+import { pruneIdempotencyKeys } from '../src/db/idempotency.repository.js';
+import { pruneExpired } from '../src/db/housekeeping.repository.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export async function housekeeping(deps: Pick<ServiceDeps, 'db' | 'clock'>): Promise<Record<string, number>> {
+  const now = deps.clock.now().getTime();
+  // Idempotency keys are promised for at least 24 hours; keep them 48.
+  const idempotencyKeys = await pruneIdempotencyKeys(deps.db, new Date(now - 2 * DAY_MS));
+  const rest = await pruneExpired(deps.db, { failures: new Date(now - DAY_MS), sessions: new Date(now - DAY_MS) });
+  return { idempotencyKeys, ...rest };
+}

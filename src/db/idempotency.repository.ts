@@ -9,7 +9,7 @@ export interface StoredAnswer {
 
 /** Serialises concurrent requests with the same key until the transaction ends. */
 export async function lockIdempotencyKey(tx: Db, scope: string, key: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${scope}\u0000${key}`]);
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${scope}\n${key}`]);
 }
 
 export async function findStoredAnswer(db: Db, scope: string, key: string): Promise<StoredAnswer | null> {

@@ -1,0 +1,86 @@
+// Builds the real app on a fresh test database, and signs staff in through the real login route.
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Test } from 'tap';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createUser } from '../../src/services/users.service.js';
+import type { Role } from '../../src/domain/roles.js';
+import type { ServiceDeps } from '../../src/services/deps.js';
+import { createTestDb, type TestDb } from './db.js';
+import { TestClock } from './clock.js';
+
+export interface TestContext {
+  app: FastifyInstance;
+  db: TestDb;
+  clock: TestClock;
+  deps: ServiceDeps;
+}
+
+export async function setupApp(
+  t: Test,
+  opts: { clock?: TestClock; env?: Record<string, string> } = {},
+): Promise<TestContext> {
+  const db = await createTestDb();
+  const clock = opts.clock ?? new TestClock();
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...opts.env }), DATABASE_URL: db.url };
+  // HY_TEST_LOG=debug shows the app's log while debugging a test.
+  const app = await buildApp({ config: { ...config, LOG_LEVEL: (process.env.HY_TEST_LOG as typeof config.LOG_LEVEL) ?? 'silent' }, clock, redis: null });
+  await app.ready();
+  t.teardown(async () => {
+    await app.close();
+    await db.drop();
+  });
+  return { app, db, clock, deps: app.deps };
+}
+
+export interface Session {
+  username: string;
+  cookie: string;
+  csrf: string;
+  headers: Record<string, string>;
+}
+
+const PASSWORD = 'correct-horse-battery';
+let counter = 0;
+
+export async function createStaff(
+  ctx: TestContext,
+  roles: Role[],
+  departmentCode: string | null = null,
+  username = `${roles.join('-')}${++counter}`,
+): Promise<string> {
+  await createUser(ctx.deps, 'test', { username, password: PASSWORD, displayName: `测试${username}`, roles, departmentCode });
+  return username;
+}
+
+export async function login(ctx: TestContext, username: string, password = PASSWORD): Promise<Session> {
+  const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+  if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
+  const cookie = res.cookies.find((c) => c.name === 'hy_session');
+  if (!cookie) throw new Error('no session cookie');
+  const csrf = res.json().csrfToken as string;
+  return {
+    username,
+    cookie: cookie.value,
+    csrf,
+    headers: { cookie: `hy_session=${cookie.value}`, 'x-csrf-token': csrf },
+  };
+}
+
+export async function staffSession(ctx: TestContext, roles: Role[], departmentCode: string | null = null): Promise<Session> {
+  return login(ctx, await createStaff(ctx, roles, departmentCode));
+}
+
+let keyCounter = 0;
+export function registrationRequest(session: Session, body: unknown, key = `test-key-${Date.now()}-${++keyCounter}`) {
+  return {
+    method: 'POST' as const,
+    url: '/api/v1/tickets',
+    headers: { ...session.headers, 'idempotency-key': key },
+    payload: body as Record<string, unknown>,
+  };
+}
+
+export function json(res: LightMyRequestResponse): any {
+  return res.json();
+}

@@ -275,3 +275,53 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   );
   return rows.map(mapTicket);
 }
+
+export interface TicketUpdate {
+  status: string;
+  outcome: string | null;
+  departmentCode: string | null;
+  categoryCode: string | null;
+  reopenCount: number;
+  pendingExtension: TicketRow['pendingExtension'];
+  leaderAttention: boolean;
+  result: string | null;
+  satisfaction: string | null;
+  resolved: boolean | null;
+  reply: string | null;
+  publicSummary: string | null;
+  mergedInto: string | null;
+  supervisorFlag: boolean;
+  assignedAt: Date | null;
+  acceptedAt: Date | null;
+  repliedAt: Date | null;
+  closedAt: Date | null;
+  signOffDueAt: Date | null;
+  dueAt: Date;
+  followUpDueAt: Date | null;
+  escalationLevel: string | null;
+  signOffEscalationLevel: string | null;
+  calendarWarning: boolean;
+}
+
+/** Writes a decided state; the version check makes a lost update impossible even without the row lock. */
+export async function updateTicket(db: Db, id: string, version: number, u: TicketUpdate, now: Date): Promise<TicketRow> {
+  const { rows } = await db.query(
+    `UPDATE tickets t SET status = $3, outcome = $4, department_code = $5, category_code = $6, reopen_count = $7,
+        pending_extension = $8, leader_attention = $9, result = $10, satisfaction = $11, resolved = $12, reply = $13,
+        public_summary = $14, merged_into = $15, supervisor_flag = $16, assigned_at = $17, accepted_at = $18,
+        replied_at = $19, closed_at = $20, sign_off_due_at = $21, due_at = $22, follow_up_due_at = $23,
+        escalation_level = $24, sign_off_escalation_level = $25, calendar_warning = $26,
+        version = version + 1, updated_at = $27
+      WHERE id = $1 AND version = $2
+      RETURNING ${TICKET_COLUMNS}`,
+    [
+      id, version, u.status, u.outcome, u.departmentCode, u.categoryCode, u.reopenCount,
+      u.pendingExtension ? JSON.stringify(u.pendingExtension) : null, u.leaderAttention, u.result, u.satisfaction,
+      u.resolved, u.reply, u.publicSummary, u.mergedInto, u.supervisorFlag, u.assignedAt, u.acceptedAt, u.repliedAt,
+      u.closedAt, u.signOffDueAt, u.dueAt, u.followUpDueAt, u.escalationLevel, u.signOffEscalationLevel,
+      u.calendarWarning, now,
+    ],
+  );
+  if (!rows[0]) throw new Error(`ticket ${id} changed concurrently (version ${version})`);
+  return mapTicket(rows[0]);
+}

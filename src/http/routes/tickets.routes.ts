@@ -4,6 +4,12 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import { registerTicket, type Registrant } from '../../services/register.service.js';
 import { getTicketForStaff, listTicketsForStaff } from '../../services/tickets.query.service.js';
+import { performAction, precheckAction } from '../../services/actions.service.js';
+import { validationError } from '../../domain/errors.js';
+import { issuesToDetails } from '../zod-zh.js';
+import { ACTION_BODIES, ACTION_NAMES } from '../action-schemas.js';
+import type { ActionInput } from '../../domain/ticket.js';
+import { domainActor } from '../../services/tickets.query.service.js';
 import { staffActor, type Actor } from '../plugins/auth.js';
 import { listQuerySchema, registrationSchema, ticketNoParams } from '../schemas.js';
 
@@ -59,6 +65,32 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) =>
       getTicketForStaff(app.deps, staffActor(request), request.params.ticketNo, { unmask: request.query.unmask === 'true' }),
+  );
+
+  app.post(
+    '/tickets/:ticketNo/actions/:action',
+    {
+      schema: {
+        tags: ['tickets'],
+        summary: '工单操作 (lifecycle action, SPEC §3)',
+        params: z.strictObject({ ticketNo: z.string().min(1).max(64), action: z.enum(ACTION_NAMES) }),
+        body: z.record(z.string(), z.unknown()).optional(),
+      },
+      preHandler: app.guard(),
+    },
+    async (request) => {
+      const staff = staffActor(request);
+      const party = { actor: domainActor(staff), label: staff.displayName };
+      const { ticketNo, action } = request.params;
+      // The body's shape depends on the action in the path, so it is checked here, not by the route schema.
+      const parsed = ACTION_BODIES[action].safeParse(request.body ?? {});
+      if (!parsed.success) {
+        await precheckAction(app.deps, party, ticketNo, { ...(request.body ?? {}), action });
+        throw validationError(issuesToDetails(parsed.error.issues));
+      }
+      await performAction(app.deps, party, ticketNo, { action, ...parsed.data } as ActionInput);
+      return getTicketForStaff(app.deps, staff, request.params.ticketNo);
+    },
   );
 };
 

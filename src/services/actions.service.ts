@@ -1,0 +1,190 @@
+// Lifecycle actions (SPEC §3): lock the ticket row, ask the pure domain what happens, then write
+// the new state, the timeline events, the deadlines the effects call for and the outbox rows —
+// all in one transaction. Concurrent actions on one ticket serialise on the row lock.
+import type { PoolClient } from 'pg';
+import { DomainError, validationError } from '../domain/errors.js';
+import { addDuration, type Duration } from '../domain/calendar.js';
+import { decide, type ActionInput, type Actor as DomainActor, type Effect, type TimelineEvent } from '../domain/ticket.js';
+import { resolveLimit, signOffLimit, type Kind } from '../domain/sla.js';
+import { withTx } from '../db/tx.js';
+import * as tickets from '../db/tickets.repository.js';
+import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
+import { getCatalogue } from './catalogue.service.js';
+import { getPolicy } from './policy.service.js';
+import { parseTicketNoOrThrow } from './public-lookup.service.js';
+import { ticketState } from './tickets.query.service.js';
+import type { ServiceDeps } from './deps.js';
+
+/** Who acts, as the timeline names them. */
+export interface ActingParty {
+  actor: DomainActor;
+  label: string;
+}
+
+/** The days a resident has to rate a reply before it closes as `no_response` (SPEC §3). */
+export const NO_RESPONSE_CLOSE_MS = 7 * 24 * 60 * 60 * 1000;
+
+async function checkReferences(tx: PoolClient, deps: ServiceDeps, input: ActionInput, ticketNo: string): Promise<void> {
+  const catalogue = await getCatalogue(deps.db);
+  const dept = 'departmentCode' in input ? input.departmentCode : undefined;
+  if (dept) {
+    const d = catalogue.departments.get(dept);
+    if (!d || !d.active) throw validationError([{ path: 'departmentCode', message: '没有这个部门或已停用' }]);
+  }
+  if (input.action === 'assign' && input.categoryCode) {
+    const c = catalogue.categories.get(input.categoryCode);
+    if (!c || !c.active) throw validationError([{ path: 'categoryCode', message: '没有这个诉求分类或已停用' }]);
+  }
+  if (input.action === 'merge') {
+    const into = parseTicketNoOrThrow(input.intoTicketNo);
+    if (into === ticketNo) throw validationError([{ path: 'intoTicketNo', message: '不能并入工单本身' }]);
+    const target = await tickets.findTicketByNo(tx, into);
+    if (!target) throw validationError([{ path: 'intoTicketNo', message: '没有这个工单' }]);
+    if (target.status === 'merged') throw validationError([{ path: 'intoTicketNo', message: '目标工单已被并单，请并入其保留的工单' }]);
+  }
+}
+
+function eventRows(events: TimelineEvent[], party: ActingParty): tickets.NewEvent[] {
+  return events.map((e) => ({
+    type: e.type,
+    at: e.at,
+    actorId: party.actor.kind === 'user' ? party.actor.id : null,
+    actorLabel: party.label,
+    note: e.note,
+    public: e.public,
+    data: e.data,
+  }));
+}
+
+export async function performAction(
+  deps: ServiceDeps,
+  party: ActingParty,
+  ticketNoInput: string,
+  input: ActionInput,
+): Promise<tickets.TicketRow> {
+  const ticketNo = parseTicketNoOrThrow(ticketNoInput);
+  return withTx(deps.db, async (tx) => {
+    const row = await tickets.findTicketByNo(tx, ticketNo, true);
+    if (!row) throw new DomainError('TICKET_NOT_FOUND', '未找到该工单');
+    const now = deps.clock.now();
+    const decision = decide(ticketState(row), input, party.actor, now);
+    await checkReferences(tx, deps, input, ticketNo);
+
+    const { calendar, policy } = await getPolicy(tx);
+    const catalogue = await getCatalogue(deps.db);
+    const next = decision.next;
+    const category = next.categoryCode ? (catalogue.categories.get(next.categoryCode) ?? null) : null;
+    let calendarWarning = row.calendarWarning;
+    const after = (from: Date, d: Duration): Date => {
+      const r = addDuration(from, d, calendar);
+      calendarWarning ||= r.calendarWarning;
+      return r.at;
+    };
+
+    const u: tickets.TicketUpdate = {
+      status: next.status,
+      outcome: next.outcome,
+      departmentCode: next.departmentCode,
+      categoryCode: next.categoryCode,
+      reopenCount: next.reopenCount,
+      pendingExtension: next.pendingExtension,
+      leaderAttention: next.leaderAttention,
+      result: next.replyResult,
+      satisfaction: next.satisfaction,
+      resolved: input.action === 'record_followup' ? input.resolved : row.resolved,
+      reply: input.action === 'reply' ? input.reply.trim() : row.reply,
+      publicSummary: input.action === 'reply' ? (input.publicSummary?.trim() || null) : row.publicSummary,
+      mergedInto: row.mergedInto,
+      supervisorFlag: row.supervisorFlag,
+      assignedAt: row.assignedAt,
+      acceptedAt: next.status === 'in_progress' && row.status === 'assigned' ? now : row.acceptedAt,
+      repliedAt: next.status === 'replied' ? now : row.repliedAt,
+      closedAt: next.status === 'closed' || next.status === 'merged' ? now : next.status === row.status ? row.closedAt : null,
+      signOffDueAt: row.signOffDueAt,
+      dueAt: row.dueAt,
+      followUpDueAt: row.followUpDueAt,
+      escalationLevel: row.escalationLevel,
+      signOffEscalationLevel: row.signOffEscalationLevel,
+      calendarWarning,
+    };
+    const outbox: OutboxMessage[] = [];
+    const extraEvents: TimelineEvent[] = [];
+    for (const e of decision.effects) applyEffect(e);
+
+    function applyEffect(e: Effect): void {
+      switch (e.type) {
+        case 'start_signoff_clock':
+          u.assignedAt = now;
+          u.signOffDueAt = after(now, signOffLimit(policy, row!.kind as Kind, category));
+          u.signOffEscalationLevel = null;
+          break;
+        case 'start_resolve_clock':
+          u.dueAt = after(now, resolveLimit(policy, row!.kind as Kind, category));
+          u.escalationLevel = null;
+          break;
+        case 'start_followup_clock':
+          u.followUpDueAt = after(now, policy.followUp);
+          // The 7-day no-response close fires from a delayed job (and the sweeper as a backstop).
+          outbox.push({
+            topic: 'followups',
+            payload: { ticketId: row!.id, round: row!.version + 1 },
+            jobId: `no-response-${row!.id}-${row!.version + 1}`,
+            availableAt: new Date(now.getTime() + NO_RESPONSE_CLOSE_MS),
+          });
+          break;
+        case 'stop_ladder':
+          // Ladders read the ticket state (accepted / replied / closed): nothing to cancel here.
+          break;
+        case 'move_due':
+          u.dueAt = after(row!.dueAt, { amount: e.workingDays, unit: 'working_days' });
+          u.escalationLevel = null;
+          break;
+        case 'flag_supervisor':
+          u.supervisorFlag = true;
+          break;
+        case 'escalate':
+          u.escalationLevel = e.level;
+          extraEvents.push({ type: 'escalation', at: now, actor: { kind: 'system', id: null }, note: null, public: false, data: { deadline: e.deadline, level: e.level, reason: e.reason } });
+          break;
+        case 'merge_into':
+          u.mergedInto = e.ticketNo;
+          break;
+        case 'notify_resident':
+          outbox.push({
+            topic: 'notifications',
+            payload: { ticketId: row!.id, template: e.template, version: row!.version + 1 },
+            jobId: `notify-${e.template}-${row!.id}-${row!.version + 1}`,
+          });
+          break;
+        case 'notify_staff':
+          outbox.push({
+            topic: 'staff-notifications',
+            payload: { ticketId: row!.id, template: e.template, audience: e.audience, departmentCode: e.departmentCode ?? null, version: row!.version + 1 },
+            jobId: `staff-${e.template}-${row!.id}-${row!.version + 1}`,
+          });
+          break;
+      }
+    }
+
+    const updated = await tickets.updateTicket(tx, row.id, row.version, u, now);
+    await tickets.insertEvents(tx, row.id, eventRows([...decision.events, ...extraEvents], party));
+    await enqueueOutbox(tx, outbox, now);
+    return updated;
+  });
+}
+
+/**
+ * For a body that failed its schema: answer what the caller would have got with a good body
+ * first (404, 403, 409), so that the order "visible → permitted → state → body" holds for every
+ * request. Returns normally when only the body is at fault.
+ */
+export async function precheckAction(deps: ServiceDeps, party: ActingParty, ticketNoInput: string, raw: Record<string, unknown>): Promise<void> {
+  const ticketNo = parseTicketNoOrThrow(ticketNoInput);
+  const row = await tickets.findTicketByNo(deps.db, ticketNo);
+  if (!row) throw new DomainError('TICKET_NOT_FOUND', '未找到该工单');
+  try {
+    decide(ticketState(row), raw as unknown as ActionInput, party.actor, deps.clock.now());
+  } catch (err) {
+    if (!(err instanceof DomainError) || err.code !== 'VALIDATION_FAILED') throw err;
+  }
+}

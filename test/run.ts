@@ -8,7 +8,11 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.j
 import { withTx } from '../src/db/tx.js';
 import { loadDefaultCatalogue } from '../src/services/default-catalogue.js';
 
-const TEMPLATE = 'huiying_test_template';
+// Per-run names, so that two runs on one server (two terminals, or CI beside a developer) never
+// drop each other's databases.
+const RUN_ID = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+const TEMPLATE = `hyt_tpl_${RUN_ID}`;
+const EMBEDDED_PORT = 54330;
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
@@ -16,23 +20,43 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
+async function reachable(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Databases left by interrupted runs: test databases older than two hours. */
+async function dropStale(admin: pg.Client): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(
+    `SELECT d.datname FROM pg_database d
+      WHERE d.datname LIKE 'hyt\\_%'
+        AND (pg_stat_file('base/' || d.oid || '/PG_VERSION')).modification < now() - interval '2 hours'`,
+  );
+  for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+}
+
 async function main(): Promise<number> {
   let embedded: EmbeddedServer | null = null;
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    console.log('DATABASE_URL not set: starting an embedded PostgreSQL for the tests');
-    embedded = await startEmbeddedPostgres({ dir: './data/test-postgres', port: 54330, database: 'postgres' });
-    serverUrl = embedded.url;
+    serverUrl = `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`;
+    if (await reachable(serverUrl)) {
+      console.log('DATABASE_URL not set: using the embedded PostgreSQL another test run started');
+    } else {
+      console.log('DATABASE_URL not set: starting an embedded PostgreSQL for the tests');
+      embedded = await startEmbeddedPostgres({ dir: './data/test-postgres', port: EMBEDDED_PORT, database: 'postgres' });
+    }
   }
   try {
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
-    // Left-over databases of an interrupted earlier run.
-    const { rows } = await admin.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE datname LIKE 'hyt\\_%' OR datname = $1",
-      [TEMPLATE],
-    );
-    for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+    await dropStale(admin);
     await admin.query(`CREATE DATABASE "${TEMPLATE}"`);
     await admin.end();
 
@@ -43,11 +67,16 @@ async function main(): Promise<number> {
     await pool.end();
 
     const args = process.argv.slice(2);
-    const child = spawn('npx', ['tap', ...(args.length ? args : [])], {
+    const child = spawn('npx', ['tap', ...args], {
       stdio: 'inherit',
-      env: { ...process.env, HY_TEST_SERVER_URL: serverUrl, HY_TEST_TEMPLATE: TEMPLATE },
+      env: { ...process.env, HY_TEST_SERVER_URL: serverUrl, HY_TEST_TEMPLATE: TEMPLATE, HY_TEST_RUN: RUN_ID },
     });
-    return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+    const cleanup = new pg.Client({ connectionString: serverUrl });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS "${TEMPLATE}" WITH (FORCE)`);
+    await cleanup.end();
+    return code;
   } finally {
     await embedded?.stop();
   }

@@ -15,7 +15,7 @@ function serverUrl(): string {
 }
 
 export async function createTestDb(): Promise<TestDb> {
-  const name = `hyt_${randomBytes(6).toString('hex')}`;
+  const name = `hyt_${process.env.HY_TEST_RUN ?? 'x'}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl() });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${process.env.HY_TEST_TEMPLATE}"`);

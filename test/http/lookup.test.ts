@@ -338,6 +338,7 @@ t.test('each client IP is rate-limited (429 RATE_LIMITED), other IPs go on', asy
   t.equal(body.code, 'RATE_LIMITED');
   t.equal(body.error, 'Too Many Requests');
   t.match(body.message, CHINESE, 'message in Chinese');
+  t.match(body.message, /请\d+秒后再试/, 'the message says when to come back');
   t.type(body.requestId, 'string');
   t.ok(Number(sixth.headers['retry-after']) > 0, 'Retry-After tells when to come back');
 

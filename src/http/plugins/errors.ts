@@ -70,26 +70,31 @@ interface ValidationEntry {
   params?: Record<string, unknown>;
 }
 
-function validationDetails(entries: ValidationEntry[], context: string | undefined): ErrorDetail[] {
-  const prefix = context && context !== 'body' ? [context] : [];
+/**
+ * A detail names the field as the client sent it (`verify`, `limit`, `complainant.phone`), whether it
+ * came in the body, the query string or the path: services name fields the same way (`cursor`,
+ * `ticketNo`), so one route never reports the same query string under two conventions.
+ */
+function validationDetails(entries: ValidationEntry[]): ErrorDetail[] {
   const issues = entries.map((e) => ({
     code: e.keyword,
     path: e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
     message: e.message ?? '格式不正确',
     keys: Array.isArray(e.params?.keys) ? (e.params.keys as string[]) : undefined,
   }));
-  return issuesToDetails(issues, prefix);
+  return issuesToDetails(issues);
 }
 
 export default fp(async function errorsPlugin(app) {
-  app.setErrorHandler((err: FastifyError & { validationContext?: string }, request, reply) => {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof DomainError) return sendError(reply, err);
     if (err.validation) {
-      const details = validationDetails(err.validation as unknown as ValidationEntry[], err.validationContext);
+      const details = validationDetails(err.validation as unknown as ValidationEntry[]);
       return reply.code(400).send(errorBody(request, 400, 'VALIDATION_FAILED', undefined, details));
     }
     const status = err.statusCode ?? 500;
-    if (status === 429) return reply.code(429).send(errorBody(request, 429, 'RATE_LIMITED'));
+    // @fastify/rate-limit throws what app.ts's errorResponseBuilder made: keep its message (it says when to retry).
+    if (status === 429) return reply.code(429).send(errorBody(request, 429, 'RATE_LIMITED', err.message || undefined));
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON, body too large, unsupported media type).
       const message =

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const deps = { config: { ...config, DATABASE_URL: db.url }, clock: systemClock };
 
   const app = role === 'worker' ? null : await buildApp({ ...deps, redis, logger: log });
-  const workers = role === 'api' ? null : await startWorkers({ ...deps, redis, log });
+  const workers = role === 'api' ? null : await startWorkers({ ...deps, log });
 
   closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'fatal error, shutting down');

@@ -1,20 +1,30 @@
-// The worker role: builds the same dependencies as the API and runs the background work.
-// For now: housekeeping (expired idempotency keys, old login/lookup failures, dead sessions).
+// The worker role: builds the same dependencies as the API, relays the outbox into the queues and
+// runs one BullMQ worker per queue (Redis when REDIS_URL is set, else BullMQ's PostgreSQL backend).
+// close() stops taking jobs and waits for the running ones (SIGTERM drains).
 import pg from 'pg';
-import type { Redis } from 'ioredis';
 import type { Config } from '../src/config.js';
 import type { Clock } from '../src/clock.js';
 import type { Log } from '../src/services/deps.js';
+import { createQueueKit, type QueueKit } from '../src/queue/backend.js';
+import { QUEUE_NAMES } from '../src/queue/names.js';
+import { startRelay, type Relay } from '../src/queue/relay.js';
+import { createNotifier, type Notifier } from '../src/services/notifier.js';
 import { housekeeping } from './housekeeping.processor.js';
+import { processors } from './processors.js';
 
 export interface WorkerDeps {
   config: Config & { DATABASE_URL: string };
   clock: Clock;
-  redis: Redis | null;
   log: Log;
+  notifier?: Notifier;
+  /** Queue namespace (tests use one per file). */
+  queuePrefix?: string;
+  relayIntervalMs?: number;
 }
 
 export interface Workers {
+  kit: QueueKit;
+  relay: Relay;
   close: () => Promise<void>;
 }
 
@@ -23,18 +33,35 @@ const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const pool = new pg.Pool({ connectionString: deps.config.DATABASE_URL, max: 10 });
   pool.on('error', (err) => deps.log.warn({ err: err.message }, 'idle Postgres client error'));
-  const services = { db: pool, clock: deps.clock, log: deps.log, config: deps.config };
-  let running: Promise<unknown> = Promise.resolve();
+  const services = {
+    db: pool,
+    clock: deps.clock,
+    log: deps.log,
+    config: deps.config,
+    notifier: deps.notifier ?? createNotifier(deps.config),
+  };
+  const kit = createQueueKit({ redisUrl: deps.config.REDIS_URL, databaseUrl: deps.config.DATABASE_URL, prefix: deps.queuePrefix });
+  const handlers = processors(services);
+  for (const name of QUEUE_NAMES) kit.work(name, handlers[name]);
+  const relay = startRelay(services, kit, deps.relayIntervalMs);
+
+  let sweeping: Promise<unknown> = Promise.resolve();
   const tick = () => {
-    running = housekeeping(services).catch((err) => deps.log.error({ err }, 'housekeeping failed'));
+    sweeping = housekeeping(services).catch((err) => deps.log.error({ err }, 'housekeeping failed'));
   };
   tick();
   const timer = setInterval(tick, HOUSEKEEPING_EVERY_MS);
   timer.unref();
+  deps.log.info({ backend: kit.backend }, 'workers started');
+
   return {
+    kit,
+    relay,
     close: async () => {
       clearInterval(timer);
-      await running;
+      await relay.stop();
+      await kit.close();
+      await sweeping;
       await pool.end();
     },
   };

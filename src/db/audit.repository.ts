@@ -51,13 +51,15 @@ export async function appendAudit(tx: Db, e: AuditEntry): Promise<void> {
 
 /** Walks the chain; returns the id of the first row whose hash does not verify, or null. */
 export async function verifyAuditChain(db: Db): Promise<string | null> {
+  // `id` uncast (pg answers bigint as a string anyway): ORDER BY an `id::text` output column
+  // would sort 1, 10, 11, …, 2 and break the chain at the tenth row.
   const { rows } = await db.query(
-    'SELECT id::text, at, actor, action, target, data, prev_hash, hash FROM audit_log ORDER BY id',
+    'SELECT id, at, actor, action, target, data, prev_hash, hash FROM audit_log ORDER BY id',
   );
   let prev = GENESIS_HASH;
   for (const r of rows) {
     const expected = auditHash(prev, { at: r.at, actor: r.actor, action: r.action, target: r.target, data: r.data });
-    if (r.prev_hash !== prev || r.hash !== expected) return r.id as string;
+    if (r.prev_hash !== prev || r.hash !== expected) return String(r.id);
     prev = r.hash;
   }
   return null;

@@ -17,3 +17,31 @@ export async function enqueueOutbox(tx: Db, messages: OutboxMessage[], now: Date
     );
   }
 }
+
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  payload: Record<string, unknown>;
+  jobId: string;
+  availableAt: Date;
+}
+
+/** Claims unpublished rows; SKIP LOCKED lets several relays share the work without waiting. */
+export async function claimOutbox(tx: Db, limit: number): Promise<OutboxRow[]> {
+  const { rows } = await tx.query(
+    `SELECT id::text, topic, payload, job_id, available_at FROM outbox
+      WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows.map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, jobId: r.job_id, availableAt: r.available_at }));
+}
+
+export async function markPublished(tx: Db, ids: string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query('UPDATE outbox SET published_at = $2, attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [ids, now]);
+}
+
+export async function pruneOutbox(db: Db, before: Date): Promise<number> {
+  const { rowCount } = await db.query('DELETE FROM outbox WHERE published_at < $1', [before]);
+  return rowCount ?? 0;
+}

@@ -325,3 +325,8 @@ export async function updateTicket(db: Db, id: string, version: number, u: Ticke
   if (!rows[0]) throw new Error(`ticket ${id} changed concurrently (version ${version})`);
   return mapTicket(rows[0]);
 }
+
+export async function findTicketById(db: Db, id: string): Promise<TicketRow | null> {
+  const { rows } = await db.query(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1`, [id]);
+  return rows[0] ? mapTicket(rows[0]) : null;
+}

@@ -71,12 +71,23 @@ export interface ListQuery extends Omit<tickets.TicketFilters, 'cursor' | 'now'>
   cursor?: string;
 }
 
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
-  const [ms, id] = Buffer.from(cursor, 'base64url').toString().split(':');
-  if (!/^\d+$/.test(ms ?? '') || !/^\d+$/.test(id ?? '')) {
+  const parts = Buffer.from(cursor, 'base64url').toString().split(':');
+  const [ms, id] = parts;
+  const receivedAt = new Date(Number(ms));
+  // Whatever Postgres would refuse (no valid instant, an id beyond bigint) is a bad cursor, not a 500.
+  if (
+    parts.length !== 2 ||
+    !/^\d{1,16}$/.test(ms) ||
+    !/^\d{1,19}$/.test(id) ||
+    Number.isNaN(receivedAt.getTime()) ||
+    BigInt(id) > MAX_BIGINT
+  ) {
     throw new DomainError('VALIDATION_FAILED', undefined, [{ path: 'cursor', message: '分页游标无效，请从第一页重新查询' }]);
   }
-  return { receivedAt: new Date(Number(ms)), id };
+  return { receivedAt, id };
 }
 
 export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentity, q: ListQuery) {

@@ -1,0 +1,98 @@
+// The backend switch (SPEC §11): BullMQ on Redis when REDIS_URL is set, BullMQ's PostgreSQL
+// backend otherwise. Callers see one small interface: add a job, run a processor, close.
+import { Queue, Worker, UnrecoverableError, withBackend, createPostgresBackend, type Job, type JobType } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { QueueName } from './names.js';
+
+export interface QueueKitOptions {
+  redisUrl?: string;
+  databaseUrl: string;
+  /** Namespaces every key (Redis) or the schema (PostgreSQL); tests use one per file. */
+  prefix?: string;
+}
+
+export interface JobContext {
+  id: string;
+  attemptsMade: number;
+  log: (msg: string) => Promise<unknown> | unknown;
+}
+
+export type Processor = (payload: unknown, job: JobContext) => Promise<void>;
+
+export interface QueueKit {
+  backend: 'redis' | 'postgres';
+  add(queue: QueueName, jobId: string, payload: object, delayMs?: number): Promise<void>;
+  work(queue: QueueName, processor: Processor, concurrency?: number): void;
+  /** For the admin dashboard and tests. */
+  queue(name: QueueName): { getJobCounts: (...types: JobType[]) => Promise<Record<string, number>> };
+  close(): Promise<void>;
+}
+
+const JOB_DEFAULTS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+};
+
+export { UnrecoverableError };
+
+export function createQueueKit(opts: QueueKitOptions): QueueKit {
+  // Both constructors are typed for their own connection kind; the union below is what we use.
+  let makeQueue: (name: string) => Queue;
+  let makeWorker: (name: string, fn: (job: Job) => Promise<void>, concurrency: number) => Worker;
+  let backend: QueueKit['backend'];
+  const closers: (() => Promise<unknown>)[] = [];
+
+  if (opts.redisUrl) {
+    backend = 'redis';
+    const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    connection.on('error', () => undefined);
+    closers.push(() => connection.quit().catch(() => undefined));
+    const prefix = opts.prefix ?? 'hy';
+    makeQueue = (name) => new Queue(name, { connection, prefix, defaultJobOptions: JOB_DEFAULTS });
+    makeWorker = (name, fn, concurrency) => new Worker(name, fn, { connection, prefix, concurrency });
+  } else {
+    backend = 'postgres';
+    const pg = withBackend(createPostgresBackend);
+    const connection = { connectionString: opts.databaseUrl, migrate: true, schema: opts.prefix ? `bullmq_${opts.prefix}` : undefined };
+    makeQueue = (name) => new pg.Queue(name, { connection, defaultJobOptions: JOB_DEFAULTS }) as unknown as Queue;
+    makeWorker = (name, fn, concurrency) => new pg.Worker(name, fn, { connection, concurrency }) as unknown as Worker;
+  }
+
+  const queues = new Map<QueueName, Queue>();
+  const workers: Worker[] = [];
+  const queueOf = (name: QueueName): Queue => {
+    let q = queues.get(name);
+    if (!q) {
+      q = makeQueue(name);
+      q.on('error', () => undefined);
+      queues.set(name, q);
+    }
+    return q;
+  };
+
+  return {
+    backend,
+    async add(name, jobId, payload, delayMs = 0) {
+      await queueOf(name).add(name, payload, { jobId, delay: Math.max(0, Math.round(delayMs)) });
+    },
+    work(name, processor, concurrency = 4) {
+      const w = makeWorker(
+        name,
+        async (job) => processor(job.data, { id: String(job.id), attemptsMade: job.attemptsMade, log: (m) => job.log(m) }),
+        concurrency,
+      );
+      w.on('error', () => undefined);
+      workers.push(w);
+    },
+    queue: (name) => queueOf(name),
+    async close() {
+      // Workers first: close() waits for running jobs to finish.
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      for (const c of closers) await c();
+    },
+  };
+}
+

@@ -1,0 +1,37 @@
+// Starts the real workers (relay + BullMQ) against a test app's database, on the PostgreSQL
+// backend or on Redis (a queue prefix per test file keeps runs apart).
+import type { Test } from 'tap';
+import { randomBytes } from 'node:crypto';
+import { startWorkers, type Workers } from '../../workers/index.js';
+import type { Notifier } from '../../src/services/notifier.js';
+import type { TestContext } from './app.js';
+
+export const BACKENDS: ('postgres' | 'redis')[] = process.env.REDIS_URL ? ['postgres', 'redis'] : ['postgres'];
+
+export async function setupWorkers(
+  t: Test,
+  ctx: TestContext,
+  opts: { backend?: 'postgres' | 'redis'; notifier?: Notifier } = {},
+): Promise<Workers> {
+  const backend = opts.backend ?? 'postgres';
+  const workers = await startWorkers({
+    config: { ...ctx.deps.config, REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined },
+    clock: ctx.clock,
+    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    notifier: opts.notifier,
+    queuePrefix: `t${randomBytes(4).toString('hex')}`,
+    relayIntervalMs: 50,
+  });
+  t.teardown(() => workers.close());
+  return workers;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,47 @@
+// The routing worker assigns a registered ticket with a category to its department, through the
+// outbox relay and a real queue (BullMQ on PostgreSQL, and on Redis when REDIS_URL is set).
+import t from 'tap';
+import { json, registrationRequest, setupApp, staffSession } from '../helpers/app.js';
+import { BACKENDS, setupWorkers, waitFor } from '../helpers/workers.js';
+
+for (const backend of BACKENDS) {
+  t.test(`routing on ${backend}`, async (t) => {
+    const ctx = await setupApp(t);
+    const clerk = await staffSession(ctx, ['clerk']);
+    const workers = await setupWorkers(t, ctx, { backend });
+    t.equal(workers.kit.backend, backend);
+
+    const started = Date.now();
+    const res = await ctx.app.inject(
+      registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '自来水停了两天了', categoryCode: 'drinking_water', complainant: { phone: '13512345678' } }),
+    );
+    t.equal(res.statusCode, 201);
+    const no = json(res).ticketNo;
+    const ticket = await waitFor('assignment', async () => {
+      const r = await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${no}`, headers: clerk.headers });
+      return json(r).status === 'assigned' ? json(r) : null;
+    });
+    const elapsed = Date.now() - started;
+    t.comment(`${backend}: assigned ${elapsed} ms after registration`);
+    t.ok(elapsed < 2000, `assigned within 2 s (took ${elapsed} ms)`);
+    t.equal(ticket.departmentCode, 'sw');
+    t.ok(ticket.signOffDueAt);
+    t.equal(ticket.timeline.find((e: { type: string }) => e.type === 'assigned').actor, '系统自动分派');
+
+    // A ticket without a category waits for a clerk.
+    const plain = json(await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '想咨询一下政策', complainant: { phone: '13512345679' } })));
+    await workers.relay.drain();
+    await new Promise((r) => setTimeout(r, 300));
+    const still = json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${plain.ticketNo}`, headers: clerk.headers }));
+    t.equal(still.status, 'registered');
+
+    // The registration SMS was recorded once by the log provider.
+    const sms = await waitFor('registration SMS', async () => {
+      const { rows } = await ctx.db.pool.query(`SELECT n.template, n.status, n.body FROM notifications n JOIN tickets t ON t.id = n.ticket_id WHERE t.ticket_no = $1`, [no]);
+      return rows.length ? rows : null;
+    });
+    t.equal(sms.length, 1);
+    t.equal(sms[0].status, 'sent');
+    t.match(sms[0].body, new RegExp(`工单号${no.slice(0, 8)}-${no.slice(8, 14)}-${no.slice(14)}`));
+  });
+}

@@ -24,6 +24,7 @@ import authRoutes from './http/routes/auth.routes.js';
 import ticketRoutes from './http/routes/tickets.routes.js';
 import publicRoutes from './http/routes/public.routes.js';
 import adminRoutes from './http/routes/admin.routes.js';
+import workRoutes from './http/routes/work.routes.js';
 import { loggerOptions } from './logging.js';
 
 export interface AppDeps {
@@ -107,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await zapi.register(ticketRoutes);
       await zapi.register(publicRoutes);
       await zapi.register(adminRoutes);
+      await zapi.register(workRoutes);
     },
     { prefix: '/api/v1' },
   );

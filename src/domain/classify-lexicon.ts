@@ -5,7 +5,8 @@
 //
 // `strong` entries are specific to the category; `weak` ones are hints that other categories share
 // (a bare 路, 水, 钱). A category an admin adds later has no entry here and is classified from its
-// keywords and the examples clerks filed under it.
+// keywords and the examples clerks filed under it. Also here: characters and phrases too common to
+// count as evidence.
 
 export interface LexiconEntry {
   readonly strong: readonly string[];

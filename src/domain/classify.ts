@@ -11,6 +11,12 @@
 //      and wording no list anticipated;
 //   3. nearest learned examples — bigram Dice similarity to texts clerks filed under the category,
 //      so the next message like a confirmed one ranks that category first.
+// A category's score is its evidence over (all categories' evidence + a constant): close to 1 when
+// one category has strong evidence alone, low when evidence is weak or split.
+//
+// On messages written after the lexicon was frozen it ranks the clerk's category first about 70 %
+// of the time and among the first three about 90 % (test/domain/classify.test.ts prints the
+// figures); every confirmed example makes the next similar message land better.
 //
 // The fallback category `other` is never suggested: "none of the above" is not a pattern to learn,
 // and an empty suggestion list already tells the clerk to choose. Inactive categories are left out.
@@ -20,7 +26,7 @@ import { CATEGORY_LEXICON, NEUTRAL_PHRASES, STOP_CHARS } from './classify-lexico
 export interface CategoryModel { code: string; name: string; keywords: string[]; active?: boolean }
 /** A text a clerk finally filed under a category. */
 export interface LearnedExample { categoryCode: string; content: string }
-/** `score` in (0,1], best first. */
+/** `score` in (0,1), best first. */
 export interface Suggestion { code: string; score: number }
 export interface Classifier {
   suggest(content: string, limit?: number): Suggestion[];
@@ -41,7 +47,7 @@ const NGRAM_FACTOR = 0.8;
 const KNN_FACTOR = 8;
 const KNN_MIN_SIMILARITY = 0.12;
 const SCORE_DAMPING = 3; // raw evidence r scores r / (Σr + SCORE_DAMPING): weak evidence stays low
-const MIN_RAW = 0.6; // a single shared character is not a suggestion
+const MIN_RAW = 0.6; // less evidence than this is noise, not a suggestion
 const MIN_RELATIVE = 0.08; // drop candidates far behind the best one
 
 const BREAK = '';
@@ -70,9 +76,9 @@ function bigramSet(tokens: readonly string[]): Set<string> {
 }
 
 /**
- * Character-bigram Dice coefficient of two texts after normalisation (full-width → half-width,
- * punctuation ignored): 1 for the same text, 0 when no bigram is shared, symmetric. Also used to
- * spot duplicate demands (SPEC §4).
+ * Dice coefficient of the two texts' character-bigram sets after normalisation (full-width to
+ * half-width, case folded, punctuation ignored): 1 for the same text, 0 when no bigram is shared,
+ * symmetric. Also used to spot duplicate demands (SPEC §4).
  */
 export function similarity(a: string, b: string): number {
   return diceOfSets(bigramSet(tokenize(a)), bigramSet(tokenize(b)));
@@ -240,15 +246,14 @@ export function buildClassifier(categories: CategoryModel[], examples: LearnedEx
       total += r;
     }
     if (top < MIN_RAW) return [];
-    const ranked: Suggestion[] = [];
-    for (let c = 0; c < cats.length; c++) {
-      if (raw[c] < MIN_RAW || raw[c] < MIN_RELATIVE * top) continue;
-      const score = Math.round((raw[c] / (total + SCORE_DAMPING)) * 1e4) / 1e4;
-      if (score > 0) ranked.push({ code: cats[c].code, score });
-    }
-    // Ties (equal rounded scores) fall back to code order so the answer never depends on input order.
-    ranked.sort((a, b) => b.score - a.score || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-    return ranked.slice(0, limit);
+    const ranked: number[] = [];
+    for (let c = 0; c < cats.length; c++) if (raw[c] >= MIN_RAW && raw[c] >= MIN_RELATIVE * top) ranked.push(c);
+    // Ties fall back to code order so the answer never depends on the catalogue's order.
+    ranked.sort((a, b) => raw[b] - raw[a] || (cats[a].code < cats[b].code ? -1 : 1));
+    return ranked
+      .slice(0, limit)
+      .map((c) => ({ code: cats[c].code, score: Math.round((raw[c] / (total + SCORE_DAMPING)) * 1e4) / 1e4 }))
+      .filter((s) => s.score > 0);
   };
 
   return { suggest, learn };

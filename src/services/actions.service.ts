@@ -73,6 +73,7 @@ export async function performAction(
     const { calendar, policy } = await getPolicy(tx);
     const catalogue = await getCatalogue(deps.db);
     const next = decision.next;
+    const followedUp = decision.events.find((e) => e.type === 'followed_up');
     const category = next.categoryCode ? (catalogue.categories.get(next.categoryCode) ?? null) : null;
     let calendarWarning = row.calendarWarning;
     const after = (from: Date, d: Duration): Date => {
@@ -91,7 +92,7 @@ export async function performAction(
       leaderAttention: next.leaderAttention,
       result: next.replyResult,
       satisfaction: next.satisfaction,
-      resolved: input.action === 'record_followup' ? input.resolved : row.resolved,
+      resolved: followedUp ? ((followedUp.data.resolved as boolean | null) ?? null) : row.resolved,
       reply: input.action === 'reply' ? input.reply.trim() : row.reply,
       publicSummary: input.action === 'reply' ? (input.publicSummary?.trim() || null) : row.publicSummary,
       mergedInto: row.mergedInto,

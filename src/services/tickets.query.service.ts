@@ -6,6 +6,8 @@ import type { Role } from '../domain/roles.js';
 import * as tickets from '../db/tickets.repository.js';
 import { appendAudit } from '../db/audit.repository.js';
 import { withTx } from '../db/tx.js';
+import { listNotificationsForTicket } from '../db/notifications.repository.js';
+import { maskPhone } from '../domain/masking.js';
 import { staffEventView, staffTicketView } from './ticket-view.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -108,4 +110,21 @@ export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentit
     nextCursor:
       rows.length > q.limit && last ? Buffer.from(`${last.receivedAt.getTime()}:${last.id}`).toString('base64url') : null,
   };
+}
+
+/** Messages sent or queued for the resident, recipient masked (SPEC §12). */
+export async function notificationsForStaff(deps: ServiceDeps, staff: StaffIdentity, ticketNoInput: string) {
+  const ticketNo = parseTicketNoOrThrow(ticketNoInput);
+  const t = await tickets.findTicketByNo(deps.db, ticketNo);
+  if (!t || !canSee(t, domainActor(staff))) throw new DomainError('TICKET_NOT_FOUND', '未找到该工单');
+  const rows = await listNotificationsForTicket(deps.db, t.id);
+  return rows.map((n) => ({
+    template: n.template,
+    recipient: maskPhone(n.recipient),
+    status: n.status,
+    provider: n.provider,
+    text: n.body,
+    createdAt: n.createdAt.toISOString(),
+    sentAt: n.sentAt?.toISOString() ?? null,
+  }));
 }

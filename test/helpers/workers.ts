@@ -15,7 +15,7 @@ export async function setupWorkers(
 ): Promise<Workers> {
   const backend = opts.backend ?? 'postgres';
   const workers = await startWorkers({
-    config: { ...ctx.deps.config, REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined },
+    config: { ...ctx.deps.config, DATABASE_URL: ctx.db.url, REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined },
     clock: ctx.clock,
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
     notifier: opts.notifier,

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicLookup } from '../../services/public-lookup.service.js';
+import { submitFeedback } from '../../services/feedback.service.js';
 import { ticketNoParams } from '../schemas.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
@@ -19,6 +20,25 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => publicLookup(app.deps, request.params.ticketNo, request.query.verify),
+  );
+
+  app.post(
+    '/public/tickets/:ticketNo/feedback',
+    {
+      config: { rateLimit: { max: app.deps.config.PUBLIC_LOOKUP_RATE_LIMIT, timeWindow: 60_000 } },
+      schema: {
+        tags: ['public'],
+        summary: '群众评价答复 (resident rates the reply)',
+        params: ticketNoParams,
+        body: z.strictObject({
+          verify: z.string().regex(/^(\d{4}|\d{6})$/, '请输入登记电话的后4位，或回执上的6位查询码'),
+          resolved: z.boolean(),
+          satisfaction: z.enum(['very_satisfied', 'satisfied', 'basically_satisfied', 'dissatisfied', 'very_dissatisfied']),
+          comment: z.string().trim().min(1).max(500).optional(),
+        }),
+      },
+    },
+    async (request) => submitFeedback(app.deps, request.params.ticketNo, request.body),
   );
 };
 

@@ -21,6 +21,8 @@ function registrant(actor: Actor): Registrant {
     : { scope: `key:${actor.keyId}`, label: `接口：${actor.name}`, userId: null, apiKeyId: actor.keyId };
 }
 
+// Guards run at preValidation, before the schema: a caller who may not use a route learns that
+// (401/403/CSRF) and nothing about what a valid request would look like.
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/tickets',
@@ -31,7 +33,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: registrationSchema,
       },
-      preHandler: app.guard({ roles: ['clerk', 'supervisor'], scope: (s) => s.startsWith('intake:') }),
+      preValidation: app.guard({ roles: ['clerk', 'supervisor'], scope: (s) => s.startsWith('intake:') }),
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
@@ -49,7 +51,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/tickets',
-    { schema: { tags: ['tickets'], querystring: listQuerySchema }, preHandler: app.guard() },
+    { schema: { tags: ['tickets'], querystring: listQuerySchema }, preValidation: app.guard() },
     async (request) => listTicketsForStaff(app.deps, staffActor(request), request.query),
   );
 
@@ -61,7 +63,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         params: ticketNoParams,
         querystring: z.strictObject({ unmask: z.enum(['true', 'false']).optional() }),
       },
-      preHandler: app.guard(),
+      preValidation: app.guard(),
     },
     async (request) =>
       getTicketForStaff(app.deps, staffActor(request), request.params.ticketNo, { unmask: request.query.unmask === 'true' }),
@@ -76,7 +78,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         params: z.strictObject({ ticketNo: z.string().min(1).max(64), action: z.enum(ACTION_NAMES) }),
         body: z.record(z.string(), z.unknown()).optional(),
       },
-      preHandler: app.guard(),
+      preValidation: app.guard(),
     },
     async (request) => {
       const staff = staffActor(request);

@@ -1,0 +1,67 @@
+// The queries behind each role's inbox: tickets awaiting the caller's action, and the staff
+// notifications addressed to them.
+import type { Db } from './tx.js';
+import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.js';
+
+const LIMIT = 200;
+
+/** Handler: the department's tickets to accept or work on, the nearest deadline first. */
+export async function departmentWork(db: Db, departmentCode: string): Promise<TicketRow[]> {
+  const { rows } = await db.query(
+    `SELECT ${TICKET_COLUMNS} FROM tickets t
+      WHERE t.department_code = $1 AND t.status IN ('assigned', 'in_progress')
+      ORDER BY CASE WHEN t.status = 'assigned' THEN LEAST(t.sign_off_due_at, t.due_at) ELSE t.due_at END, t.id
+      LIMIT ${LIMIT}`,
+    [departmentCode],
+  );
+  return rows.map(mapTicket);
+}
+
+/** Supervisor: returns and extension requests awaiting a decision, and flagged tickets. */
+export async function supervisorWork(db: Db, now: Date): Promise<TicketRow[]> {
+  const { rows } = await db.query(
+    `SELECT ${TICKET_COLUMNS} FROM tickets t
+      WHERE t.status = 'returned' OR (t.status = 'in_progress' AND t.pending_extension IS NOT NULL)
+         OR (t.supervisor_flag AND t.status <> 'merged' AND t.closed_at > $1::timestamptz - interval '30 days')
+      ORDER BY t.updated_at LIMIT ${LIMIT}`,
+    [now],
+  );
+  return rows.map(mapTicket);
+}
+
+/** Clerk: tickets waiting to be assigned, and replies waiting for the follow-up call. */
+export async function clerkWork(db: Db): Promise<TicketRow[]> {
+  const { rows } = await db.query(
+    `SELECT ${TICKET_COLUMNS} FROM tickets t
+      WHERE t.status = 'registered' OR t.status = 'replied'
+      ORDER BY COALESCE(t.follow_up_due_at, t.due_at), t.id LIMIT ${LIMIT}`,
+  );
+  return rows.map(mapTicket);
+}
+
+export interface StaffNotificationRow {
+  id: string;
+  ticketNo: string;
+  template: string;
+  audience: string;
+  departmentCode: string | null;
+  createdAt: Date;
+}
+
+export async function staffNotificationsFor(db: Db, q: { departmentCode: string | null; audiences: string[] }): Promise<StaffNotificationRow[]> {
+  const { rows } = await db.query(
+    `SELECT n.id::text, t.ticket_no, n.template, n.audience, n.department_code, n.created_at
+       FROM staff_notifications n JOIN tickets t ON t.id = n.ticket_id
+      WHERE (n.audience = ANY($2) AND n.audience <> 'department') OR (n.audience = 'department' AND n.department_code = $1)
+      ORDER BY n.created_at DESC, n.id DESC LIMIT ${LIMIT}`,
+    [q.departmentCode, q.audiences],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    ticketNo: r.ticket_no,
+    template: r.template,
+    audience: r.audience,
+    departmentCode: r.department_code,
+    createdAt: r.created_at,
+  }));
+}

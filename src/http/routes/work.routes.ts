@@ -1,0 +1,35 @@
+// Staff work surfaces: the inbox, category suggestion, and a ticket's resident notifications.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { inboxFor } from '../../services/inbox.service.js';
+import { suggestCategories } from '../../services/catalogue.service.js';
+import { notificationsForStaff } from '../../services/tickets.query.service.js';
+import { staffActor } from '../plugins/auth.js';
+import { ticketNoParams } from '../schemas.js';
+
+const routes: FastifyPluginAsyncZod = async (app) => {
+  app.get('/inbox', { schema: { tags: ['work'], summary: '我的待办 (the caller’s work)' }, preHandler: app.guard() }, async (request) =>
+    inboxFor(app.deps, staffActor(request)),
+  );
+
+  app.post(
+    '/classify',
+    {
+      schema: {
+        tags: ['work'],
+        summary: '分类建议 (suggest categories)',
+        body: z.strictObject({ content: z.string().trim().min(1).max(2000) }),
+      },
+      preHandler: app.guard({ roles: ['clerk', 'supervisor'] }),
+    },
+    async (request) => ({ suggestedCategories: await suggestCategories(app.deps.db, request.body.content, 5) }),
+  );
+
+  app.get(
+    '/tickets/:ticketNo/notifications',
+    { schema: { tags: ['tickets'], params: ticketNoParams }, preHandler: app.guard() },
+    async (request) => ({ items: await notificationsForStaff(app.deps, staffActor(request), request.params.ticketNo) }),
+  );
+};
+
+export default routes;

@@ -28,7 +28,7 @@ export async function findApiKeyByPrefix(db: Db, prefix: string): Promise<ApiKey
 }
 
 export async function listApiKeys(db: Db): Promise<ApiKeyRow[]> {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM api_keys ORDER BY id`);
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM api_keys ORDER BY api_keys.id`);
   return rows.map(map);
 }
 

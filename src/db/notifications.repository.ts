@@ -65,7 +65,7 @@ export async function setNotificationStatus(tx: Db, id: string, status: Notifica
 }
 
 export async function listNotificationsForTicket(db: Db, ticketId: string): Promise<NotificationRow[]> {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM notifications WHERE ticket_id = $1 ORDER BY id`, [ticketId]);
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM notifications WHERE ticket_id = $1 ORDER BY notifications.id`, [ticketId]);
   return rows.map(map);
 }
 

@@ -30,7 +30,7 @@ export interface OutboxRow {
 export async function claimOutbox(tx: Db, limit: number): Promise<OutboxRow[]> {
   const { rows } = await tx.query(
     `SELECT id::text, topic, payload, job_id, available_at FROM outbox
-      WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      WHERE published_at IS NULL ORDER BY outbox.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [limit],
   );
   return rows.map((r) => ({ id: r.id, topic: r.topic, payload: r.payload, jobId: r.job_id, availableAt: r.available_at }));

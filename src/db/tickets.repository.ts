@@ -182,7 +182,7 @@ export async function insertEvents(db: Db, ticketId: string, events: NewEvent[])
 export async function listEvents(db: Db, ticketId: string, publicOnly = false): Promise<EventRow[]> {
   const { rows } = await db.query(
     `SELECT id::text, type, at, actor_id::text, actor_label, note, public, data FROM ticket_events
-      WHERE ticket_id = $1 ${publicOnly ? 'AND public' : ''} ORDER BY id`,
+      WHERE ticket_id = $1 ${publicOnly ? 'AND public' : ''} ORDER BY ticket_events.id`,
     [ticketId],
   );
   return rows.map((r) => ({

@@ -6,6 +6,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { json, registrationRequest, setupApp, staffSession, type Session, type TestContext } from '../helpers/app.js';
 import { dammCheckDigit, formatTicketNo } from '../../src/domain/ticket-number.js';
 import { insertEvents } from '../../src/db/tickets.repository.js';
+import { assignDirectly } from '../helpers/stand-ins.js';
 
 const MINUTE = 60 * 1000;
 const CHINESE = /[\u4e00-\u9fff]/;
@@ -48,20 +49,6 @@ async function register(body: Record<string, unknown>, c: TestContext = ctx): Pr
   return json(res);
 }
 
-/**
- * Stands in for the assign action (POST …/actions/assign does not exist yet): puts the ticket into
- * a department and appends the public `assigned` event the action will write.
- */
-async function assignDirectly(c: TestContext, ticketNo: string, departmentCode: string): Promise<void> {
-  const { rows } = await c.db.pool.query(
-    `UPDATE tickets SET status = 'assigned', department_code = $2, assigned_at = $3 WHERE ticket_no = $1 RETURNING id::text`,
-    [ticketNo, departmentCode, c.clock.now()],
-  );
-  await insertEvents(c.db.pool, rows[0].id, [
-    { type: 'assigned', at: c.clock.now(), actorId: null, actorLabel: '测试转办', note: null, public: true, data: { departmentCode } },
-  ]);
-}
-
 /** Stands in for a staff comment (the comment action does not exist yet). */
 async function commentDirectly(ticketNo: string, note: string, isPublic: boolean, data: Record<string, unknown> = {}): Promise<void> {
   const { rows } = await ctx.db.pool.query('SELECT id::text FROM tickets WHERE ticket_no = $1', [ticketNo]);
@@ -101,7 +88,7 @@ const withoutRequestId = (res: LightMyRequestResponse) => {
 
 t.test('found with the last 4 digits of the phone: the public view and nothing personal', async (t) => {
   const ticket = await register(withPhone);
-  await assignDirectly(ctx, ticket.ticketNo, 'mz');
+  await assignDirectly(ctx, ticket.ticketNo, 'mz'); // stands in for the assign action
   await commentDirectly(ticket.ticketNo, '内部备注：申请人家中有欠款纠纷，注意核实', false);
   await commentDirectly(ticket.ticketNo, '已电话告知所需材料清单', true, { internalNote: '内部：下周再打一次电话' });
 

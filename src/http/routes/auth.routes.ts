@@ -29,7 +29,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     };
   });
 
-  app.post('/auth/logout', { schema: { tags: ['auth'] }, preHandler: app.guard() }, async (request, reply) => {
+  app.post('/auth/logout', { schema: { tags: ['auth'] }, preValidation: app.guard() }, async (request, reply) => {
     await logout(app.deps, staffActor(request));
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
@@ -37,7 +37,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/auth/me',
-    { schema: { tags: ['auth'], response: { 200: z.object({ username: z.string(), displayName: z.string(), roles: z.array(z.string()), departmentCode: z.string().nullable(), csrfToken: z.string() }) } }, preHandler: app.guard() },
+    { schema: { tags: ['auth'], response: { 200: z.object({ username: z.string(), displayName: z.string(), roles: z.array(z.string()), departmentCode: z.string().nullable(), csrfToken: z.string() }) } }, preValidation: app.guard() },
     async (request) => {
       const a = staffActor(request);
       return { username: a.username, displayName: a.displayName, roles: a.roles, departmentCode: a.departmentCode, csrfToken: a.csrfToken };

@@ -8,7 +8,7 @@ import { staffActor } from '../plugins/auth.js';
 import { ticketNoParams } from '../schemas.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
-  app.get('/inbox', { schema: { tags: ['work'], summary: '我的待办 (the caller’s work)' }, preHandler: app.guard() }, async (request) =>
+  app.get('/inbox', { schema: { tags: ['work'], summary: '我的待办 (the caller’s work)' }, preValidation: app.guard() }, async (request) =>
     inboxFor(app.deps, staffActor(request)),
   );
 
@@ -20,14 +20,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         summary: '分类建议 (suggest categories)',
         body: z.strictObject({ content: z.string().trim().min(1).max(2000) }),
       },
-      preHandler: app.guard({ roles: ['clerk', 'supervisor'] }),
+      preValidation: app.guard({ roles: ['clerk', 'supervisor'] }),
     },
     async (request) => ({ suggestedCategories: await suggestCategories(app.deps.db, request.body.content, 5) }),
   );
 
   app.get(
     '/tickets/:ticketNo/notifications',
-    { schema: { tags: ['tickets'], params: ticketNoParams }, preHandler: app.guard() },
+    { schema: { tags: ['tickets'], params: ticketNoParams }, preValidation: app.guard() },
     async (request) => ({ items: await notificationsForStaff(app.deps, staffActor(request), request.params.ticketNo) }),
   );
 };

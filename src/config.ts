@@ -34,6 +34,10 @@ export const configSchema = z.object({
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
   PUBLIC_LOOKUP_RATE_LIMIT: z.coerce.number().int().min(1).max(100000).default(30),
+  /** Namespace of the queues (Redis key prefix / BullMQ schema suffix): one per deployment. */
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9_]{1,20}$/, 'must be 1-20 lowercase letters, digits or _').default('hy'),
+  /** How long a job is leased to a worker; a killed worker's job is retried after this. */
+  QUEUE_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   EMBEDDED_PG_DIR: z.string().default('./data/postgres'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 });

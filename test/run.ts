@@ -41,6 +41,20 @@ async function dropStale(admin: pg.Client): Promise<void> {
   for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
 }
 
+async function otherRunsActive(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'hyt\\_%' AND datname NOT LIKE $1 AND datname <> $2`,
+      [`hyt\\_${RUN_ID}\\_%`, TEMPLATE],
+    );
+    return rows[0].n > 0;
+  } finally {
+    await c.end();
+  }
+}
+
 async function main(): Promise<number> {
   let embedded: EmbeddedServer | null = null;
   let serverUrl = process.env.DATABASE_URL;
@@ -78,7 +92,8 @@ async function main(): Promise<number> {
     await cleanup.end();
     return code;
   } finally {
-    await embedded?.stop();
+    // Another run may be using the server we started: leave it to them (the next run reuses it).
+    if (embedded && !(await otherRunsActive(serverUrl))) await embedded.stop();
   }
 }
 

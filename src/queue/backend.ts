@@ -9,6 +9,8 @@ export interface QueueKitOptions {
   databaseUrl: string;
   /** Namespaces every key (Redis) or the schema (PostgreSQL); tests use one per file. */
   prefix?: string;
+  /** Job lease; a killed worker's job becomes available again after about this long. */
+  lockDurationMs?: number;
 }
 
 export interface JobContext {
@@ -44,6 +46,9 @@ export function createQueueKit(opts: QueueKitOptions): QueueKit {
   let backend: QueueKit['backend'];
   const closers: (() => Promise<unknown>)[] = [];
 
+  const lockDuration = opts.lockDurationMs ?? 30_000;
+  const lease = { lockDuration, stalledInterval: Math.max(500, Math.round(lockDuration / 2)) };
+
   if (opts.redisUrl) {
     backend = 'redis';
     const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
@@ -51,13 +56,13 @@ export function createQueueKit(opts: QueueKitOptions): QueueKit {
     closers.push(() => connection.quit().catch(() => undefined));
     const prefix = opts.prefix ?? 'hy';
     makeQueue = (name) => new Queue(name, { connection, prefix, defaultJobOptions: JOB_DEFAULTS });
-    makeWorker = (name, fn, concurrency) => new Worker(name, fn, { connection, prefix, concurrency });
+    makeWorker = (name, fn, concurrency) => new Worker(name, fn, { connection, prefix, concurrency, ...lease });
   } else {
     backend = 'postgres';
     const pg = withBackend(createPostgresBackend);
-    const connection = { connectionString: opts.databaseUrl, migrate: true, schema: opts.prefix ? `bullmq_${opts.prefix}` : undefined };
+    const connection = { connectionString: opts.databaseUrl, migrate: true, schema: opts.prefix && opts.prefix !== 'hy' ? `bullmq_${opts.prefix}` : undefined };
     makeQueue = (name) => new pg.Queue(name, { connection, defaultJobOptions: JOB_DEFAULTS }) as unknown as Queue;
-    makeWorker = (name, fn, concurrency) => new pg.Worker(name, fn, { connection, concurrency }) as unknown as Worker;
+    makeWorker = (name, fn, concurrency) => new pg.Worker(name, fn, { connection, concurrency, ...lease }) as unknown as Worker;
   }
 
   const queues = new Map<QueueName, Queue>();

@@ -4,7 +4,7 @@
 import type { Config } from '../config.js';
 
 export interface SmsMessage {
-  /** Our notification id: the gateway's de-duplication key. */
+  /** Stable per (ticket, template, round): the gateway's de-duplication key across retries. */
   id: string;
   to: string;
   text: string;

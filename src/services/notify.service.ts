@@ -63,7 +63,9 @@ export async function notifyResident(
       return 'capped';
     }
     // A failed send throws: the transaction rolls back and the queue retries with backoff.
-    await deps.notifier.send({ id: row.id, to: row.recipient, text: row.body });
+    // The de-duplication id must survive a crash that rolls this transaction back: derive it from
+    // what the row is unique on, not from the row's own (rolled-back) identity.
+    await deps.notifier.send({ id: `${t.id}-${job.template}-${job.round}`, to: row.recipient, text: row.body });
     await notifications.setNotificationStatus(tx, row.id, 'sent', now);
     return 'sent';
   });

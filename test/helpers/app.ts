@@ -1,5 +1,5 @@
 // Builds the real app on a fresh test database, and signs staff in through the real login route.
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -18,13 +18,18 @@ export interface TestContext {
 
 export async function setupApp(
   t: Test,
-  opts: { clock?: TestClock; env?: Record<string, string> } = {},
+  opts: { clock?: TestClock; env?: Record<string, string>; logger?: FastifyBaseLogger } = {},
 ): Promise<TestContext> {
   const db = await createTestDb();
   const clock = opts.clock ?? new TestClock();
   const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...opts.env }), DATABASE_URL: db.url };
   // HY_TEST_LOG=debug shows the app's log while debugging a test.
-  const app = await buildApp({ config: { ...config, LOG_LEVEL: (process.env.HY_TEST_LOG as typeof config.LOG_LEVEL) ?? 'silent' }, clock, redis: null });
+  const app = await buildApp({
+    config: { ...config, LOG_LEVEL: (process.env.HY_TEST_LOG as typeof config.LOG_LEVEL) ?? 'silent' },
+    clock,
+    redis: null,
+    logger: opts.logger,
+  });
   await app.ready();
   t.teardown(async () => {
     await app.close();

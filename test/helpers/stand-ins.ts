@@ -1,6 +1,7 @@
-// Stand-ins for lifecycle actions that do not exist yet (POST /api/v1/tickets/:ticketNo/actions/…).
-// Read-side tests use them to put a ticket into a department or a state with plain SQL; replace each
-// call with the real action once it lands.
+// Stand-ins for the lifecycle actions (POST /api/v1/tickets/:ticketNo/actions/…): read-side tests
+// (lookup, list, access matrix) put a ticket into a department or a state with plain SQL, so they
+// do not depend on the actions, which lifecycle.test.ts covers. Written before the actions API
+// landed; a call may be swapped for the real action where that reads better.
 import { insertEvents } from '../../src/db/tickets.repository.js';
 import type { TestContext } from './app.js';
 

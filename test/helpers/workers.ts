@@ -5,21 +5,23 @@ import { randomBytes } from 'node:crypto';
 import { startWorkers, type Workers } from '../../workers/index.js';
 import type { Notifier } from '../../src/services/notifier.js';
 import type { TestContext } from './app.js';
+import type { Log } from '../../src/services/deps.js';
+import type { Config } from '../../src/config.js';
 
 export const BACKENDS: ('postgres' | 'redis')[] = process.env.REDIS_URL ? ['postgres', 'redis'] : ['postgres'];
 
 export async function setupWorkers(
   t: Test,
   ctx: TestContext,
-  opts: { backend?: 'postgres' | 'redis'; notifier?: Notifier } = {},
+  opts: { backend?: 'postgres' | 'redis'; notifier?: Notifier; log?: Log; config?: Partial<Config>; prefix?: string } = {},
 ): Promise<Workers> {
   const backend = opts.backend ?? 'postgres';
   const workers = await startWorkers({
-    config: { ...ctx.deps.config, DATABASE_URL: ctx.db.url, REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined },
+    config: { ...ctx.deps.config, ...opts.config, DATABASE_URL: ctx.db.url, REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined },
     clock: ctx.clock,
-    log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    log: opts.log ?? { info: () => undefined, warn: () => undefined, error: () => undefined },
     notifier: opts.notifier,
-    queuePrefix: `t${randomBytes(4).toString('hex')}`,
+    queuePrefix: opts.prefix ?? `t${randomBytes(4).toString('hex')}`,
     relayIntervalMs: 50,
   });
   t.teardown(() => workers.close());

@@ -1,0 +1,101 @@
+// No personal data in job payloads, queue storage (Redis keys and values, or BullMQ's PostgreSQL
+// tables) or log lines, after a full lifecycle with every kind of job (SPEC §10, §14).
+import t from 'tap';
+import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { Redis } from 'ioredis';
+import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { BACKENDS, setupWorkers, waitFor } from '../helpers/workers.js';
+import { loggerOptions } from '../../src/logging.js';
+
+const NAME = '欧阳明华';
+const PHONE = '13912345678';
+const ADDRESS = '东山村五组十二号';
+const SECRETS = [NAME, PHONE, ADDRESS, '139****5678', '欧阳某'];
+
+async function queueStorageDump(backend: string, prefix: string, databaseUrl: string, pool: import('pg').Pool): Promise<string> {
+  if (backend === 'redis') {
+    const redis = new Redis(process.env.REDIS_URL as string);
+    try {
+      const keys = await redis.keys(`${prefix}:*`);
+      let dump = keys.join('\n');
+      for (const key of keys) {
+        const type = await redis.type(key);
+        if (type === 'string') dump += await redis.get(key);
+        else if (type === 'hash') dump += JSON.stringify(await redis.hgetall(key));
+        else if (type === 'list') dump += JSON.stringify(await redis.lrange(key, 0, -1));
+        else if (type === 'zset') dump += JSON.stringify(await redis.zrange(key, 0, -1));
+        else if (type === 'set') dump += JSON.stringify(await redis.smembers(key));
+        else if (type === 'stream') dump += JSON.stringify(await redis.xrange(key, '-', '+'));
+      }
+      return dump;
+    } finally {
+      await redis.quit();
+    }
+  }
+  void databaseUrl;
+  const schema = `bullmq_${prefix}`;
+  const { rows: tables } = await pool.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, [schema]);
+  let dump = '';
+  for (const { table_name } of tables) {
+    const { rows } = await pool.query(`SELECT row_to_json(x)::text AS j FROM "${schema}"."${table_name}" x`);
+    dump += rows.map((r) => r.j).join('\n');
+  }
+  t.ok(tables.length > 0, `BullMQ tables found in ${schema}`);
+  return dump;
+}
+
+for (const backend of BACKENDS) {
+  t.test(`no personal data leaves Postgres (${backend})`, async (t) => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const logger = pino(loggerOptions('trace'), sink);
+    const ctx = await setupApp(t, { logger });
+    const prefix = `p${randomBytes(4).toString('hex')}`;
+    await setupWorkers(t, ctx, { backend, prefix, log: logger });
+    const clerk = await staffSession(ctx, ['clerk']);
+    const handler = await staffSession(ctx, ['handler'], 'sw');
+    const act = (s: Session, no: string, action: string, body: object = {}) =>
+      ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: s.headers, payload: body });
+
+    // A refused registration carrying the personal data, and the real one.
+    await ctx.app.inject(registrationRequest(clerk, { channel: 'fax', kind: 'help', content: `我叫${NAME}，电话${PHONE}`, complainant: { name: NAME, phone: PHONE } }));
+    const res = await ctx.app.inject(
+      registrationRequest(clerk, {
+        channel: 'phone', kind: 'help', content: `我是${NAME}，家里停水了，电话${PHONE}`, categoryCode: 'drinking_water',
+        villageCode: 'dongshan', address: ADDRESS, complainant: { name: NAME, phone: PHONE },
+      }),
+    );
+    const no = json(res).ticketNo;
+    await waitFor('assignment', async () => json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${no}`, headers: clerk.headers })).status === 'assigned');
+    await act(handler, no, 'accept');
+    await act(handler, no, 'request_extension', { workingDays: 2, reason: '等待配件' });
+    const supervisor = await staffSession(ctx, ['supervisor']);
+    await act(supervisor, no, 'decide_extension', { approve: true });
+    await act(handler, no, 'reply', { reply: '已修复', result: 'resolved' });
+    await ctx.app.inject({ method: 'GET', url: `/api/v1/public/tickets/${no}?verify=5678` });
+    await ctx.app.inject({ method: 'GET', url: `/api/v1/public/tickets/${no}?verify=0000` });
+    await ctx.app.inject({ method: 'POST', url: `/api/v1/public/tickets/${no}/feedback`, payload: { verify: '5678', resolved: false, satisfaction: 'dissatisfied', comment: `${NAME}不满意` } });
+    await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${no}?unmask=true`, headers: clerk.headers });
+    await waitFor('every SMS recorded', async () => {
+      const { rows } = await ctx.db.pool.query(`SELECT count(*)::int AS n FROM notifications WHERE status = 'sent'`);
+      return rows[0].n >= 5;
+    });
+    const { rows: pending } = await ctx.db.pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+    t.equal(pending[0].n, 0, 'the relay published everything');
+
+    const { rows: payloads } = await ctx.db.pool.query('SELECT payload::text AS p FROM outbox');
+    const storage = await queueStorageDump(backend, prefix, ctx.db.url, ctx.db.pool);
+    const logText = lines.join('');
+    t.ok(payloads.length >= 8, `${payloads.length} outbox payloads scanned`);
+    t.ok(storage.length > 1000, `${storage.length} characters of queue storage scanned`);
+    t.ok(lines.length > 20, `${lines.length} log lines scanned`);
+    for (const secret of SECRETS) {
+      t.notOk(payloads.some((r) => r.p.includes(secret)), `no "${secret}" in job payloads`);
+      t.notOk(storage.includes(secret), `no "${secret}" in queue storage`);
+      t.notOk(logText.includes(secret), `no "${secret}" in the logs`);
+    }
+    t.notOk(logText.includes('verify=5678'), 'lookup verification digits are not logged');
+  });
+}

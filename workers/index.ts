@@ -40,7 +40,12 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     config: deps.config,
     notifier: deps.notifier ?? createNotifier(deps.config),
   };
-  const kit = createQueueKit({ redisUrl: deps.config.REDIS_URL, databaseUrl: deps.config.DATABASE_URL, prefix: deps.queuePrefix });
+  const kit = createQueueKit({
+    redisUrl: deps.config.REDIS_URL,
+    databaseUrl: deps.config.DATABASE_URL,
+    prefix: deps.queuePrefix ?? deps.config.QUEUE_PREFIX,
+    lockDurationMs: deps.config.QUEUE_LOCK_MS,
+  });
   const handlers = processors(services);
   for (const name of QUEUE_NAMES) kit.work(name, handlers[name]);
   const relay = startRelay(services, kit, deps.relayIntervalMs);

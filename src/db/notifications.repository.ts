@@ -80,3 +80,8 @@ export async function insertStaffNotification(
   );
   return (rowCount ?? 0) > 0;
 }
+
+/** Serialises the daily-cap check of one recipient across concurrent jobs and workers. */
+export async function lockRecipient(tx: Db, recipient: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1, 0))`, [recipient]);
+}

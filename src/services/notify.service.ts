@@ -58,6 +58,7 @@ export async function notifyResident(
     if (row.status === 'sent') return 'already_sent';
     if (row.status === 'no_recipient' || !row.recipient) return 'no_recipient';
     if (row.status === 'capped') return 'capped';
+    await notifications.lockRecipient(tx, row.recipient);
     if ((await notifications.countSentToday(tx, row.recipient, shanghaiDayStart(now))) >= DAILY_CAP_PER_PHONE) {
       await notifications.setNotificationStatus(tx, row.id, 'capped', now);
       return 'capped';

@@ -34,7 +34,7 @@ const D = await register({
 });
 const C = await register({ channel: 'walk_in', kind: 'consult', content: '想问问残疾证怎么办理，要带什么材料', complainant: { anonymous: true } });
 const E = await register({ channel: 'web', kind: 'suggest', content: '建议在村委会门口设置公交站，方便老人出行' });
-// Stand-ins for the lifecycle actions (not built yet): A assigned to 民政办, B accepted by 村镇建设办,
+// Stand-ins for the lifecycle actions (test/helpers/stand-ins.ts): A assigned to 民政办, B accepted by 村镇建设办,
 // D closed as resolved by 生态环境办; C and E stay registered.
 await assignDirectly(ctx, A, 'mz');
 await assignDirectly(ctx, B, 'cj');

@@ -11,7 +11,7 @@ export const ERROR_MESSAGES = {
   VALIDATION_FAILED: '提交的内容有误，请按提示修改',
   ILLEGAL_TRANSITION: '工单当前状态不允许此操作',
   FORBIDDEN: '您没有权限进行此操作',
-  TICKET_NOT_FOUND: '未找到该工单，请核对工单号和验证信息',
+  TICKET_NOT_FOUND: '未找到该工单，请核对工单号',
   TICKET_NO_INVALID: '工单号校验位不正确，请重新核对工单号',
   NOT_FOUND: '未找到请求的内容',
   UNAUTHENTICATED: '请先登录',

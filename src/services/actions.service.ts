@@ -65,7 +65,7 @@ export async function performAction(
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);
   return withTx(deps.db, async (tx) => {
     const row = await tickets.findTicketByNo(tx, ticketNo, true);
-    if (!row) throw new DomainError('TICKET_NOT_FOUND', '未找到该工单');
+    if (!row) throw new DomainError('TICKET_NOT_FOUND');
     const now = deps.clock.now();
     const decision = decide(ticketState(row), input, party.actor, now);
     await checkReferences(tx, deps, input, ticketNo);
@@ -182,7 +182,7 @@ export async function performAction(
 export async function precheckAction(deps: ServiceDeps, party: ActingParty, ticketNoInput: string, raw: Record<string, unknown>): Promise<void> {
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);
   const row = await tickets.findTicketByNo(deps.db, ticketNo);
-  if (!row) throw new DomainError('TICKET_NOT_FOUND', '未找到该工单');
+  if (!row) throw new DomainError('TICKET_NOT_FOUND');
   try {
     decide(ticketState(row), raw as unknown as ActionInput, party.actor, deps.clock.now());
   } catch (err) {

@@ -15,6 +15,8 @@ import type { ServiceDeps } from './deps.js';
 const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 const MAX_FAILURES = 5;
 const LOCK_MS = 60 * 60 * 1000;
+/** The one answer for an unknown number and a wrong verification alike. */
+const PUBLIC_NOT_FOUND = '未找到该工单，请核对工单号和验证信息';
 
 export function parseTicketNoOrThrow(input: string): string {
   const parsed = parseTicketNo(input);
@@ -51,7 +53,7 @@ export async function verifiedTicket(deps: ServiceDeps, ticketNoInput: string, v
     if (failures >= MAX_FAILURES) await lookup.lockLookup(tx, ticketNo, new Date(now.getTime() + LOCK_MS));
   });
   // The failure that reaches the limit is still answered as "not found"; the next one is locked.
-  throw new DomainError('TICKET_NOT_FOUND');
+  throw new DomainError('TICKET_NOT_FOUND', PUBLIC_NOT_FOUND);
 }
 
 export async function publicLookup(deps: ServiceDeps, ticketNoInput: string, verify: string) {

@@ -54,7 +54,7 @@ export async function getTicketForStaff(
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);
   const t = await tickets.findTicketByNo(deps.db, ticketNo);
   const actor = domainActor(staff);
-  if (!t || !canSee(t, actor)) throw new DomainError('TICKET_NOT_FOUND', '未找到该工单');
+  if (!t || !canSee(t, actor)) throw new DomainError('TICKET_NOT_FOUND');
   if (opts.unmask && t.complainantPhone) {
     const now = deps.clock.now();
     await withTx(deps.db, (tx) =>
@@ -116,7 +116,7 @@ export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentit
 export async function notificationsForStaff(deps: ServiceDeps, staff: StaffIdentity, ticketNoInput: string) {
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);
   const t = await tickets.findTicketByNo(deps.db, ticketNo);
-  if (!t || !canSee(t, domainActor(staff))) throw new DomainError('TICKET_NOT_FOUND', '未找到该工单');
+  if (!t || !canSee(t, domainActor(staff))) throw new DomainError('TICKET_NOT_FOUND');
   const rows = await listNotificationsForTicket(deps.db, t.id);
   return rows.map((n) => ({
     template: n.template,

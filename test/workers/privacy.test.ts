@@ -24,8 +24,8 @@ async function queueStorageDump(backend: string, prefix: string, databaseUrl: st
         const type = await redis.type(key);
         if (type === 'string') dump += await redis.get(key);
         else if (type === 'hash') dump += JSON.stringify(await redis.hgetall(key));
-        else if (type === 'list') dump += JSON.stringify(await redis.lrange(key, 0, -1));
-        else if (type === 'zset') dump += JSON.stringify(await redis.zrange(key, 0, -1));
+        else if (type === 'list') dump += JSON.stringify(await redis.lrange(key, '0', '-1'));
+        else if (type === 'zset') dump += JSON.stringify(await redis.zrange(key, '0', '-1'));
         else if (type === 'set') dump += JSON.stringify(await redis.smembers(key));
         else if (type === 'stream') dump += JSON.stringify(await redis.xrange(key, '-', '+'));
       }

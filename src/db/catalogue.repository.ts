@@ -125,3 +125,14 @@ export async function countDepartments(db: Db): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM departments');
   return rows[0].n;
 }
+
+/** What clerks finally filed recent tickets under: the classifier learns from these. */
+export async function recentCategorisedContent(db: Db, limit: number): Promise<{ categoryCode: string; content: string }[]> {
+  const { rows } = await db.query(
+    `SELECT category_code, content FROM tickets
+      WHERE category_code IS NOT NULL AND status <> 'merged'
+      ORDER BY id DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({ categoryCode: r.category_code, content: r.content }));
+}

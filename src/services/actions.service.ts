@@ -9,7 +9,7 @@ import { resolveLimit, signOffLimit, type Kind } from '../domain/sla.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
 import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
-import { getCatalogue } from './catalogue.service.js';
+import { getCatalogue, learnCategory } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import { ticketState } from './tickets.query.service.js';
@@ -63,7 +63,7 @@ export async function performAction(
   input: ActionInput,
 ): Promise<tickets.TicketRow> {
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);
-  return withTx(deps.db, async (tx) => {
+  const updated = await withTx(deps.db, async (tx) => {
     const row = await tickets.findTicketByNo(tx, ticketNo, true);
     if (!row) throw new DomainError('TICKET_NOT_FOUND');
     const now = deps.clock.now();
@@ -172,6 +172,11 @@ export async function performAction(
     await enqueueOutbox(tx, outbox, now);
     return updated;
   });
+  // A person's choice of category teaches the classifier (the routing worker's does not).
+  if (input.action === 'assign' && party.actor.kind === 'user' && updated.categoryCode) {
+    learnCategory(updated.categoryCode, updated.content);
+  }
+  return updated;
 }
 
 /**

@@ -5,6 +5,8 @@ import * as repo from '../db/catalogue.repository.js';
 import type { Db } from '../db/tx.js';
 
 const TTL_MS = 10_000;
+/** How many recent categorised tickets the classifier learns from (kept in process memory only). */
+const LEARNED_EXAMPLES = 3000;
 
 export interface Catalogue {
   at: number;
@@ -21,12 +23,16 @@ export function invalidateCatalogueCache(): void {
 
 export async function getCatalogue(db: Db): Promise<Catalogue> {
   if (cache && Date.now() - cache.at < TTL_MS) return cache;
-  const [departments, categories] = await Promise.all([repo.listDepartments(db), repo.listCategories(db)]);
+  const [departments, categories, examples] = await Promise.all([
+    repo.listDepartments(db),
+    repo.listCategories(db),
+    repo.recentCategorisedContent(db, LEARNED_EXAMPLES),
+  ]);
   cache = {
     at: Date.now(),
     departments: new Map(departments.map((d) => [d.code, d])),
     categories: new Map(categories.map((c) => [c.code, c])),
-    classifier: buildClassifier(categories.filter((c) => c.active)),
+    classifier: buildClassifier(categories.filter((c) => c.active), examples),
   };
   return cache;
 }
@@ -34,4 +40,9 @@ export async function getCatalogue(db: Db): Promise<Catalogue> {
 export async function suggestCategories(db: Db, content: string, limit = 3): Promise<Suggestion[]> {
   const { classifier } = await getCatalogue(db);
   return classifier.suggest(content, limit);
+}
+
+/** A clerk's final choice of category, learned at once by this process (others on their next reload). */
+export function learnCategory(categoryCode: string, content: string): void {
+  cache?.classifier.learn({ categoryCode, content });
 }

@@ -12,7 +12,7 @@ import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
 import * as idem from '../db/idempotency.repository.js';
 import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
-import { getCatalogue, suggestCategories } from './catalogue.service.js';
+import { getCatalogue, learnCategory, suggestCategories } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
 import { staffTicketView } from './ticket-view.js';
 import type { ServiceDeps } from './deps.js';
@@ -91,6 +91,17 @@ async function checkReferences(deps: ServiceDeps, input: RegistrationInput, now:
 }
 
 export async function registerTicket(
+  deps: ServiceDeps,
+  registrant: Registrant,
+  idempotencyKey: string,
+  input: RegistrationInput,
+): Promise<RegistrationAnswer> {
+  const answer = await registerInTx(deps, registrant, idempotencyKey, input);
+  if (!answer.replayed && input.categoryCode) learnCategory(input.categoryCode, input.content);
+  return answer;
+}
+
+async function registerInTx(
   deps: ServiceDeps,
   registrant: Registrant,
   idempotencyKey: string,

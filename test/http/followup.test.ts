@@ -99,3 +99,14 @@ t.test('classify suggests categories best first', async (t) => {
   const forbidden = await ctx.app.inject({ method: 'POST', url: '/api/v1/classify', headers: handler.headers, payload: { content: '路坏了' } });
   t.equal(forbidden.statusCode, 403);
 });
+
+t.test('the classifier learns the category a clerk finally chose', async (t) => {
+  const odd = '又有人在祠堂里聚会拉人头搞传销';
+  const before = json(await ctx.app.inject({ method: 'POST', url: '/api/v1/classify', headers: clerk.headers, payload: { content: odd } }));
+  t.not(before.suggestedCategories[0]?.code, 'market', 'not known before');
+  const res = await ctx.app.inject(registrationRequest(clerk, { channel: 'walk_in', kind: 'report', content: '有人在祠堂里天天聚会拉人头搞传销，骗老人钱', complainant: { phone: '13800138009' } }));
+  const no = json(res).ticketNo;
+  t.equal((await act(clerk, no, 'assign', { departmentCode: 'scjg', categoryCode: 'market' })).statusCode, 200);
+  const after = json(await ctx.app.inject({ method: 'POST', url: '/api/v1/classify', headers: clerk.headers, payload: { content: odd } }));
+  t.equal(after.suggestedCategories[0]?.code, 'market', 'ranked first after one confirmed example');
+});

@@ -20,6 +20,7 @@ export interface WorkerDeps {
   /** Queue namespace (tests use one per file). */
   queuePrefix?: string;
   relayIntervalMs?: number;
+  sweepEveryMs?: number;
 }
 
 export interface Workers {
@@ -29,6 +30,7 @@ export interface Workers {
 }
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
+export const SWEEP_EVERY_MS = 30_000;
 
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const pool = new pg.Pool({ connectionString: deps.config.DATABASE_URL, max: 10 });
@@ -47,7 +49,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     lockDurationMs: deps.config.QUEUE_LOCK_MS,
   });
   const handlers = processors(services);
-  for (const name of QUEUE_NAMES) kit.work(name, handlers[name]);
+  for (const name of QUEUE_NAMES) kit.work(name, handlers[name], name === 'sweeper' ? 1 : 4);
+  // Every 30 s one sweep, whichever worker takes it; the sweep itself also holds an advisory lock.
+  await kit.every('sweeper', 'deadline-sweep', deps.sweepEveryMs ?? SWEEP_EVERY_MS);
   const relay = startRelay(services, kit, deps.relayIntervalMs);
 
   let sweeping: Promise<unknown> = Promise.resolve();

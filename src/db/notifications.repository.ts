@@ -71,12 +71,12 @@ export async function listNotificationsForTicket(db: Db, ticketId: string): Prom
 
 export async function insertStaffNotification(
   tx: Db,
-  n: { ticketId: string; template: string; audience: string; departmentCode: string | null; round: number; now: Date },
+  n: { ticketId: string; template: string; audience: string; departmentCode: string | null; round: number; deadline?: string | null; now: Date },
 ): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `INSERT INTO staff_notifications (ticket_id, template, audience, department_code, round, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_id, template, audience, round) DO NOTHING`,
-    [n.ticketId, n.template, n.audience, n.departmentCode, n.round, n.now],
+    `INSERT INTO staff_notifications (ticket_id, template, audience, department_code, round, deadline, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    [n.ticketId, n.template, n.audience, n.departmentCode, n.round, n.deadline ?? null, n.now],
   );
   return (rowCount ?? 0) > 0;
 }

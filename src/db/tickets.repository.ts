@@ -42,6 +42,9 @@ export interface TicketRow {
   publicSummary: string | null;
   satisfaction: string | null;
   resolved: boolean | null;
+  resolveStartedAt: Date;
+  nextEscalationAt: Date | null;
+  signOffNextEscalationAt: Date | null;
   version: number;
 }
 
@@ -51,7 +54,8 @@ export const TICKET_COLUMNS = `t.id::text, t.ticket_no, t.status, t.outcome, t.k
   t.registered_by::text, t.assigned_at, t.accepted_at, t.sign_off_due_at, t.due_at, t.replied_at,
   t.follow_up_due_at, t.closed_at, t.escalation_level, t.sign_off_escalation_level, t.calendar_warning,
   t.reopen_count, t.leader_attention, t.supervisor_flag, t.merged_into, t.pending_extension, t.reply,
-  t.result, t.public_summary, t.satisfaction, t.resolved, t.version`;
+  t.result, t.public_summary, t.satisfaction, t.resolved, t.resolve_started_at, t.next_escalation_at,
+  t.sign_off_next_escalation_at, t.version`;
 
 export function mapTicket(r: Record<string, unknown>): TicketRow {
   return {
@@ -95,6 +99,9 @@ export function mapTicket(r: Record<string, unknown>): TicketRow {
     publicSummary: r.public_summary as string | null,
     satisfaction: r.satisfaction as string | null,
     resolved: r.resolved as boolean | null,
+    resolveStartedAt: r.resolve_started_at as Date,
+    nextEscalationAt: r.next_escalation_at as Date | null,
+    signOffNextEscalationAt: r.sign_off_next_escalation_at as Date | null,
     version: r.version as number,
   };
 }
@@ -119,6 +126,7 @@ export interface NewTicket {
   registeredViaKey: string | null;
   dueAt: Date;
   calendarWarning: boolean;
+  nextEscalationAt: Date | null;
 }
 
 /** Inserts a registered ticket; returns null when the ticket number is already taken. */
@@ -126,14 +134,15 @@ export async function insertTicket(db: Db, t: NewTicket): Promise<TicketRow | nu
   const { rows } = await db.query(
     `INSERT INTO tickets AS t (ticket_no, status, kind, channel, content, complainant_name, complainant_phone,
         anonymous, confidential, village_code, address, category_code, access_code, wechat, received_at,
-        registered_at, registered_by, registered_via_key, due_at, calendar_warning, updated_at)
-     VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $15)
+        registered_at, registered_by, registered_via_key, due_at, calendar_warning, updated_at, resolve_started_at,
+        next_escalation_at)
+     VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $15, $14, $20)
      ON CONFLICT (ticket_no) DO NOTHING
      RETURNING ${TICKET_COLUMNS}`,
     [
       t.ticketNo, t.kind, t.channel, t.content, t.complainantName, t.complainantPhone, t.anonymous,
       t.confidential, t.villageCode, t.address, t.categoryCode, t.accessCode, t.wechat, t.receivedAt,
-      t.registeredAt, t.registeredBy, t.registeredViaKey, t.dueAt, t.calendarWarning,
+      t.registeredAt, t.registeredBy, t.registeredViaKey, t.dueAt, t.calendarWarning, t.nextEscalationAt,
     ],
   );
   return rows[0] ? mapTicket(rows[0]) : null;
@@ -301,6 +310,9 @@ export interface TicketUpdate {
   escalationLevel: string | null;
   signOffEscalationLevel: string | null;
   calendarWarning: boolean;
+  resolveStartedAt: Date;
+  nextEscalationAt: Date | null;
+  signOffNextEscalationAt: Date | null;
 }
 
 /** Writes a decided state; the version check makes a lost update impossible even without the row lock. */
@@ -311,6 +323,7 @@ export async function updateTicket(db: Db, id: string, version: number, u: Ticke
         public_summary = $14, merged_into = $15, supervisor_flag = $16, assigned_at = $17, accepted_at = $18,
         replied_at = $19, closed_at = $20, sign_off_due_at = $21, due_at = $22, follow_up_due_at = $23,
         escalation_level = $24, sign_off_escalation_level = $25, calendar_warning = $26,
+        resolve_started_at = $28, next_escalation_at = $29, sign_off_next_escalation_at = $30,
         version = version + 1, updated_at = $27
       WHERE id = $1 AND version = $2
       RETURNING ${TICKET_COLUMNS}`,
@@ -319,7 +332,7 @@ export async function updateTicket(db: Db, id: string, version: number, u: Ticke
       u.pendingExtension ? JSON.stringify(u.pendingExtension) : null, u.leaderAttention, u.result, u.satisfaction,
       u.resolved, u.reply, u.publicSummary, u.mergedInto, u.supervisorFlag, u.assignedAt, u.acceptedAt, u.repliedAt,
       u.closedAt, u.signOffDueAt, u.dueAt, u.followUpDueAt, u.escalationLevel, u.signOffEscalationLevel,
-      u.calendarWarning, now,
+      u.calendarWarning, now, u.resolveStartedAt, u.nextEscalationAt, u.signOffNextEscalationAt,
     ],
   );
   if (!rows[0]) throw new Error(`ticket ${id} changed concurrently (version ${version})`);
@@ -328,5 +341,46 @@ export async function updateTicket(db: Db, id: string, version: number, u: Ticke
 
 export async function findTicketById(db: Db, id: string): Promise<TicketRow | null> {
   const { rows } = await db.query(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1`, [id]);
+  return rows[0] ? mapTicket(rows[0]) : null;
+}
+
+export interface EscalationUpdate {
+  escalationLevel: string | null;
+  signOffEscalationLevel: string | null;
+  nextEscalationAt: Date | null;
+  signOffNextEscalationAt: Date | null;
+  calendarWarning: boolean;
+}
+
+/** Conditional on the levels read under the row lock: a step can never be applied twice. */
+export async function updateEscalation(
+  db: Db,
+  id: string,
+  from: { escalationLevel: string | null; signOffEscalationLevel: string | null },
+  u: EscalationUpdate,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE tickets SET escalation_level = $4, sign_off_escalation_level = $5, next_escalation_at = $6,
+            sign_off_next_escalation_at = $7, calendar_warning = $8
+      WHERE id = $1 AND escalation_level IS NOT DISTINCT FROM $2 AND sign_off_escalation_level IS NOT DISTINCT FROM $3`,
+    [id, from.escalationLevel, from.signOffEscalationLevel, u.escalationLevel, u.signOffEscalationLevel,
+      u.nextEscalationAt, u.signOffNextEscalationAt, u.calendarWarning],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Tickets with a ladder step whose time has come, claimed without waiting on busy rows. */
+export async function claimDueEscalations(db: Db, now: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT t.id::text AS id FROM tickets t
+      WHERE t.next_escalation_at <= $1 OR t.sign_off_next_escalation_at <= $1
+      ORDER BY LEAST(t.next_escalation_at, t.sign_off_next_escalation_at) LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [now, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function findTicketByIdForUpdate(db: Db, id: string): Promise<TicketRow | null> {
+  const { rows } = await db.query(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1 FOR UPDATE`, [id]);
   return rows[0] ? mapTicket(rows[0]) : null;
 }

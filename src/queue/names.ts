@@ -2,7 +2,7 @@
 // name, phone or address — and are validated by the processor before use.
 import { z } from 'zod';
 
-export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups'] as const;
+export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups', 'deadlines', 'sweeper'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const id = z.string().regex(/^\d{1,19}$/);
@@ -18,6 +18,8 @@ export const PAYLOADS = {
     version: z.number().int().min(0),
   }),
   followups: z.strictObject({ ticketId: id, round: z.number().int().min(0) }),
+  deadlines: z.strictObject({ ticketId: id }),
+  sweeper: z.strictObject({}),
 } satisfies Record<QueueName, z.ZodType>;
 
 export type Payload<Q extends QueueName> = z.infer<(typeof PAYLOADS)[Q]>;

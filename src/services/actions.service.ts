@@ -11,6 +11,7 @@ import * as tickets from '../db/tickets.repository.js';
 import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
 import { getCatalogue, learnCategory } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
+import { ladderJobs, planLadders } from './escalation.service.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import { ticketState } from './tickets.query.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -107,6 +108,9 @@ export async function performAction(
       escalationLevel: row.escalationLevel,
       signOffEscalationLevel: row.signOffEscalationLevel,
       calendarWarning,
+      resolveStartedAt: row.resolveStartedAt,
+      nextEscalationAt: row.nextEscalationAt,
+      signOffNextEscalationAt: row.signOffNextEscalationAt,
     };
     const outbox: OutboxMessage[] = [];
     const extraEvents: TimelineEvent[] = [];
@@ -121,6 +125,7 @@ export async function performAction(
           break;
         case 'start_resolve_clock':
           u.dueAt = after(now, resolveLimit(policy, row!.kind as Kind, category));
+          u.resolveStartedAt = now;
           u.escalationLevel = null;
           break;
         case 'start_followup_clock':
@@ -167,6 +172,13 @@ export async function performAction(
       }
     }
 
+    // Re-plan both ladders from the new state: a reply or acceptance stops one, a new deadline
+    // starts or moves one; the delayed jobs of instants that no longer apply find nothing to do.
+    const plan = planLadders(u, policy, calendar);
+    u.nextEscalationAt = plan.nextEscalationAt;
+    u.signOffNextEscalationAt = plan.signOffNextEscalationAt;
+    u.calendarWarning ||= plan.calendarWarning;
+    outbox.push(...ladderJobs(row.id, row, plan));
     const updated = await tickets.updateTicket(tx, row.id, row.version, u, now);
     await tickets.insertEvents(tx, row.id, eventRows([...decision.events, ...extraEvents], party));
     await enqueueOutbox(tx, outbox, now);

@@ -15,6 +15,7 @@ import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
 import { getCatalogue, learnCategory, suggestCategories } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
 import { staffTicketView } from './ticket-view.js';
+import { ladderJobs, planLadders } from './escalation.service.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface RegistrationInput {
@@ -124,6 +125,11 @@ async function registerInTx(
     const category = input.categoryCode ? catalogue.categories.get(input.categoryCode)! : null;
     const due = addDuration(receivedAt, resolveLimit(policy, input.kind, category), calendar);
     const phone = input.complainant?.phone ?? null;
+    const plan = planLadders(
+      { status: 'registered', dueAt: due.at, resolveStartedAt: receivedAt, escalationLevel: null, signOffDueAt: null, assignedAt: null, signOffEscalationLevel: null },
+      policy,
+      calendar,
+    );
 
     let row: tickets.TicketRow | null = null;
     for (let attempt = 0; !row; attempt++) {
@@ -147,7 +153,8 @@ async function registerInTx(
         registeredBy: registrant.userId,
         registeredViaKey: registrant.apiKeyId,
         dueAt: due.at,
-        calendarWarning: due.calendarWarning,
+        calendarWarning: due.calendarWarning || plan.calendarWarning,
+        nextEscalationAt: plan.nextEscalationAt,
       });
     }
     await tickets.insertEvents(tx, row.id, [
@@ -165,6 +172,7 @@ async function registerInTx(
       { topic: 'notifications', payload: { ticketId: row.id, template: 'registered' }, jobId: `notify-registered-${row.id}` },
     ];
     if (row.categoryCode) outbox.push({ topic: 'routing', payload: { ticketId: row.id }, jobId: `route-${row.id}` });
+    outbox.push(...ladderJobs(row.id, {}, plan));
     await enqueueOutbox(tx, outbox, now);
 
     const candidates = await tickets.findDuplicateCandidates(tx, {

@@ -28,7 +28,7 @@ function act(session: Session, ticketNo: string, action: string, body: unknown =
 async function outboxTopics(ticketNo: string): Promise<string[]> {
   const { rows } = await ctx.db.pool.query(
     `SELECT o.topic, o.payload->>'template' AS template FROM outbox o JOIN tickets t ON o.payload->>'ticketId' = t.id::text
-      WHERE t.ticket_no = $1 ORDER BY o.id`,
+      WHERE t.ticket_no = $1 AND o.topic <> 'deadlines' ORDER BY o.id`,
     [ticketNo],
   );
   return rows.map((r) => `${r.topic}:${r.template ?? ''}`);

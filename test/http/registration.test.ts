@@ -188,7 +188,7 @@ t.test('the registered event opens the timeline and an outbox row is written', a
     `SELECT topic, payload FROM outbox WHERE payload->>'ticketId' = (SELECT id::text FROM tickets WHERE ticket_no = $1) ORDER BY id`,
     [body.ticketNo],
   );
-  t.same(outbox.rows.map((r) => r.topic), ['notifications', 'routing']);
+  t.same(outbox.rows.map((r) => r.topic), ['notifications', 'routing', 'deadlines'], 'SMS, routing, and the first ladder step');
   t.notMatch(JSON.stringify(outbox.rows), /138|张三|东山村3组/, 'outbox payloads carry ids only');
 });
 

@@ -1,0 +1,61 @@
+// The escalation ladder of one deadline (SPEC §7): when each step falls due, and which steps are
+// due now. Pure: the calendar, the ladder and `now` are arguments.
+import { addDuration, subtractDuration, type WorkCalendar } from './calendar.js';
+import type { Ladder } from './sla.js';
+
+export const LEVELS = ['warning', 'overdue', 'escalated', 'summons'] as const;
+export type Level = (typeof LEVELS)[number];
+export type DeadlineKind = 'signOff' | 'resolve';
+
+export const LEVEL_LABELS: Record<Level, string> = {
+  warning: '预警',
+  overdue: '逾期',
+  escalated: '督办',
+  summons: '约谈',
+};
+
+export function levelRank(level: Level | null): number {
+  return level === null ? 0 : LEVELS.indexOf(level) + 1;
+}
+
+export interface LadderTimes {
+  warning: Date;
+  overdue: Date;
+  escalated: Date;
+  summons: Date;
+  calendarWarning: boolean;
+}
+
+/**
+ * The instants of the four steps for a deadline that started at `start` and is due at `due`.
+ * The warning comes `warningBefore` ahead of the due instant, except for short limits (shorter
+ * than twice `warningBefore`): then at 80 % of the limit. Escalation and summons count on from
+ * the due instant.
+ */
+export function ladderTimes(start: Date, due: Date, ladder: Ladder, cal: WorkCalendar): LadderTimes {
+  const before = subtractDuration(due, ladder.warningBefore, cal);
+  const limitMs = due.getTime() - start.getTime();
+  const warnAheadMs = due.getTime() - before.at.getTime();
+  const short = limitMs < 2 * warnAheadMs;
+  const warning = short ? new Date(start.getTime() + Math.floor(limitMs * 0.8)) : before.at;
+  const escalated = addDuration(due, ladder.escalatedAfter, cal);
+  const summons = addDuration(due, ladder.summonsAfter, cal);
+  return {
+    warning,
+    overdue: due,
+    escalated: escalated.at,
+    summons: summons.at,
+    calendarWarning: before.calendarWarning || escalated.calendarWarning || summons.calendarWarning,
+  };
+}
+
+/** The steps above `current` whose time has come, lowest first (a late sweep applies them all). */
+export function dueSteps(times: LadderTimes, current: Level | null, now: Date): Level[] {
+  return LEVELS.filter((l) => levelRank(l) > levelRank(current) && times[l].getTime() <= now.getTime());
+}
+
+/** When the next step above `current` falls due; null once the ladder is at its top. */
+export function nextStepAt(times: LadderTimes, current: Level | null): Date | null {
+  const next = LEVELS.find((l) => levelRank(l) > levelRank(current));
+  return next ? times[next] : null;
+}

@@ -1,0 +1,166 @@
+// Deadlines that cannot be missed (SPEC §7). Postgres holds each ticket's deadlines, its level on
+// each ladder and when the next step falls due; delayed jobs make steps fire on time, and the
+// sweeper applies any step whose time has passed. Applying is idempotent: under the row lock the
+// due steps are computed from the stored level, and the update is conditional on that level.
+import type { PoolClient } from 'pg';
+import { dueSteps, ladderTimes, nextStepAt, type DeadlineKind, type Level } from '../domain/deadlines.js';
+import type { WorkCalendar } from '../domain/calendar.js';
+import type { SlaPolicy } from '../domain/sla.js';
+import { withTx } from '../db/tx.js';
+import * as tickets from '../db/tickets.repository.js';
+import { insertStaffNotification } from '../db/notifications.repository.js';
+import type { OutboxMessage } from '../db/outbox.repository.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
+import { getPolicy } from './policy.service.js';
+import type { ServiceDeps } from './deps.js';
+
+const RESOLVE_OPEN = new Set(['registered', 'assigned', 'in_progress', 'returned']);
+
+type LadderFields = Pick<
+  tickets.TicketRow,
+  'status' | 'dueAt' | 'resolveStartedAt' | 'escalationLevel' | 'signOffDueAt' | 'assignedAt' | 'signOffEscalationLevel'
+>;
+
+interface ActiveLadder {
+  kind: DeadlineKind;
+  start: Date;
+  due: Date;
+  level: Level | null;
+}
+
+function activeLadders(t: LadderFields): ActiveLadder[] {
+  const ladders: ActiveLadder[] = [];
+  if (RESOLVE_OPEN.has(t.status)) {
+    ladders.push({ kind: 'resolve', start: t.resolveStartedAt, due: t.dueAt, level: t.escalationLevel as Level | null });
+  }
+  if (t.status === 'assigned' && t.signOffDueAt && t.assignedAt) {
+    ladders.push({ kind: 'signOff', start: t.assignedAt, due: t.signOffDueAt, level: t.signOffEscalationLevel as Level | null });
+  }
+  return ladders;
+}
+
+export interface LadderPlan {
+  nextEscalationAt: Date | null;
+  signOffNextEscalationAt: Date | null;
+  calendarWarning: boolean;
+}
+
+/** When each active ladder's next step falls due (null: no ladder, or at its top). */
+export function planLadders(t: LadderFields, policy: SlaPolicy, calendar: WorkCalendar): LadderPlan {
+  const plan: LadderPlan = { nextEscalationAt: null, signOffNextEscalationAt: null, calendarWarning: false };
+  for (const l of activeLadders(t)) {
+    const times = ladderTimes(l.start, l.due, policy.ladders[l.kind], calendar);
+    plan.calendarWarning ||= times.calendarWarning;
+    const at = nextStepAt(times, l.level);
+    if (l.kind === 'resolve') plan.nextEscalationAt = at;
+    else plan.signOffNextEscalationAt = at;
+  }
+  return plan;
+}
+
+/** Delayed jobs for the planned instants that changed (the job id names ticket, ladder and instant). */
+export function ladderJobs(ticketId: string, before: Partial<LadderPlan>, after: LadderPlan): OutboxMessage[] {
+  const jobs: OutboxMessage[] = [];
+  const pairs: [DeadlineKind, Date | null | undefined, Date | null][] = [
+    ['resolve', before.nextEscalationAt, after.nextEscalationAt],
+    ['signOff', before.signOffNextEscalationAt, after.signOffNextEscalationAt],
+  ];
+  for (const [kind, was, now] of pairs) {
+    if (now && now.getTime() !== was?.getTime()) {
+      jobs.push({ topic: 'deadlines', payload: { ticketId }, jobId: `deadline-${ticketId}-${kind}-${now.getTime()}`, availableAt: now });
+    }
+  }
+  return jobs;
+}
+
+/** Who hears of each step (SPEC §7). The department's inbox stands for its head as well. */
+const AUDIENCES: Record<Level, ('department' | 'supervisors' | 'leaders')[]> = {
+  warning: ['department'],
+  overdue: ['department', 'supervisors'],
+  escalated: ['supervisors', 'leaders'],
+  summons: ['leaders', 'supervisors'],
+};
+
+async function applyInTx(tx: PoolClient, deps: ServiceDeps, ticketId: string): Promise<number> {
+  const t = await tickets.findTicketByIdForUpdate(tx, ticketId);
+  if (!t) return 0;
+  const now = deps.clock.now();
+  const { policy, calendar } = await getPolicy(tx);
+  const levels = { resolve: t.escalationLevel as Level | null, signOff: t.signOffEscalationLevel as Level | null };
+  const events: tickets.NewEvent[] = [];
+  for (const l of activeLadders(t)) {
+    const times = ladderTimes(l.start, l.due, policy.ladders[l.kind], calendar);
+    for (const level of dueSteps(times, l.level, now)) {
+      levels[l.kind] = level;
+      events.push({
+        type: 'escalation',
+        at: now,
+        actorId: null,
+        actorLabel: '系统（期限监控）',
+        note: null,
+        public: false,
+        data: { deadline: l.kind, level, dueAt: l.due.toISOString(), stepAt: times[level].toISOString() },
+      });
+      for (const audience of AUDIENCES[level]) {
+        await insertStaffNotification(tx, {
+          ticketId: t.id,
+          template: `escalation_${level}`,
+          audience,
+          departmentCode: audience === 'department' ? t.departmentCode : null,
+          round: t.reopenCount,
+          deadline: l.kind,
+          now,
+        });
+      }
+    }
+  }
+  const next = { ...t, escalationLevel: levels.resolve, signOffEscalationLevel: levels.signOff };
+  const plan = planLadders(next, policy, calendar);
+  const changed =
+    events.length > 0 ||
+    plan.nextEscalationAt?.getTime() !== t.nextEscalationAt?.getTime() ||
+    plan.signOffNextEscalationAt?.getTime() !== t.signOffNextEscalationAt?.getTime();
+  if (!changed) return 0;
+  const ok = await tickets.updateEscalation(tx, t.id, t, {
+    escalationLevel: levels.resolve,
+    signOffEscalationLevel: levels.signOff,
+    nextEscalationAt: plan.nextEscalationAt,
+    signOffNextEscalationAt: plan.signOffNextEscalationAt,
+    calendarWarning: t.calendarWarning || plan.calendarWarning,
+  });
+  if (!ok) return 0;
+  await tickets.insertEvents(tx, t.id, events);
+  await enqueueOutbox(tx, ladderJobs(t.id, t, plan), now);
+  return events.length;
+}
+
+/** Applies every step of this ticket whose time has come; returns how many it applied. */
+export async function applyDueEscalations(deps: ServiceDeps, ticketId: string): Promise<number> {
+  return withTx(deps.db, (tx) => applyInTx(tx, deps, ticketId));
+}
+
+const SWEEP_LOCK = 0x48_59_53_57; // "HYSW"
+
+/**
+ * One sweep: applies every passed step, in batches. Only one sweeper works at a time (a
+ * transaction-scoped advisory lock per batch); others return at once.
+ */
+export async function sweepDeadlines(deps: ServiceDeps, batch = 500): Promise<{ tickets: number; steps: number }> {
+  let ticketsDone = 0;
+  let steps = 0;
+  for (;;) {
+    const r = await withTx(deps.db, async (tx) => {
+      const { rows } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SWEEP_LOCK]);
+      if (!rows[0].ok) return null;
+      const ids = await tickets.claimDueEscalations(tx, deps.clock.now(), batch);
+      let n = 0;
+      for (const id of ids) n += await applyInTx(tx, deps, id);
+      return { tickets: ids.length, steps: n };
+    });
+    if (!r) break;
+    ticketsDone += r.tickets;
+    steps += r.steps;
+    if (r.tickets < batch) break;
+  }
+  return { tickets: ticketsDone, steps };
+}

@@ -35,7 +35,7 @@ export interface CalendarYear {
  */
 export function calendarYearProblems(y: CalendarYear): ErrorDetail[] {
   if (!Number.isInteger(y.year) || y.year < 1970 || y.year > 9999) {
-    return [{ path: 'year', message: `${String(y.year)} is not a year between 1970 and 9999` }];
+    return [{ path: 'year', message: '年份应在1970至9999之间' }];
   }
   const problems: ErrorDetail[] = [];
   const seen = new Map<string, 'holidays' | 'workdays'>();
@@ -43,17 +43,17 @@ export function calendarYearProblems(y: CalendarYear): ErrorDetail[] {
     const path = `${list}[${index}]`;
     const day = dateKeyToEpochDay(key);
     if (day === null) {
-      problems.push({ path, message: `"${key}" is not a date (YYYY-MM-DD)` });
+      problems.push({ path, message: `“${key}”不是有效日期（格式应为 YYYY-MM-DD）` });
       return;
     }
-    if (yearOf(day) !== y.year) problems.push({ path, message: `${key} is not in ${y.year}` });
+    if (yearOf(day) !== y.year) problems.push({ path, message: `${key} 不在 ${y.year} 年内` });
     const before = seen.get(key);
-    if (before === list) problems.push({ path, message: `${key} is listed twice` });
-    else if (before) problems.push({ path, message: `${key} is listed as both holiday and workday` });
+    if (before === list) problems.push({ path, message: `${key} 重复列出` });
+    else if (before) problems.push({ path, message: `${key} 不能同时是节假日和调休上班日` });
     seen.set(key, list);
     // A make-up workday on Mon–Fri changes nothing, so it is almost certainly a typo.
     if (list === 'workdays' && !isWeekend(day)) {
-      problems.push({ path, message: `${key} is not a Saturday or Sunday` });
+      problems.push({ path, message: `${key} 不是周六或周日，调休上班日应为周末` });
     }
   };
   y.holidays.forEach((key, i) => check(key, 'holidays', i));

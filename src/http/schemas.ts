@@ -26,10 +26,36 @@ export const phoneSchema = z
     }),
   );
 
-export const durationSchema = z.strictObject({
-  amount: z.number().int().min(0).max(10000),
-  unit: z.enum(['minutes', 'hours', 'days', 'working_days']),
+// Elapsed units may be fractional (0.5 hours; 0.1 minutes when demonstrating the ladder on a
+// seconds scale); working days are whole days.
+export const durationSchema = z
+  .strictObject({
+    amount: z.number().min(0).max(10000),
+    unit: z.enum(['minutes', 'hours', 'days', 'working_days']),
+  })
+  .refine((d) => d.unit !== 'working_days' || Number.isInteger(d.amount), {
+    message: '工作日数必须是整数',
+    path: ['amount'],
+  });
+
+const KIND_LIMITS = z.strictObject({ signOff: durationSchema, resolve: durationSchema });
+const LADDER = z.strictObject({ warningBefore: durationSchema, escalatedAfter: durationSchema, summonsAfter: durationSchema });
+
+export const slaSchema = z.strictObject({
+  kinds: z.strictObject({
+    consult: KIND_LIMITS, help: KIND_LIMITS, suggest: KIND_LIMITS,
+    complaint: KIND_LIMITS, report: KIND_LIMITS, emergency: KIND_LIMITS,
+  }),
+  followUp: durationSchema,
+  ladders: z.strictObject({ signOff: LADDER, resolve: LADDER }),
 });
+
+const dateKey = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');
+export const calendarBodySchema = z.strictObject({
+  holidays: z.array(dateKey).max(366),
+  workdays: z.array(dateKey).max(366),
+});
+export const yearParams = z.strictObject({ year: z.coerce.number().int().min(2000).max(2100) });
 
 export const registrationSchema = z.strictObject({
   channel: z.enum(CHANNELS),

@@ -164,6 +164,8 @@ const registration = (i: number) => ({
   wechat: { group: '东山村民群', sender: '老张', messageId: `wx-matrix-${i}` },
 });
 
+const DEFAULT_SLA = (await ctx.db.pool.query('SELECT policy FROM sla_policy WHERE id = 1')).rows[0].policy;
+
 const MATRIX: Row[] = [
   //                                                        clerk  hA   hB  sup  lead admin anon key
   { route: 'POST /api/v1/auth/login',                 expect: [200, 200, 200, 200, 200, 200, 200, 200],
@@ -184,6 +186,8 @@ const MATRIX: Row[] = [
     request: (c) => ({ method: 'POST', url: `/api/v1/tickets/${A1}/actions/comment`, payload: { note: `矩阵备注：${c}`, public: false } }) },
   { route: 'GET /api/v1/inbox',                       expect: [200, 200, 200, 200, 200, 200, 401, 403],
     request: () => ({ method: 'GET', url: '/api/v1/inbox' }) },
+  { route: 'GET /api/v1/supervision',                 expect: [403, 403, 403, 200, 200, 403, 401, 403],
+    request: () => ({ method: 'GET', url: '/api/v1/supervision' }) },
   { route: 'POST /api/v1/classify',                   expect: [200, 403, 403, 200, 403, 403, 401, 403],
     request: () => ({ method: 'POST', url: '/api/v1/classify', payload: { content: '村口的路灯坏了，晚上看不见' } }) },
   { route: 'GET /api/v1/public/tickets/:ticketNo',    expect: [200, 200, 200, 200, 200, 200, 200, 200],
@@ -208,6 +212,14 @@ const MATRIX: Row[] = [
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/categories', payload: { code: `matrix-${i}`, name: `矩阵分类${i}`, departmentCode: 'gd' } }) },
   { route: 'PATCH /api/v1/admin/categories/:code',    expect: [403, 403, 403, 403, 403, 200, 401, 403],
     request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/categories/power', payload: { keywords: ['停电', `矩阵${i}`] } }) },
+  { route: 'GET /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403],
+    request: () => ({ method: 'GET', url: '/api/v1/admin/calendar/2026' }) },
+  { route: 'PUT /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403],
+    request: () => ({ method: 'PUT', url: '/api/v1/admin/calendar/2030', payload: { holidays: ['2030-01-01'], workdays: [] } }) },
+  { route: 'GET /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403],
+    request: () => ({ method: 'GET', url: '/api/v1/admin/sla' }) },
+  { route: 'PUT /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403],
+    request: () => ({ method: 'PUT', url: '/api/v1/admin/sla', payload: DEFAULT_SLA }) },
 ];
 
 const ERROR_CODE: Record<number, string> = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'TICKET_NOT_FOUND' };

@@ -6,8 +6,9 @@ import { listCategories, listDepartments } from '../../db/catalogue.repository.j
 import { staffActor } from '../plugins/auth.js';
 import {
   categoryPatchSchema, categorySchema, codeParams, createUserSchema, departmentPatchSchema, departmentSchema,
-  updateUserSchema, usernameParams,
+  updateUserSchema, usernameParams, calendarBodySchema, slaSchema, yearParams,
 } from '../schemas.js';
+import { getCalendarYear, getSla, putCalendarYear, putSla } from '../../services/policy.admin.service.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   // Before validation: who may call is settled before what they sent is looked at (an anonymous
@@ -39,6 +40,15 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.patch('/admin/categories/:code', { schema: { tags, params: codeParams, body: categoryPatchSchema } }, async (request) =>
     catalogue.patchCategory(app.deps, who(request), request.params.code, request.body),
   );
+
+  app.get('/admin/calendar/:year', { schema: { tags, params: yearParams } }, async (request) =>
+    getCalendarYear(app.deps, request.params.year),
+  );
+  app.put('/admin/calendar/:year', { schema: { tags, params: yearParams, body: calendarBodySchema } }, async (request) =>
+    putCalendarYear(app.deps, who(request), { year: request.params.year, ...request.body }),
+  );
+  app.get('/admin/sla', { schema: { tags } }, async () => getSla(app.deps));
+  app.put('/admin/sla', { schema: { tags, body: slaSchema } }, async (request) => putSla(app.deps, who(request), request.body));
 };
 
 export default routes;

@@ -6,10 +6,31 @@ import { suggestCategories } from '../../services/catalogue.service.js';
 import { notificationsForStaff } from '../../services/tickets.query.service.js';
 import { staffActor } from '../plugins/auth.js';
 import { ticketNoParams } from '../schemas.js';
+import { supervisionItems } from '../../db/supervision.repository.js';
+import { LEVEL_LABELS, type Level } from '../../domain/deadlines.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('/inbox', { schema: { tags: ['work'], summary: '我的待办 (the caller’s work)' }, preValidation: app.guard() }, async (request) =>
     inboxFor(app.deps, staffActor(request)),
+  );
+
+  app.get(
+    '/supervision',
+    {
+      schema: { tags: ['work'], summary: '督办看板 (open tickets with a reached escalation step, highest first)' },
+      preValidation: app.guard({ roles: ['supervisor', 'leader'] }),
+    },
+    async () => ({
+      items: (await supervisionItems(app.deps.db)).map((r) => ({
+        ticketNo: r.ticketNo,
+        departmentCode: r.departmentCode,
+        deadline: r.deadline,
+        level: r.level,
+        levelLabel: LEVEL_LABELS[r.level as Level],
+        dueAt: r.dueAt.toISOString(),
+        status: r.status,
+      })),
+    }),
   );
 
   app.post(

@@ -11,6 +11,7 @@ import { startRelay, type Relay } from '../src/queue/relay.js';
 import { createNotifier, type Notifier } from '../src/services/notifier.js';
 import { housekeeping } from './housekeeping.processor.js';
 import { processors } from './processors.js';
+import { startSweeper, type Sweeper } from './sweeper.js';
 
 export interface WorkerDeps {
   config: Config & { DATABASE_URL: string };
@@ -26,6 +27,7 @@ export interface WorkerDeps {
 export interface Workers {
   kit: QueueKit;
   relay: Relay;
+  sweeper: Sweeper;
   close: () => Promise<void>;
 }
 
@@ -49,9 +51,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     lockDurationMs: deps.config.QUEUE_LOCK_MS,
   });
   const handlers = processors(services);
-  for (const name of QUEUE_NAMES) kit.work(name, handlers[name], name === 'sweeper' ? 1 : 4);
-  // Every 30 s one sweep, whichever worker takes it; the sweep itself also holds an advisory lock.
-  await kit.every('sweeper', 'deadline-sweep', deps.sweepEveryMs ?? SWEEP_EVERY_MS);
+  for (const name of QUEUE_NAMES) kit.work(name, handlers[name]);
+  const sweeper = startSweeper(services, deps.sweepEveryMs ?? SWEEP_EVERY_MS);
   const relay = startRelay(services, kit, deps.relayIntervalMs);
 
   let sweeping: Promise<unknown> = Promise.resolve();
@@ -66,8 +67,10 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   return {
     kit,
     relay,
+    sweeper,
     close: async () => {
       clearInterval(timer);
+      await sweeper.stop();
       await relay.stop();
       await kit.close();
       await sweeping;

@@ -4,7 +4,7 @@ import { PAYLOADS, type QueueName } from '../src/queue/names.js';
 import { routeTicket, closeWithoutResponse } from '../src/services/routing.service.js';
 import { notifyResident } from '../src/services/notify.service.js';
 import { insertStaffNotification } from '../src/db/notifications.repository.js';
-import { applyDueEscalations, sweepDeadlines } from '../src/services/escalation.service.js';
+import { applyDueEscalations } from '../src/services/escalation.service.js';
 import type { ServiceDeps } from '../src/services/deps.js';
 import type { Notifier } from '../src/services/notifier.js';
 
@@ -37,11 +37,6 @@ export function processors(deps: ProcessorDeps): Record<QueueName, (payload: unk
     async deadlines(payload, job) {
       const p = parse('deadlines', payload) as { ticketId: string };
       await job.log(`escalation steps applied: ${await applyDueEscalations(deps, p.ticketId)}`);
-    },
-    async sweeper(payload, job) {
-      parse('sweeper', payload);
-      const r = await sweepDeadlines(deps);
-      await job.log(`sweep: ${r.steps} steps on ${r.tickets} tickets`);
     },
     async followups(payload, job) {
       const p = parse('followups', payload) as { ticketId: string };

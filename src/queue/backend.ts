@@ -25,8 +25,6 @@ export interface QueueKit {
   backend: 'redis' | 'postgres';
   add(queue: QueueName, jobId: string, payload: object, delayMs?: number): Promise<void>;
   work(queue: QueueName, processor: Processor, concurrency?: number): void;
-  /** A repeating job (one per interval across all workers), e.g. the deadline sweeper. */
-  every(queue: QueueName, schedulerId: string, everyMs: number): Promise<void>;
   /** For the admin dashboard and tests. */
   queue(name: QueueName): { getJobCounts: (...types: JobType[]) => Promise<Record<string, number>> };
   close(): Promise<void>;
@@ -92,9 +90,6 @@ export function createQueueKit(opts: QueueKitOptions): QueueKit {
       );
       w.on('error', () => undefined);
       workers.push(w);
-    },
-    async every(name, schedulerId, everyMs) {
-      await queueOf(name).upsertJobScheduler(schedulerId, { every: everyMs }, { name, data: {} });
     },
     queue: (name) => queueOf(name),
     async close() {

@@ -2,7 +2,7 @@
 // name, phone or address — and are validated by the processor before use.
 import { z } from 'zod';
 
-export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups', 'deadlines', 'sweeper'] as const;
+export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups', 'deadlines'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const id = z.string().regex(/^\d{1,19}$/);
@@ -19,7 +19,6 @@ export const PAYLOADS = {
   }),
   followups: z.strictObject({ ticketId: id, round: z.number().int().min(0) }),
   deadlines: z.strictObject({ ticketId: id }),
-  sweeper: z.strictObject({}),
 } satisfies Record<QueueName, z.ZodType>;
 
 export type Payload<Q extends QueueName> = z.infer<(typeof PAYLOADS)[Q]>;

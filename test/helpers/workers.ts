@@ -13,7 +13,7 @@ export const BACKENDS: ('postgres' | 'redis')[] = process.env.REDIS_URL ? ['post
 export async function setupWorkers(
   t: Test,
   ctx: TestContext,
-  opts: { backend?: 'postgres' | 'redis'; notifier?: Notifier; log?: Log; config?: Partial<Config>; prefix?: string } = {},
+  opts: { backend?: 'postgres' | 'redis'; notifier?: Notifier; log?: Log; config?: Partial<Config>; prefix?: string; sweepEveryMs?: number } = {},
 ): Promise<Workers> {
   const backend = opts.backend ?? 'postgres';
   const workers = await startWorkers({
@@ -23,6 +23,7 @@ export async function setupWorkers(
     notifier: opts.notifier,
     queuePrefix: opts.prefix ?? `t${randomBytes(4).toString('hex')}`,
     relayIntervalMs: 50,
+    sweepEveryMs: opts.sweepEveryMs ?? 60_000,
   });
   t.teardown(() => workers.close());
   return workers;

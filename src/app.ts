@@ -25,6 +25,7 @@ import ticketRoutes from './http/routes/tickets.routes.js';
 import publicRoutes from './http/routes/public.routes.js';
 import adminRoutes from './http/routes/admin.routes.js';
 import workRoutes from './http/routes/work.routes.js';
+import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
 
 export interface AppDeps {
@@ -112,5 +113,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(pages);
   return app;
 }

@@ -1,6 +1,6 @@
 // The escalation ladder of one deadline (SPEC §7): when each step falls due, and which steps are
 // due now. Pure: the calendar, the ladder and `now` are arguments.
-import { addDuration, subtractDuration, type WorkCalendar } from './calendar.js';
+import { MAX_WORKING_DAYS, addDuration, subtractDuration, type Duration, type WorkCalendar } from './calendar.js';
 import type { Ladder } from './sla.js';
 
 export const LEVELS = ['warning', 'overdue', 'escalated', 'summons'] as const;
@@ -31,13 +31,22 @@ export interface LadderTimes {
  * The warning comes `warningBefore` ahead of the due instant, except for short limits (shorter
  * than twice `warningBefore`): then at 80 % of the limit. Escalation and summons count on from
  * the due instant.
+ *
+ * "Twice warningBefore" is counted on from the start in its own unit, not measured back from the
+ * due instant: a working day back from `due` can span anything from a few hours (an emergency due
+ * at 10:00 is only 10 h past the previous evening) to over a week (back across National Day), so
+ * measured that way a 24-hour limit would not count as short while a consult due on a Monday would.
  */
 export function ladderTimes(start: Date, due: Date, ladder: Ladder, cal: WorkCalendar): LadderTimes {
+  const twice = addDuration(start, doubled(ladder.warningBefore), cal);
+  const short = due.getTime() < twice.at.getTime();
   const before = subtractDuration(due, ladder.warningBefore, cal);
   const limitMs = due.getTime() - start.getTime();
-  const warnAheadMs = due.getTime() - before.at.getTime();
-  const short = limitMs < 2 * warnAheadMs;
-  const warning = short ? new Date(start.getTime() + Math.floor(limitMs * 0.8)) : before.at;
+  // Zero working days ahead means the end of the due day, which may lie after `due`: a warning is
+  // never later than the deadline it warns of.
+  const warning = short
+    ? new Date(start.getTime() + Math.floor(limitMs * 0.8))
+    : new Date(Math.min(before.at.getTime(), due.getTime()));
   const escalated = addDuration(due, ladder.escalatedAfter, cal);
   const summons = addDuration(due, ladder.summonsAfter, cal);
   return {
@@ -45,8 +54,15 @@ export function ladderTimes(start: Date, due: Date, ladder: Ladder, cal: WorkCal
     overdue: due,
     escalated: escalated.at,
     summons: summons.at,
-    calendarWarning: before.calendarWarning || escalated.calendarWarning || summons.calendarWarning,
+    // Only the days that decided an instant: a short limit never uses the count back from `due`.
+    calendarWarning: twice.calendarWarning || (!short && before.calendarWarning) || escalated.calendarWarning || summons.calendarWarning,
   };
+}
+
+/** Twice `d`; working days stay within what `addDuration` counts (no limit is that long anyway). */
+function doubled(d: Duration): Duration {
+  const amount = 2 * d.amount;
+  return { amount: d.unit === 'working_days' ? Math.min(amount, MAX_WORKING_DAYS) : amount, unit: d.unit };
 }
 
 /** The steps above `current` whose time has come, lowest first (a late sweep applies them all). */

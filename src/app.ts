@@ -25,6 +25,7 @@ import ticketRoutes from './http/routes/tickets.routes.js';
 import publicRoutes from './http/routes/public.routes.js';
 import adminRoutes from './http/routes/admin.routes.js';
 import workRoutes from './http/routes/work.routes.js';
+import statsRoutes from './http/routes/stats.routes.js';
 import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
 
@@ -110,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await zapi.register(publicRoutes);
       await zapi.register(adminRoutes);
       await zapi.register(workRoutes);
+      await zapi.register(statsRoutes);
     },
     { prefix: '/api/v1' },
   );

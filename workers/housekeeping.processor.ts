@@ -2,6 +2,7 @@
 import type { ServiceDeps } from '../src/services/deps.js';
 import { pruneIdempotencyKeys } from '../src/db/idempotency.repository.js';
 import { pruneExpired } from '../src/db/housekeeping.repository.js';
+import { pruneOutbox } from '../src/db/outbox.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -10,5 +11,7 @@ export async function housekeeping(deps: Pick<ServiceDeps, 'db' | 'clock'>): Pro
   // Idempotency keys are promised for at least 24 hours; keep them 48.
   const idempotencyKeys = await pruneIdempotencyKeys(deps.db, new Date(now - 2 * DAY_MS));
   const rest = await pruneExpired(deps.db, { failures: new Date(now - DAY_MS), sessions: new Date(now - DAY_MS) });
-  return { idempotencyKeys, ...rest };
+  // Published outbox rows are history once their jobs ran; a week is ample for investigation.
+  const outbox = await pruneOutbox(deps.db, new Date(now - 7 * DAY_MS));
+  return { idempotencyKeys, outbox, ...rest };
 }

@@ -1,8 +1,9 @@
-// The deadline sweeper (SPEC §7): every 30 seconds, in every worker process, try to sweep; the
+// The deadline sweeper (SPEC §7), also the backstop of the 7-day no-response close: every 30 seconds, in every worker process, try to sweep; the
 // sweep takes a Postgres advisory lock, so one process at a time does the work (the leader) and
 // the rest return at once. It deliberately does not depend on the queue: when Redis is flushed or
 // restarted, the sweeper is what still applies every passed step (at most one interval late).
 import { sweepDeadlines } from '../src/services/escalation.service.js';
+import { sweepNoResponse } from '../src/services/routing.service.js';
 import type { ServiceDeps } from '../src/services/deps.js';
 
 export interface Sweeper {
@@ -14,7 +15,12 @@ export interface Sweeper {
 export function startSweeper(deps: ServiceDeps, everyMs: number): Sweeper {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
-  const sweep = () => sweepDeadlines(deps);
+  const sweep = async () => {
+    const r = await sweepDeadlines(deps);
+    const closed = await sweepNoResponse(deps);
+    if (closed > 0) deps.log.info({ closed }, 'closed replies left without follow-up for 7 days');
+    return r;
+  };
   const tick = () => {
     if (stopped) return;
     running = sweep()

@@ -384,3 +384,12 @@ export async function findTicketByIdForUpdate(db: Db, id: string): Promise<Ticke
   const { rows } = await db.query(`SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.id = $1 FOR UPDATE`, [id]);
   return rows[0] ? mapTicket(rows[0]) : null;
 }
+
+/** Replied tickets whose reply is older than the cutoff: due for the no-response close. */
+export async function findUnansweredReplies(db: Db, repliedBefore: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT t.id::text AS id FROM tickets t WHERE t.status = 'replied' AND t.replied_at <= $1 ORDER BY t.replied_at LIMIT $2`,
+    [repliedBefore, limit],
+  );
+  return rows.map((r) => r.id);
+}

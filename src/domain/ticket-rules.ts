@@ -22,8 +22,8 @@ export const OPEN_STATUSES: readonly TicketStatus[] = [
   'replied',
 ];
 
-export const ROLES = ['clerk', 'handler', 'supervisor', 'leader', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from './roles.js';
+export { ROLES, type Role };
 
 export const ACTIONS = [
   'assign',

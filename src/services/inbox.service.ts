@@ -14,6 +14,10 @@ const STAFF_TEMPLATE_LABELS: Record<string, string> = {
   extension_refused: '延期申请未获批准',
   reopened: '工单重办，请重新办理',
   instructed: '领导批示',
+  escalation_warning: '预警：工单即将到期，请抓紧办理（催办）',
+  escalation_overdue: '逾期：工单已超过办理期限（催办通知）',
+  escalation_escalated: '督办：工单逾期3个工作日以上',
+  escalation_summons: '约谈：工单严重逾期或二次重办',
 };
 
 export async function inboxFor(deps: ServiceDeps, staff: StaffIdentity) {

@@ -44,30 +44,43 @@ export async function notifyResident(
   });
   if (body === null) return 'unknown_template';
   const now = deps.clock.now();
-  return withTx(deps.db, async (tx) => {
-    const row = await notifications.claimNotification(tx, {
-      ticketId: t.id,
-      template: job.template,
-      round: job.round,
-      recipient: t.complainantPhone,
-      body,
-      provider: deps.notifier.name,
-      status: t.complainantPhone ? 'pending' : 'no_recipient',
-      now,
+  const claim = {
+    ticketId: t.id,
+    template: job.template,
+    round: job.round,
+    recipient: t.complainantPhone,
+    body,
+    provider: deps.notifier.name,
+    status: (t.complainantPhone ? 'pending' : 'no_recipient') as notifications.NotificationRow['status'],
+    now,
+  };
+  // The row is committed before anything is sent, so a message that keeps failing stays visible
+  // ("queued" / "failed") in the ticket's notification list.
+  await withTx(deps.db, (tx) => notifications.claimNotification(tx, claim));
+  try {
+    return await withTx(deps.db, async (tx) => {
+      const row = await notifications.claimNotification(tx, claim);
+      if (row.status === 'sent') return 'already_sent';
+      if (row.status === 'no_recipient' || !row.recipient) return 'no_recipient';
+      if (row.status === 'capped') return 'capped';
+      await notifications.lockRecipient(tx, row.recipient);
+      if ((await notifications.countSentToday(tx, row.recipient, shanghaiDayStart(now))) >= DAILY_CAP_PER_PHONE) {
+        await notifications.setNotificationStatus(tx, row.id, 'capped', now);
+        return 'capped';
+      }
+      // The de-duplication id must survive a crash that rolls this transaction back: derive it
+      // from what the row is unique on, not from anything this attempt wrote.
+      await deps.notifier.send({ id: `${t.id}-${job.template}-${job.round}`, to: row.recipient, text: row.body });
+      await notifications.setNotificationStatus(tx, row.id, 'sent', now);
+      return 'sent';
     });
-    if (row.status === 'sent') return 'already_sent';
-    if (row.status === 'no_recipient' || !row.recipient) return 'no_recipient';
-    if (row.status === 'capped') return 'capped';
-    await notifications.lockRecipient(tx, row.recipient);
-    if ((await notifications.countSentToday(tx, row.recipient, shanghaiDayStart(now))) >= DAILY_CAP_PER_PHONE) {
-      await notifications.setNotificationStatus(tx, row.id, 'capped', now);
-      return 'capped';
-    }
-    // A failed send throws: the transaction rolls back and the queue retries with backoff.
-    // The de-duplication id must survive a crash that rolls this transaction back: derive it from
-    // what the row is unique on, not from the row's own (rolled-back) identity.
-    await deps.notifier.send({ id: `${t.id}-${job.template}-${job.round}`, to: row.recipient, text: row.body });
-    await notifications.setNotificationStatus(tx, row.id, 'sent', now);
-    return 'sent';
-  });
+  } catch (err) {
+    // Recorded for the staff view; the queue retries with backoff and a later success wins.
+    const message = err instanceof Error ? err.message : String(err);
+    await withTx(deps.db, async (tx) => {
+      const row = await notifications.claimNotification(tx, claim);
+      if (row.status !== 'sent') await notifications.setNotificationStatus(tx, row.id, 'failed', now, message.slice(0, 200));
+    });
+    throw err;
+  }
 }

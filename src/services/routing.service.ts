@@ -42,3 +42,11 @@ export async function closeWithoutResponse(deps: ServiceDeps, ticketId: string):
     throw err;
   }
 }
+
+/** The sweeper's backstop for lost delayed jobs: close every reply left unanswered for 7 days. */
+export async function sweepNoResponse(deps: ServiceDeps, limit = 500): Promise<number> {
+  const ids = await tickets.findUnansweredReplies(deps.db, new Date(deps.clock.now().getTime() - NO_RESPONSE_CLOSE_MS), limit);
+  let closed = 0;
+  for (const id of ids) if ((await closeWithoutResponse(deps, id)) === 'closed') closed++;
+  return closed;
+}

@@ -1,5 +1,7 @@
 // Counting for the performance statistics (SPEC §9). A ticket belongs to the month of its
-// receivedAt (Asia/Shanghai) and to its current department; events are counted on the ticket.
+// receivedAt (Asia/Shanghai) and to its current department. Sign-offs and replies are counted as
+// events: every assignment or reopen starts a sign-off clock (the 响应率 denominator), and each
+// `accepted` / `replied` event records whether it met the deadline in force at that moment.
 import type { Db } from './tx.js';
 
 export interface DepartmentCounts {
@@ -33,6 +35,10 @@ export async function departmentCounts(db: Db, from: Date, to: Date, now: Date):
               count(*) FILTER (WHERE e.type = 'followed_up' AND (e.data->>'reached')::boolean) AS reached,
               count(*) FILTER (WHERE e.type = 'followed_up' AND (e.data->>'reached')::boolean AND (e.data->>'resolved')::boolean) AS resolved,
               count(*) FILTER (WHERE e.type = 'followed_up' AND (e.data->>'reached')::boolean AND e.data->>'satisfaction' IN ${SATISFIED}) AS satisfied,
+              count(*) FILTER (WHERE e.type IN ('assigned', 'reopened')) AS sign_offs,
+              count(*) FILTER (WHERE e.type = 'accepted' AND (e.data->>'onTime')::boolean) AS accepted_on_time,
+              count(*) FILTER (WHERE e.type = 'replied') AS replied,
+              count(*) FILTER (WHERE e.type = 'replied' AND (e.data->>'onTime')::boolean) AS replied_on_time,
               count(*) FILTER (WHERE e.type = 'reopened') AS reopened,
               count(*) FILTER (WHERE e.type = 'returned') AS returned,
               count(*) FILTER (WHERE e.type = 'return_decided' AND (e.data->>'improper')::boolean) AS improper,
@@ -41,19 +47,17 @@ export async function departmentCounts(db: Db, from: Date, to: Date, now: Date):
               count(*) FILTER (WHERE e.type = 'escalation' AND e.data->>'level' = 'escalated') AS esc_escalated,
               count(*) FILTER (WHERE e.type = 'escalation' AND e.data->>'level' = 'summons') AS esc_summons
          FROM t JOIN ticket_events e ON e.ticket_id = t.id
-        WHERE e.type IN ('followed_up', 'reopened', 'returned', 'return_decided', 'escalation')
+        WHERE e.type IN ('assigned', 'accepted', 'replied', 'followed_up', 'reopened', 'returned', 'return_decided', 'escalation')
         GROUP BY t.department_code
      ), tk AS (
        SELECT department_code,
               count(*) AS received,
-              count(*) FILTER (WHERE assigned_at IS NOT NULL) AS assigned,
-              count(*) FILTER (WHERE accepted_at IS NOT NULL AND sign_off_due_at IS NOT NULL AND accepted_at <= sign_off_due_at) AS accepted_on_time,
-              count(*) FILTER (WHERE replied_at IS NOT NULL) AS replied,
-              count(*) FILTER (WHERE replied_at IS NOT NULL AND replied_at <= due_at) AS replied_on_time,
               count(*) FILTER (WHERE status IN ${OPEN} AND due_at < $3) AS overdue_open
          FROM t GROUP BY department_code
      )
-     SELECT tk.*, COALESCE(ev.reached, 0) AS reached, COALESCE(ev.resolved, 0) AS resolved,
+     SELECT tk.*, COALESCE(ev.sign_offs, 0) AS assigned, COALESCE(ev.accepted_on_time, 0) AS accepted_on_time,
+            COALESCE(ev.replied, 0) AS replied, COALESCE(ev.replied_on_time, 0) AS replied_on_time,
+            COALESCE(ev.reached, 0) AS reached, COALESCE(ev.resolved, 0) AS resolved,
             COALESCE(ev.satisfied, 0) AS satisfied, COALESCE(ev.reopened, 0) AS reopened,
             COALESCE(ev.returned, 0) AS returned, COALESCE(ev.improper, 0) AS improper,
             COALESCE(ev.esc_warning, 0) AS esc_warning, COALESCE(ev.esc_overdue, 0) AS esc_overdue,
@@ -109,9 +113,9 @@ export interface HandlerCounts {
 export async function handlerCounts(db: Db, from: Date, to: Date): Promise<HandlerCounts[]> {
   const { rows } = await db.query(
     `WITH t AS (
-       SELECT id, sign_off_due_at, due_at FROM tickets WHERE received_at >= $1 AND received_at < $2
+       SELECT id FROM tickets WHERE received_at >= $1 AND received_at < $2
      ), e AS (
-       SELECT e.ticket_id, e.type, e.actor_id, e.at, e.data, t.sign_off_due_at, t.due_at
+       SELECT e.ticket_id, e.type, e.actor_id, e.at, e.data
          FROM t JOIN ticket_events e ON e.ticket_id = t.id
         WHERE e.type IN ('accepted', 'replied', 'returned', 'return_decided', 'followed_up', 'reopened')
      ), replier AS (
@@ -127,9 +131,9 @@ export async function handlerCounts(db: Db, from: Date, to: Date): Promise<Handl
      )
      SELECT u.id::text AS user_id, u.username, u.display_name, u.department_code,
             (SELECT count(*) FROM e WHERE e.actor_id = u.id AND e.type = 'accepted') AS accepted,
-            (SELECT count(*) FROM e WHERE e.actor_id = u.id AND e.type = 'accepted' AND e.at <= e.sign_off_due_at) AS accepted_on_time,
+            (SELECT count(*) FROM e WHERE e.actor_id = u.id AND e.type = 'accepted' AND (e.data->>'onTime')::boolean) AS accepted_on_time,
             (SELECT count(*) FROM e WHERE e.actor_id = u.id AND e.type = 'replied') AS replied,
-            (SELECT count(*) FROM e WHERE e.actor_id = u.id AND e.type = 'replied' AND e.at <= e.due_at) AS replied_on_time,
+            (SELECT count(*) FROM e WHERE e.actor_id = u.id AND e.type = 'replied' AND (e.data->>'onTime')::boolean) AS replied_on_time,
             (SELECT count(*) FROM e WHERE e.actor_id = u.id AND e.type = 'returned') AS returned,
             (SELECT count(*) FROM returner r WHERE r.actor_id = u.id AND (r.data->>'improper')::boolean) AS improper,
             (SELECT count(*) FROM replier r WHERE r.actor_id = u.id AND r.type = 'followed_up' AND (r.data->>'reached')::boolean) AS reached,

@@ -46,8 +46,10 @@ export interface CountsLike {
 }
 
 /**
- * - 响应率 responseRate = accepted within the sign-off limit ÷ assigned
- * - 按时办结率 onTimeRate = replied by the deadline in force ÷ (replied + open and already overdue)
+ * - 响应率 responseRate = acceptances within the sign-off limit ÷ sign-off clocks started
+ *   (assignments, reassignments and reopens; a ticket returned without accepting counts as not
+ *   responded)
+ * - 按时办结率 onTimeRate = replies by the deadline in force ÷ (replies + open and already overdue)
  * - 解决率 resolutionRate = follow-ups answering resolved ÷ follow-ups reached
  * - 满意率 satisfactionRate = (very satisfied + satisfied + basically satisfied) ÷ follow-ups reached
  * Follow-ups "not reached" (unreachable, no response) count in neither rate.

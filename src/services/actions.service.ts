@@ -73,6 +73,15 @@ export async function performAction(
 
     const { calendar, policy } = await getPolicy(tx);
     const catalogue = await getCatalogue(deps.db);
+    // "On time" is judged against the deadline in force at the moment of the act (SPEC §7), and
+    // kept on the event so statistics never depend on deadlines that later moved.
+    for (const e of decision.events) {
+      if (e.type === 'accepted') {
+        e.data = { ...e.data, signOffDueAt: row.signOffDueAt?.toISOString() ?? null, onTime: !row.signOffDueAt || now <= row.signOffDueAt };
+      } else if (e.type === 'replied') {
+        e.data = { ...e.data, dueAt: row.dueAt.toISOString(), onTime: now <= row.dueAt };
+      }
+    }
     const next = decision.next;
     const followedUp = decision.events.find((e) => e.type === 'followed_up');
     const category = next.categoryCode ? (catalogue.categories.get(next.categoryCode) ?? null) : null;

@@ -67,7 +67,15 @@ function doubled(d: Duration): Duration {
 
 /** The steps above `current` whose time has come, lowest first (a late sweep applies them all). */
 export function dueSteps(times: LadderTimes, current: Level | null, now: Date): Level[] {
-  return LEVELS.filter((l) => levelRank(l) > levelRank(current) && times[l].getTime() <= now.getTime());
+  // Steps are climbed in order: a later step never fires before an earlier one (an admin may set
+  // summonsAfter below escalatedAfter; 督办 is then not skipped, summons simply follows it).
+  const steps: Level[] = [];
+  for (const l of LEVELS) {
+    if (levelRank(l) <= levelRank(current)) continue;
+    if (times[l].getTime() > now.getTime()) break;
+    steps.push(l);
+  }
+  return steps;
 }
 
 /** When the next step above `current` falls due; null once the ladder is at its top. */

@@ -6,6 +6,8 @@ CREATE TABLE notices (
   month             text PRIMARY KEY CHECK (month ~ '^[0-9]{4}-(0[1-9]|1[0-2])$'),
   status            text NOT NULL CHECK (status IN ('draft', 'published', 'held')),
   current_revision  integer NOT NULL CHECK (current_revision >= 1),
+  -- What the public sees: the revision last published (a regenerated draft stays internal).
+  published_revision integer,
   next_steps        text,
   published_at      timestamptz,
   published_by      text,

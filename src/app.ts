@@ -6,6 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyMetricsModule from 'fastify-metrics';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
@@ -26,6 +27,8 @@ import publicRoutes from './http/routes/public.routes.js';
 import adminRoutes from './http/routes/admin.routes.js';
 import workRoutes from './http/routes/work.routes.js';
 import statsRoutes from './http/routes/stats.routes.js';
+import noticesRoutes from './http/routes/notices.routes.js';
+import noticePages from './http/notice-pages.js';
 import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
 
@@ -99,6 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  // Prometheus metrics; route labels are route patterns (`/api/v1/tickets/:ticketNo`), never raw URLs.
+  await app.register(fastifyMetricsModule.default, { endpoint: '/metrics', clearRegisterOnInit: true });
   await app.register(healthRoutes);
   await app.register(
     async (api) => {
@@ -112,9 +117,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await zapi.register(adminRoutes);
       await zapi.register(workRoutes);
       await zapi.register(statsRoutes);
+      await zapi.register(noticesRoutes);
     },
     { prefix: '/api/v1' },
   );
   await app.register(pages);
+  await app.register(noticePages);
   return app;
 }

@@ -32,6 +32,15 @@ export interface Workers {
 }
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60 * 1000;
+
+async function scheduleNotices(kit: QueueKit, log: Log): Promise<void> {
+  try {
+    await kit.cron('notices', 'notice-draft', '0 2 1 * *');
+    await kit.cron('notices', 'notice-publish', '0 9 3 * *');
+  } catch (err) {
+    log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not register the notice schedule; the sweeper tick covers it');
+  }
+}
 export const SWEEP_EVERY_MS = 30_000;
 
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
@@ -53,6 +62,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const handlers = processors(services);
   for (const name of QUEUE_NAMES) kit.work(name, handlers[name]);
   const sweeper = startSweeper(services, deps.sweepEveryMs ?? SWEEP_EVERY_MS);
+  // The monthly notice (SPEC §8): draft at 02:00 on the 1st, publish at 09:00 on the 3rd. The
+  // sweeper runs the same idempotent tick as a backstop, so a lost scheduler loses nothing.
+  await scheduleNotices(kit, deps.log);
   const relay = startRelay(services, kit, deps.relayIntervalMs);
 
   let sweeping: Promise<unknown> = Promise.resolve();

@@ -5,6 +5,7 @@ import { routeTicket, closeWithoutResponse } from '../src/services/routing.servi
 import { notifyResident } from '../src/services/notify.service.js';
 import { insertStaffNotification } from '../src/db/notifications.repository.js';
 import { applyDueEscalations } from '../src/services/escalation.service.js';
+import { deliverToWeCom, noticeTick } from '../src/services/notices.service.js';
 import type { ServiceDeps } from '../src/services/deps.js';
 import type { Notifier } from '../src/services/notifier.js';
 
@@ -37,6 +38,14 @@ export function processors(deps: ProcessorDeps): Record<QueueName, (payload: unk
     async deadlines(payload, job) {
       const p = parse('deadlines', payload) as { ticketId: string };
       await job.log(`escalation steps applied: ${await applyDueEscalations(deps, p.ticketId)}`);
+    },
+    async wecom(payload, job) {
+      const p = parse('wecom', payload) as { month: string; revision: number; webhook: number };
+      await job.log(`WeCom parts posted: ${await deliverToWeCom(deps, p)}`);
+    },
+    async notices(_payload, job) {
+      const r = await noticeTick(deps);
+      await job.log(`notice schedule: ${JSON.stringify(r)}`);
     },
     async followups(payload, job) {
       const p = parse('followups', payload) as { ticketId: string };

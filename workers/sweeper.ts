@@ -4,6 +4,7 @@
 // restarted, the sweeper is what still applies every passed step (at most one interval late).
 import { sweepDeadlines } from '../src/services/escalation.service.js';
 import { sweepNoResponse } from '../src/services/routing.service.js';
+import { noticeTick } from '../src/services/notices.service.js';
 import type { ServiceDeps } from '../src/services/deps.js';
 
 export interface Sweeper {
@@ -18,6 +19,7 @@ export function startSweeper(deps: ServiceDeps, everyMs: number): Sweeper {
   const sweep = async () => {
     const r = await sweepDeadlines(deps);
     const closed = await sweepNoResponse(deps);
+    await noticeTick(deps);
     if (closed > 0) deps.log.info({ closed }, 'closed replies left without follow-up for 7 days');
     return r;
   };

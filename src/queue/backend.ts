@@ -25,13 +25,16 @@ export interface QueueKit {
   backend: 'redis' | 'postgres';
   add(queue: QueueName, jobId: string, payload: object, delayMs?: number): Promise<void>;
   work(queue: QueueName, processor: Processor, concurrency?: number): void;
+  /** A repeating job on a cron pattern in Asia/Shanghai (an idempotent upsert: any worker may call it). */
+  cron(queue: QueueName, schedulerId: string, pattern: string): Promise<void>;
   /** For the admin dashboard and tests. */
   queue(name: QueueName): { getJobCounts: (...types: JobType[]) => Promise<Record<string, number>> };
   close(): Promise<void>;
 }
 
 const JOB_DEFAULTS = {
-  attempts: 8,
+  // Retried "until delivered": exponential backoff from 1 s, the last attempts days apart.
+  attempts: 20,
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
@@ -90,6 +93,9 @@ export function createQueueKit(opts: QueueKitOptions): QueueKit {
       );
       w.on('error', () => undefined);
       workers.push(w);
+    },
+    async cron(name, schedulerId, pattern) {
+      await queueOf(name).upsertJobScheduler(schedulerId, { pattern, tz: 'Asia/Shanghai' }, { name, data: {} });
     },
     queue: (name) => queueOf(name),
     async close() {

@@ -279,3 +279,25 @@ t.test('every admin route refuses non-admins (403) and anonymous callers (401)',
   const multi = await staffSession(ctx, ['clerk', 'admin']);
   t.equal((await call('GET', '/users', undefined, multi)).statusCode, 200, 'admin among several roles is enough');
 });
+
+t.test('API keys: created once with the secret shown, stored hashed, usable for intake, revocable', async (t) => {
+  const ctx2 = await setupApp(t);
+  const admin = await staffSession(ctx2, ['admin']);
+  const created = await ctx2.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: '微信群接入', scopes: ['intake:wechat'] } });
+  t.equal(created.statusCode, 201, created.body);
+  const { key, prefix } = created.json();
+  t.match(key, /^hy_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{20,}$/);
+  const { rows } = await ctx2.db.pool.query('SELECT key_hash FROM api_keys WHERE prefix = $1', [prefix]);
+  t.notOk(rows[0].key_hash.toString().includes(key.split('_').pop()), 'only a hash is stored');
+  const list = await ctx2.app.inject({ method: 'GET', url: '/api/v1/admin/api-keys', headers: admin.headers });
+  t.notOk(list.body.includes(key.split('_').pop()), 'the list never shows the secret');
+  const body = { channel: 'wechat_group', kind: 'help', content: '群里反映：路灯坏了好几天', wechat: { group: '东山村民群', messageId: 'wx-1' } };
+  const reg = await ctx2.app.inject({ method: 'POST', url: '/api/v1/tickets', headers: { authorization: `Bearer ${key}`, 'idempotency-key': 'wx-1-key-000' }, payload: body });
+  t.equal(reg.statusCode, 201, reg.body);
+  const off = await ctx2.app.inject({ method: 'PATCH', url: `/api/v1/admin/api-keys/${prefix}`, headers: admin.headers, payload: { active: false } });
+  t.equal(off.statusCode, 200);
+  const refused = await ctx2.app.inject({ method: 'POST', url: '/api/v1/tickets', headers: { authorization: `Bearer ${key}`, 'idempotency-key': 'wx-2-key-000' }, payload: body });
+  t.equal(refused.statusCode, 401, 'a disabled key is refused');
+  const bad = await ctx2.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: 'x', scopes: ['everything'] } });
+  t.equal(bad.statusCode, 400);
+});

@@ -1,0 +1,148 @@
+// Monthly notices, their revisions, WeCom deliveries, and the month's tickets as the notice reads them.
+import type { Db } from './tx.js';
+
+export interface NoticeRow {
+  month: string;
+  status: 'draft' | 'published' | 'held';
+  currentRevision: number;
+  publishedRevision: number | null;
+  nextSteps: string | null;
+  publishedAt: Date | null;
+  updatedAt: Date;
+}
+
+const COLS = 'month, status, current_revision, published_revision, next_steps, published_at, updated_at';
+const map = (r: Record<string, unknown>): NoticeRow => ({
+  month: r.month as string,
+  status: r.status as NoticeRow['status'],
+  currentRevision: r.current_revision as number,
+  publishedRevision: r.published_revision as number | null,
+  nextSteps: r.next_steps as string | null,
+  publishedAt: r.published_at as Date | null,
+  updatedAt: r.updated_at as Date,
+});
+
+export async function findNotice(db: Db, month: string, forUpdate = false): Promise<NoticeRow | null> {
+  const { rows } = await db.query(`SELECT ${COLS} FROM notices WHERE month = $1${forUpdate ? ' FOR UPDATE' : ''}`, [month]);
+  return rows[0] ? map(rows[0]) : null;
+}
+
+export async function lockNoticeMonth(tx: Db, month: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('notice:' || $1, 0))`, [month]);
+}
+
+/** Adds a revision and makes it current; creates the notice as a draft the first time. */
+export async function addRevision(tx: Db, month: string, model: unknown, by: string, nextSteps: string | null, now: Date): Promise<number> {
+  const { rows } = await tx.query<{ current_revision: number }>(
+    `INSERT INTO notices (month, status, current_revision, next_steps, updated_at) VALUES ($1, 'draft', 1, $2, $3)
+     ON CONFLICT (month) DO UPDATE SET current_revision = notices.current_revision + 1,
+       next_steps = COALESCE($2, notices.next_steps), updated_at = $3
+     RETURNING current_revision`,
+    [month, nextSteps, now],
+  );
+  const revision = rows[0].current_revision;
+  await tx.query(
+    'INSERT INTO notice_revisions (month, revision, model, generated_at, generated_by) VALUES ($1, $2, $3, $4, $5)',
+    [month, revision, JSON.stringify(model), now, by],
+  );
+  return revision;
+}
+
+export async function setNoticeState(
+  tx: Db,
+  month: string,
+  s: { status: NoticeRow['status']; publishedRevision?: number | null; publishedAt?: Date | null; publishedBy?: string | null },
+  now: Date,
+): Promise<void> {
+  await tx.query(
+    `UPDATE notices SET status = $2,
+       published_revision = CASE WHEN $3::boolean THEN $4 ELSE published_revision END,
+       published_at = CASE WHEN $3::boolean THEN COALESCE(published_at, $5) ELSE published_at END,
+       published_by = CASE WHEN $3::boolean THEN $6 ELSE published_by END,
+       updated_at = $7
+     WHERE month = $1`,
+    [month, s.status, s.publishedRevision !== undefined, s.publishedRevision ?? null, s.publishedAt ?? null, s.publishedBy ?? null, now],
+  );
+}
+
+export async function findRevision(db: Db, month: string, revision: number): Promise<{ model: unknown; generatedAt: Date } | null> {
+  const { rows } = await db.query('SELECT model, generated_at FROM notice_revisions WHERE month = $1 AND revision = $2', [month, revision]);
+  return rows[0] ? { model: rows[0].model, generatedAt: rows[0].generated_at } : null;
+}
+
+export async function countRevisions(db: Db, month: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM notice_revisions WHERE month = $1', [month]);
+  return rows[0].n;
+}
+
+export async function listPublished(db: Db): Promise<NoticeRow[]> {
+  const { rows } = await db.query(`SELECT ${COLS} FROM notices WHERE published_revision IS NOT NULL ORDER BY month DESC`);
+  return rows.map(map);
+}
+
+/** The month's tickets with what the notice needs from their timelines, in one pass. */
+export async function loadNoticeTickets(db: Db, from: Date, to: Date) {
+  const { rows } = await db.query(
+    `SELECT t.ticket_no, t.received_at, t.channel, t.kind, t.category_code, t.village_code, t.department_code,
+            t.status, t.outcome, t.confidential, t.content, t.public_summary, t.complainant_name, t.address,
+            t.replied_at, t.due_at, t.closed_at, t.satisfaction, t.resolved, t.assigned_at, t.sign_off_due_at,
+            ev.first_accepted_at, COALESCE(ev.improper, 0)::int AS improper
+       FROM tickets t
+       LEFT JOIN LATERAL (
+         SELECT min(e.at) FILTER (WHERE e.type = 'accepted') AS first_accepted_at,
+                count(*) FILTER (WHERE e.type = 'return_decided' AND (e.data->>'improper')::boolean) AS improper
+           FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('accepted', 'return_decided')
+       ) ev ON true
+      WHERE t.received_at >= $1 AND t.received_at < $2
+      ORDER BY t.received_at, t.id`,
+    [from, to],
+  );
+  return rows.map((r) => ({
+    ticketNo: r.ticket_no as string,
+    receivedAt: r.received_at as Date,
+    channel: r.channel as string,
+    kind: r.kind as string,
+    categoryCode: r.category_code as string | null,
+    villageCode: r.village_code as string | null,
+    departmentCode: r.department_code as string | null,
+    status: r.status as string,
+    outcome: r.outcome as string | null,
+    confidential: r.confidential as boolean,
+    content: r.content as string,
+    publicSummary: r.public_summary as string | null,
+    complainantName: r.complainant_name as string | null,
+    address: r.address as string | null,
+    firstAcceptedAt: r.first_accepted_at as Date | null,
+    repliedAt: r.replied_at as Date | null,
+    dueAt: r.due_at as Date,
+    closedAt: r.closed_at as Date | null,
+    satisfaction: r.satisfaction as string | null,
+    resolved: r.resolved as boolean | null,
+    improperReturns: r.improper as number,
+    assignedAt: r.assigned_at as Date | null,
+    signOffDueAt: r.sign_off_due_at as Date | null,
+  }));
+}
+
+// --- WeCom deliveries ---
+
+export async function claimDelivery(tx: Db, d: { month: string; revision: number; urlHash: string; part: number; parts: number }): Promise<'pending' | 'delivered'> {
+  await tx.query(
+    `INSERT INTO wecom_deliveries (month, revision, url_hash, part, parts, status) VALUES ($1, $2, $3, $4, $5, 'pending')
+     ON CONFLICT DO NOTHING`,
+    [d.month, d.revision, d.urlHash, d.part, d.parts],
+  );
+  const { rows } = await tx.query<{ status: 'pending' | 'delivered' }>(
+    'SELECT status FROM wecom_deliveries WHERE month = $1 AND revision = $2 AND url_hash = $3 AND part = $4 FOR UPDATE',
+    [d.month, d.revision, d.urlHash, d.part],
+  );
+  return rows[0].status;
+}
+
+export async function markDelivered(tx: Db, d: { month: string; revision: number; urlHash: string; part: number }, now: Date): Promise<void> {
+  await tx.query(
+    `UPDATE wecom_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $5
+      WHERE month = $1 AND revision = $2 AND url_hash = $3 AND part = $4`,
+    [d.month, d.revision, d.urlHash, d.part, now],
+  );
+}

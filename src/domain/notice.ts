@@ -1,0 +1,516 @@
+// The monthly public notice (每月公示, SPEC §8): the month's ticket rows → the notice model (figures,
+// tables, the case list), and the model → WeChat text, CSV and WeCom-sized parts. Pure: the caller
+// loads the rows and passes `now`; the model is plain JSON (stored as a revision, read back as is).
+//
+// Definitions (SPEC §9 vocabulary; every rate is { numerator, denominator, value }, value rounded to
+// four places, null when the denominator is 0). "Replied" means replied in the current round: status
+// `replied`, or `closed` with a reply on record and an outcome other than `rejected`. "Awaiting a
+// reply" means status registered / assigned / in_progress / returned. Instants compare as "late"
+// only when strictly after the deadline (deadlines end at 23:59:59).
+// - received: every ticket whose receivedAt falls in the month (Asia/Shanghai), confidential and
+//   merged ones included.
+// - closed: status `closed` (any outcome, `rejected` included) or `merged` — accounted for.
+// - onTime / onTimeRate (按时办结率): numerator = replied with repliedAt ≤ dueAt (the dueAt in force:
+//   extensions and reopens move it); denominator = replied + awaiting a reply with dueAt already
+//   passed at `now`. Tickets whose deadline has not come yet are undecided and left out, so a notice
+//   drafted on the 1st does not count last week's tickets as late. Rejected and merged tickets are
+//   never replied and count in neither.
+// - overdueOpen: awaiting a reply and dueAt passed at `now`.
+// - responseRate (响应率): denominator = tickets ever assigned (assignedAt set) whose sign-off is
+//   decided — accepted, or the sign-off deadline passed at `now`; numerator = first acceptance by
+//   the sign-off deadline on record (no deadline on record: any acceptance counts). A ticket
+//   returned before accepting counts as not responded once its sign-off deadline passed. The rows
+//   hold one sign-off deadline (the latest assignment's), so a reassigned ticket is measured by its
+//   first acceptance against it; the per-assignment figure is the statistics' (§9) job.
+// - avgFirstResponseHours: mean of (first acceptance − receivedAt) in hours over accepted tickets,
+//   one decimal; null when none was accepted.
+// - reached follow-ups: the ticket's latest follow-up has one of the five GB/T 39735 levels
+//   (`unreachable`, `no_response` are followed-up-not-reached and count nowhere).
+//   resolutionRate (解决率) = reached with resolved = true ÷ reached;
+//   satisfactionRate (满意率) = reached with very_satisfied / satisfied / basically_satisfied ÷ reached.
+// - departments: one row per department holding tickets of the month (current departmentCode);
+//   improperReturns = refused returns (终审) of those tickets.
+// - byVillage cells: village × category counts; a cell of 1 or 2 tickets is shown as "<3".
+// - cases: every non-confidential ticket, oldest first; confidential ones count everywhere else.
+
+import { toCsv, rate, MONTH_RE, type Rate } from './stats.js';
+import { shanghaiDateKeyIso } from './local-date.js';
+import { formatTicketNo } from './ticket-number.js';
+import { OUTCOME_LABELS, STATUS_LABELS } from './ticket-labels.js';
+import { CHANNEL_LABELS, CHANNELS, KIND_LABELS, KINDS } from './sla.js';
+import { REACHED_SATISFACTIONS } from './ticket-rules.js';
+import { containsPersonalData, scrubText, villageOnly } from './masking.js';
+
+export type { Rate } from './stats.js';
+
+export interface NoticeTicket {
+  ticketNo: string;
+  receivedAt: Date;
+  channel: string;
+  kind: string;
+  categoryCode: string | null;
+  villageCode: string | null;
+  departmentCode: string | null;
+  status: string;
+  outcome: string | null;
+  confidential: boolean;
+  content: string;
+  publicSummary: string | null;
+  complainantName: string | null;
+  address: string | null;
+  firstAcceptedAt: Date | null;
+  repliedAt: Date | null;
+  dueAt: Date;
+  closedAt: Date | null;
+  satisfaction: string | null;
+  resolved: boolean | null;
+  improperReturns: number;
+  assignedAt: Date | null;
+  signOffDueAt: Date | null;
+}
+
+/** Label overrides; the defaults are the domain's tables (SPEC §2, §3). */
+export interface NoticeLabels {
+  channels: Record<string, string>;
+  kinds: Record<string, string>;
+  statuses: Record<string, string>;
+  outcomes: Record<string, string>;
+}
+
+export interface NoticeInput {
+  month: string; // YYYY-MM
+  tickets: NoticeTicket[];
+  now: Date;
+  departments: { code: string; name: string; kind: string }[];
+  categories: { code: string; name: string }[];
+  nextSteps: string | null;
+  labels?: Partial<NoticeLabels>;
+}
+
+export interface CountRow {
+  code: string | null;
+  name: string;
+  count: number;
+}
+
+/** A village × category count: "<3" for 1 or 2 tickets (they could identify a person). */
+export type CellCount = number | '<3';
+
+export interface VillageRow {
+  code: string | null;
+  name: string;
+  count: number;
+  byCategory: { code: string | null; name: string; count: CellCount }[];
+}
+
+export interface DepartmentRow {
+  code: string;
+  name: string;
+  received: number;
+  closed: number;
+  onTime: number;
+  onTimeRate: Rate;
+  overdueOpen: number;
+  satisfactionRate: Rate;
+  improperReturns: number;
+}
+
+export interface NoticeCase {
+  ticketNo: string; // 20261125-483920-7
+  date: string; // YYYY-MM-DD, Asia/Shanghai
+  village: string | null;
+  category: string;
+  summary: string;
+  department: string | null;
+  status: string;
+  statusLabel: string;
+  outcome: string | null;
+  outcomeLabel: string | null;
+}
+
+export interface NoticeTotals {
+  received: number;
+  closed: number;
+  onTime: number;
+  onTimeRate: Rate;
+  avgFirstResponseHours: number | null;
+  responseRate: Rate;
+  resolutionRate: Rate;
+  satisfactionRate: Rate;
+}
+
+export interface NoticeModel {
+  month: string;
+  totals: NoticeTotals;
+  byChannel: CountRow[];
+  byKind: CountRow[];
+  byCategory: CountRow[];
+  byVillage: VillageRow[];
+  departments: DepartmentRow[];
+  cases: NoticeCase[];
+  nextSteps: string | null;
+}
+
+export const UNCATEGORISED = '未分类';
+export const NO_VILLAGE = '未注明村（社区）';
+/** Shown instead of a summary that still holds personal data after scrubbing (a last guard). */
+export const SUMMARY_WITHHELD = '（摘要不予公开）';
+
+const AWAITING_REPLY = new Set(['registered', 'assigned', 'in_progress', 'returned']);
+const REACHED = new Set<string>(REACHED_SATISFACTIONS);
+const SATISFIED = new Set(['very_satisfied', 'satisfied', 'basically_satisfied']);
+const HOUR_MS = 3_600_000;
+
+const isReplied = (t: NoticeTicket): boolean =>
+  t.repliedAt !== null && (t.status === 'replied' || (t.status === 'closed' && t.outcome !== 'rejected'));
+const isOverdueOpen = (t: NoticeTicket, now: Date): boolean =>
+  AWAITING_REPLY.has(t.status) && t.dueAt.getTime() < now.getTime();
+
+interface Tally {
+  received: number;
+  closed: number;
+  onTime: number;
+  replyDecided: number;
+  overdueOpen: number;
+  assigned: number;
+  acceptedOnTime: number;
+  responseHours: number[];
+  reached: number;
+  resolved: number;
+  satisfied: number;
+  improperReturns: number;
+}
+
+function tally(tickets: readonly NoticeTicket[], now: Date): Tally {
+  const c: Tally = {
+    received: 0, closed: 0, onTime: 0, replyDecided: 0, overdueOpen: 0, assigned: 0,
+    acceptedOnTime: 0, responseHours: [], reached: 0, resolved: 0, satisfied: 0, improperReturns: 0,
+  };
+  for (const t of tickets) {
+    c.received++;
+    if (t.status === 'closed' || t.status === 'merged') c.closed++;
+    if (isReplied(t)) {
+      c.replyDecided++;
+      if (t.repliedAt!.getTime() <= t.dueAt.getTime()) c.onTime++;
+    } else if (isOverdueOpen(t, now)) {
+      c.replyDecided++;
+      c.overdueOpen++;
+    }
+    if (t.assignedAt !== null) {
+      const limit = t.signOffDueAt?.getTime() ?? Number.POSITIVE_INFINITY;
+      if (t.firstAcceptedAt !== null || limit < now.getTime()) c.assigned++;
+      if (t.firstAcceptedAt !== null && t.firstAcceptedAt.getTime() <= limit) c.acceptedOnTime++;
+    }
+    if (t.firstAcceptedAt !== null) {
+      c.responseHours.push((t.firstAcceptedAt.getTime() - t.receivedAt.getTime()) / HOUR_MS);
+    }
+    if (t.satisfaction !== null && REACHED.has(t.satisfaction)) {
+      c.reached++;
+      if (t.resolved === true) c.resolved++;
+      if (SATISFIED.has(t.satisfaction)) c.satisfied++;
+    }
+    c.improperReturns += t.improperReturns;
+  }
+  return c;
+}
+
+function groupBy<K>(items: readonly NoticeTicket[], key: (t: NoticeTicket) => K): Map<K, NoticeTicket[]> {
+  const m = new Map<K, NoticeTicket[]>();
+  for (const t of items) {
+    const k = key(t);
+    const list = m.get(k);
+    if (list) list.push(t);
+    else m.set(k, [t]);
+  }
+  return m;
+}
+
+function countBy<K>(items: readonly NoticeTicket[], key: (t: NoticeTicket) => K): Map<K, number> {
+  const m = new Map<K, number>();
+  for (const t of items) {
+    const k = key(t);
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return m;
+}
+
+/** Known codes in catalogue order, then unknown ones sorted, then null. */
+function orderCodes(present: Iterable<string | null>, catalogue: readonly string[]): (string | null)[] {
+  const set = new Set(present);
+  const known = catalogue.filter((c) => set.has(c));
+  const unknown = [...set].filter((c): c is string => c !== null && !catalogue.includes(c)).sort();
+  return [...known, ...unknown, ...(set.has(null) ? [null] : [])];
+}
+
+const smallCell = (n: number): CellCount => (n > 0 && n < 3 ? '<3' : n);
+
+function assertMonth(input: NoticeInput): void {
+  if (!MONTH_RE.test(input.month)) throw new RangeError(`not a month: ${input.month}`);
+  for (const t of input.tickets) {
+    // A row from another month is a caller's bug (a UTC month boundary, say): fail loudly.
+    if (shanghaiDateKeyIso(t.receivedAt).slice(0, 7) !== input.month) {
+      throw new RangeError(`ticket ${t.ticketNo} was not received in ${input.month} (Asia/Shanghai)`);
+    }
+  }
+}
+
+function caseSummary(t: NoticeTicket): string {
+  const source = t.publicSummary?.trim() ? t.publicSummary : t.content;
+  const summary = scrubText(source, { names: [t.complainantName], addresses: [t.address] });
+  return containsPersonalData(summary) ? SUMMARY_WITHHELD : summary;
+}
+
+/** The notice of SPEC §8 for one month, from that month's ticket rows. */
+export function buildNoticeModel(input: NoticeInput): NoticeModel {
+  assertMonth(input);
+  const { tickets, now } = input;
+  const labels: NoticeLabels = {
+    channels: { ...CHANNEL_LABELS, ...input.labels?.channels },
+    kinds: { ...KIND_LABELS, ...input.labels?.kinds },
+    statuses: { ...STATUS_LABELS, ...input.labels?.statuses },
+    outcomes: { ...OUTCOME_LABELS, ...input.labels?.outcomes },
+  };
+  const deptName = new Map(input.departments.map((d) => [d.code, d.name]));
+  const catName = new Map(input.categories.map((c) => [c.code, c.name]));
+  const catOrder = input.categories.map((c) => c.code);
+  const categoryName = (code: string | null): string => (code === null ? UNCATEGORISED : (catName.get(code) ?? code));
+
+  const all = tally(tickets, now);
+  const avg = all.responseHours.length
+    ? Math.round((all.responseHours.reduce((a, b) => a + b, 0) / all.responseHours.length) * 10) / 10
+    : null;
+  const totals: NoticeTotals = {
+    received: all.received,
+    closed: all.closed,
+    onTime: all.onTime,
+    onTimeRate: rate(all.onTime, all.replyDecided),
+    avgFirstResponseHours: avg,
+    responseRate: rate(all.acceptedOnTime, all.assigned),
+    resolutionRate: rate(all.resolved, all.reached),
+    satisfactionRate: rate(all.satisfied, all.reached),
+  };
+
+  const enumRows = (codes: readonly string[], key: (t: NoticeTicket) => string, names: Record<string, string>) => {
+    const counts = countBy(tickets, key);
+    return orderCodes([...codes, ...counts.keys()], codes).map((code) => ({
+      code,
+      name: names[code as string] ?? (code as string),
+      count: counts.get(code as string) ?? 0,
+    }));
+  };
+
+  const catCounts = countBy(tickets, (t) => t.categoryCode);
+  const byCategory = orderCodes(catCounts.keys(), catOrder)
+    .map((code) => ({ code, name: categoryName(code), count: catCounts.get(code) ?? 0 }))
+    // Stable: equal counts keep catalogue order; the uncategorised stay last.
+    .sort((a, b) => (a.code === null ? 1 : 0) - (b.code === null ? 1 : 0) || b.count - a.count);
+
+  const villageOrder = input.departments.filter((d) => d.kind === 'village').map((d) => d.code);
+  const byVillageTickets = groupBy(tickets, (t) => t.villageCode);
+  const byVillage: VillageRow[] = orderCodes(byVillageTickets.keys(), villageOrder).map((code) => {
+    const rows = byVillageTickets.get(code) ?? [];
+    const cells = countBy(rows, (t) => t.categoryCode);
+    return {
+      code,
+      name: code === null ? NO_VILLAGE : (deptName.get(code) ?? code),
+      count: rows.length,
+      byCategory: orderCodes(cells.keys(), catOrder).map((c) => ({
+        code: c,
+        name: categoryName(c),
+        count: smallCell(cells.get(c) ?? 0),
+      })),
+    };
+  });
+
+  const byDepartment = groupBy(tickets, (t) => t.departmentCode);
+  byDepartment.delete(null);
+  const departments: DepartmentRow[] = orderCodes(byDepartment.keys(), input.departments.map((d) => d.code))
+    .map((code) => {
+      const c = tally(byDepartment.get(code as string) ?? [], now);
+      return {
+        code: code as string,
+        name: deptName.get(code as string) ?? (code as string),
+        received: c.received,
+        closed: c.closed,
+        onTime: c.onTime,
+        onTimeRate: rate(c.onTime, c.replyDecided),
+        overdueOpen: c.overdueOpen,
+        satisfactionRate: rate(c.satisfied, c.reached),
+        improperReturns: c.improperReturns,
+      };
+    });
+
+  const cases: NoticeCase[] = tickets
+    .filter((t) => !t.confidential)
+    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.ticketNo < b.ticketNo ? -1 : 1))
+    .map((t) => {
+      const fromAddress = villageOnly(t.address, null);
+      return {
+        ticketNo: formatTicketNo(t.ticketNo),
+        date: shanghaiDateKeyIso(t.receivedAt),
+        village: t.villageCode !== null
+          ? (deptName.get(t.villageCode) ?? t.villageCode)
+          : fromAddress && scrubText(fromAddress, { names: [t.complainantName], maxLength: 30 }),
+        category: categoryName(t.categoryCode),
+        summary: caseSummary(t),
+        department: t.departmentCode === null ? null : (deptName.get(t.departmentCode) ?? t.departmentCode),
+        status: t.status,
+        statusLabel: labels.statuses[t.status] ?? t.status,
+        outcome: t.outcome,
+        outcomeLabel: t.outcome === null ? null : (labels.outcomes[t.outcome] ?? t.outcome),
+      };
+    });
+
+  // Next steps are a supervisor's prose: kept line by line, still scrubbed (SPEC: no phones at all).
+  const nextSteps = input.nextSteps?.trim()
+    ? input.nextSteps.trim().split(/\r?\n/).map((line) => scrubText(line, { maxLength: Infinity })).join('\n')
+    : null;
+
+  return {
+    month: input.month,
+    totals,
+    byChannel: enumRows(CHANNELS, (t) => t.channel, labels.channels),
+    byKind: enumRows(KINDS, (t) => t.kind, labels.kinds),
+    byCategory,
+    byVillage,
+    departments,
+    cases,
+    nextSteps,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outputs
+
+/** 0.8333 → "83.3%", 1 → "100%", null → "—". */
+export function percent(r: Rate): string {
+  return r.value === null ? '—' : `${Math.round(r.value * 1000) / 10}%`;
+}
+
+const rateText = (r: Rate): string => `${percent(r)}（${r.numerator}/${r.denominator}）`;
+
+/** "电话5件，微信群3件" over the non-zero rows; "无" when there are none. */
+function countsText(rows: readonly { name: string; count: CellCount }[]): string {
+  const parts = rows.filter((r) => r.count !== 0).map((r) => `${r.name}${r.count}件`);
+  return parts.length ? parts.join('，') : '无';
+}
+
+function monthTitle(month: string): string {
+  const [y, m] = month.split('-');
+  return `${y}年${Number(m)}月群众诉求办理情况公示`;
+}
+
+/** One line of the case list: number, village, category, summary, department, state (outcome). */
+export function caseLine(c: NoticeCase): string {
+  const state = c.outcomeLabel && c.outcomeLabel !== c.statusLabel ? `${c.statusLabel}（${c.outcomeLabel}）` : c.statusLabel;
+  return [c.ticketNo, c.village ?? '—', c.category, c.summary, c.department ?? '—', state].join(' ');
+}
+
+/** The WeChat plain text: a compact Chinese digest of the whole notice. */
+export function noticeText(model: NoticeModel, opts: { title?: string } = {}): string {
+  const t = model.totals;
+  const hidden = t.received - model.cases.length;
+  const lines = [
+    `【${opts.title ?? monthTitle(model.month)}】`,
+    '一、总体情况',
+    `本月共受理群众诉求${t.received}件，已办结${t.closed}件，按时办结${t.onTime}件。`,
+    `按时办结率${rateText(t.onTimeRate)}，平均首次响应${t.avgFirstResponseHours === null ? '—' : `${t.avgFirstResponseHours}小时`}。`,
+    `响应率${rateText(t.responseRate)}，解决率${rateText(t.resolutionRate)}，满意率${rateText(t.satisfactionRate)}。`,
+    `按渠道：${countsText(model.byChannel)}。`,
+    `按类型：${countsText(model.byKind)}。`,
+    `按分类：${countsText(model.byCategory)}。`,
+    `按村（社区）：${model.byVillage.length ? model.byVillage.map((v) => `${v.name}${v.count}件（${countsText(v.byCategory)}）`).join('；') : '无'}。`,
+    '二、各部门办理情况',
+    ...(model.departments.length
+      ? model.departments.map(
+          (d) =>
+            `${d.name}：受理${d.received}件，办结${d.closed}件，按时办结${d.onTime}件，逾期未办结${d.overdueOpen}件，` +
+            `满意率${rateText(d.satisfactionRate)}，不当退单${d.improperReturns}次`,
+        )
+      : ['无']),
+    `三、诉求办理清单${hidden > 0 ? `（另有${hidden}件依规保密，只计入总数）` : ''}`,
+    ...(model.cases.length ? model.cases.map(caseLine) : ['本月无可公开的诉求。']),
+  ];
+  if (model.nextSteps) lines.push('四、下一步工作', model.nextSteps);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Excel runs a cell starting with = + - @ as a formula: such cells get a leading apostrophe. */
+const neutralise = (s: string | null): string | null => (s !== null && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+
+/** The case list as CSV: Chinese header, RFC 4180 quoting, CRLF, UTF-8 BOM for Excel. */
+export function noticeCsv(model: NoticeModel): string {
+  return toCsv(
+    ['编号', '日期', '村（社区）', '分类', '摘要', '承办部门', '状态', '办理结果'],
+    model.cases.map((c) =>
+      [c.ticketNo, c.date, c.village, c.category, c.summary, c.department, c.statusLabel, c.outcomeLabel].map(neutralise),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// WeCom group robot messages (text content ≤ 2048 bytes of UTF-8)
+
+function utf8Bytes(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) as number;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/** Packs lines (each ending with its newline) into chunks of at most `budget` bytes. */
+function pack(text: string, budget: number): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  let currentBytes = 0;
+  const flush = () => {
+    if (current) chunks.push(current);
+    current = '';
+    currentBytes = 0;
+  };
+  for (const line of text.match(/[^\n]*\n|[^\n]+$/g) ?? []) {
+    const bytes = utf8Bytes(line);
+    if (currentBytes + bytes <= budget) {
+      current += line;
+      currentBytes += bytes;
+      continue;
+    }
+    flush();
+    if (bytes <= budget) {
+      current = line;
+      currentBytes = bytes;
+      continue;
+    }
+    // A line longer than a whole part: cut at character (code point) boundaries.
+    for (const ch of line) {
+      const b = utf8Bytes(ch);
+      if (currentBytes + b > budget) flush();
+      current += ch;
+      currentBytes += b;
+    }
+  }
+  flush();
+  return chunks;
+}
+
+export const partPrefix = (i: number, n: number): string => `（${i}/${n}）\n`;
+
+/**
+ * Splits text into WeCom messages of at most `maxBytes` UTF-8 bytes, at line boundaries where it
+ * can. Several parts each start with "（i/n）\n", counted within the limit; removing the prefixes
+ * and joining the parts gives the text back exactly. Text that fits is one part, unprefixed.
+ */
+export function splitForWeCom(text: string, maxBytes = 2048): string[] {
+  if (text === '') return [];
+  if (utf8Bytes(text) <= maxBytes) return [text];
+  // The prefix grows with the number of parts: size it for the widest i/n of each digit count.
+  for (let digits = 1; ; digits++) {
+    const widest = 10 ** digits - 1;
+    const budget = maxBytes - utf8Bytes(partPrefix(widest, widest));
+    if (budget < 4) throw new RangeError(`maxBytes ${maxBytes} is too small to split into parts`);
+    const chunks = pack(text, budget);
+    if (chunks.length <= widest) return chunks.map((c, i) => partPrefix(i + 1, chunks.length) + c);
+  }
+}

@@ -1,0 +1,51 @@
+// The public notice pages (SPEC §8, §13): /notices (archive), /notices/YYYY-MM (web page and the A4
+// print layout for the village bulletin board), /notices/YYYY-MM.txt (WeChat text) and .csv (the
+// case list). Only published revisions; a month without one answers the same 404 page.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Eta } from 'eta';
+import { DomainError } from '../domain/errors.js';
+import { percent } from '../domain/notice.js';
+import { noticeAsCsv, noticeAsText, publicArchive, publicNotice } from '../services/notices.service.js';
+
+const views = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'views/notices');
+const eta = new Eta({ views, autoEscape: true, cache: true });
+
+function monthLabel(month: string): string {
+  const [y, m] = month.split('-');
+  return `${y}年${Number(m)}月`;
+}
+
+const pages: FastifyPluginAsync = async (app) => {
+  const html = (reply: FastifyReply, template: string, data: object) =>
+    reply.type('text/html; charset=utf-8').send(eta.render(template, { ...data, monthLabel, percent }));
+
+  const notFound = (reply: FastifyReply, month: string) =>
+    html(reply.code(404), 'not-found', { month: /^\d{4}-\d{2}$/.test(month) ? month : null });
+
+  app.get('/notices', async (_request, reply) => html(reply, 'archive', await publicArchive(app.deps)));
+
+  app.get<{ Params: { file: string } }>('/notices/:file', async (request, reply) => {
+    const m = /^(\d{4}-\d{2})(?:\.(txt|csv))?$/.exec(request.params.file);
+    if (!m) return notFound(reply, request.params.file);
+    const [, month, ext] = m;
+    let notice;
+    try {
+      notice = await publicNotice(app.deps, month);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'NOT_FOUND') return notFound(reply, month);
+      throw err;
+    }
+    if (ext === 'txt') return reply.type('text/plain; charset=utf-8').send(noticeAsText(notice));
+    if (ext === 'csv') {
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="huiying-notice-${month}.csv"`)
+        .send(noticeAsCsv(notice));
+    }
+    return html(reply, 'notice', { notice });
+  });
+};
+
+export default pages;

@@ -231,7 +231,7 @@ function scrubNames(text: string, names: readonly (string | null | undefined)[])
   let out = text;
   // Longest first, so 欧阳明华 is replaced before a shorter name it contains.
   const cleaned = names
-    .map((n) => Array.from((n ?? '').replace(/\s+/gu, '')))
+    .map((n) => Array.from(normalize(n ?? '').replace(/\s+/gu, '')))
     .filter((c) => c.length >= 2)
     .sort((a, b) => b.length - a.length);
   for (const chars of cleaned) {
@@ -247,8 +247,8 @@ function scrubNames(text: string, names: readonly (string | null | undefined)[])
 function scrubAddresses(text: string, addresses: readonly (string | null | undefined)[]): string {
   let out = text;
   for (const address of addresses) {
-    const compact = address?.trim();
-    if (!compact || Array.from(compact).length < 2) continue;
+    const compact = normalize(address ?? '').trim();
+    if (Array.from(compact).length < 2) continue;
     const village = villageOnly(compact, null);
     if (village === compact) continue;
     out = out.replace(looseLiteral(Array.from(compact.replace(/\s+/gu, ''))), village ?? SCRUB_MARKER);

@@ -16,12 +16,14 @@
 //   drafted on the 1st does not count last week's tickets as late. Rejected and merged tickets are
 //   never replied and count in neither.
 // - overdueOpen: awaiting a reply and dueAt passed at `now`.
-// - responseRate (响应率): denominator = tickets ever assigned (assignedAt set) whose sign-off is
-//   decided — accepted, or the sign-off deadline passed at `now`; numerator = first acceptance by
-//   the sign-off deadline on record (no deadline on record: any acceptance counts). A ticket
-//   returned before accepting counts as not responded once its sign-off deadline passed. The rows
-//   hold one sign-off deadline (the latest assignment's), so a reassigned ticket is measured by its
-//   first acceptance against it; the per-assignment figure is the statistics' (§9) job.
+// - responseRate (响应率): over tickets ever assigned (assignedAt set). Numerator = accepted with
+//   the first acceptance by the sign-off deadline on record (none on record: any acceptance counts).
+//   Denominator = the accepted ones + those never accepted that are still `assigned` or `returned`
+//   with the sign-off deadline passed at `now` (a return without accepting is not a response).
+//   Never accepted and merged or closed (duplicate, rejected after a return) counts in neither;
+//   not yet due is undecided. The rows hold one sign-off deadline (the latest assignment's), so a
+//   reassigned ticket is measured by its first acceptance against it; the per-assignment figure
+//   is the statistics' job (§9, stats.ts).
 // - avgFirstResponseHours: mean of (first acceptance − receivedAt) in hours over accepted tickets,
 //   one decimal; null when none was accepted.
 // - reached follow-ups: the ticket's latest follow-up has one of the five GB/T 39735 levels
@@ -32,6 +34,9 @@
 //   improperReturns = refused returns (终审) of those tickets.
 // - byVillage cells: village × category counts; a cell of 1 or 2 tickets is shown as "<3".
 // - cases: every non-confidential ticket, oldest first; confidential ones count everywhere else.
+//   Village: the village department's name, else the address cut to its village (or none).
+//   Summary: publicSummary if a person wrote one, else the content — either way through scrubText
+//   with the complainant's name and address, ≤ 80 characters.
 
 import { toCsv, rate, MONTH_RE, type Rate } from './stats.js';
 import { shanghaiDateKeyIso } from './local-date.js';
@@ -157,6 +162,8 @@ export const NO_VILLAGE = '未注明村（社区）';
 export const SUMMARY_WITHHELD = '（摘要不予公开）';
 
 const AWAITING_REPLY = new Set(['registered', 'assigned', 'in_progress', 'returned']);
+/** Never accepted and still in the dispatch loop: late once the sign-off deadline passed. */
+const AWAITING_SIGN_OFF = new Set(['assigned', 'returned']);
 const REACHED = new Set<string>(REACHED_SATISFACTIONS);
 const SATISFIED = new Set(['very_satisfied', 'satisfied', 'basically_satisfied']);
 const HOUR_MS = 3_600_000;
@@ -198,8 +205,12 @@ function tally(tickets: readonly NoticeTicket[], now: Date): Tally {
     }
     if (t.assignedAt !== null) {
       const limit = t.signOffDueAt?.getTime() ?? Number.POSITIVE_INFINITY;
-      if (t.firstAcceptedAt !== null || limit < now.getTime()) c.assigned++;
-      if (t.firstAcceptedAt !== null && t.firstAcceptedAt.getTime() <= limit) c.acceptedOnTime++;
+      if (t.firstAcceptedAt !== null) {
+        c.assigned++;
+        if (t.firstAcceptedAt.getTime() <= limit) c.acceptedOnTime++;
+      } else if (AWAITING_SIGN_OFF.has(t.status) && limit < now.getTime()) {
+        c.assigned++;
+      }
     }
     if (t.firstAcceptedAt !== null) {
       c.responseHours.push((t.firstAcceptedAt.getTime() - t.receivedAt.getTime()) / HOUR_MS);
@@ -259,6 +270,14 @@ function caseSummary(t: NoticeTicket): string {
   const summary = scrubText(source, { names: [t.complainantName], addresses: [t.address] });
   return containsPersonalData(summary) ? SUMMARY_WITHHELD : summary;
 }
+
+/** Without a village code the address names the village, cut and scrubbed; else none is shown. */
+function villageFromAddress(t: NoticeTicket): string | null {
+  const village = villageOnly(t.address, null);
+  return (village && scrubText(village, { names: [t.complainantName], maxLength: 30 })) || null;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The notice of SPEC §8 for one month, from that month's ticket rows. */
 export function buildNoticeModel(input: NoticeInput): NoticeModel {
@@ -342,24 +361,19 @@ export function buildNoticeModel(input: NoticeInput): NoticeModel {
 
   const cases: NoticeCase[] = tickets
     .filter((t) => !t.confidential)
-    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.ticketNo < b.ticketNo ? -1 : 1))
-    .map((t) => {
-      const fromAddress = villageOnly(t.address, null);
-      return {
-        ticketNo: formatTicketNo(t.ticketNo),
-        date: shanghaiDateKeyIso(t.receivedAt),
-        village: t.villageCode !== null
-          ? (deptName.get(t.villageCode) ?? t.villageCode)
-          : fromAddress && scrubText(fromAddress, { names: [t.complainantName], maxLength: 30 }),
-        category: categoryName(t.categoryCode),
-        summary: caseSummary(t),
-        department: t.departmentCode === null ? null : (deptName.get(t.departmentCode) ?? t.departmentCode),
-        status: t.status,
-        statusLabel: labels.statuses[t.status] ?? t.status,
-        outcome: t.outcome,
-        outcomeLabel: t.outcome === null ? null : (labels.outcomes[t.outcome] ?? t.outcome),
-      };
-    });
+    .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || compare(a.ticketNo, b.ticketNo))
+    .map((t) => ({
+      ticketNo: formatTicketNo(t.ticketNo),
+      date: shanghaiDateKeyIso(t.receivedAt),
+      village: t.villageCode !== null ? (deptName.get(t.villageCode) ?? t.villageCode) : villageFromAddress(t),
+      category: categoryName(t.categoryCode),
+      summary: caseSummary(t),
+      department: t.departmentCode === null ? null : (deptName.get(t.departmentCode) ?? t.departmentCode),
+      status: t.status,
+      statusLabel: labels.statuses[t.status] ?? t.status,
+      outcome: t.outcome,
+      outcomeLabel: t.outcome === null ? null : (labels.outcomes[t.outcome] ?? t.outcome),
+    }));
 
   // Next steps are a supervisor's prose: kept line by line, still scrubbed (SPEC: no phones at all).
   const nextSteps = input.nextSteps?.trim()
@@ -407,7 +421,14 @@ export function caseLine(c: NoticeCase): string {
 }
 
 /** The WeChat plain text: a compact Chinese digest of the whole notice. */
-export function noticeText(model: NoticeModel, opts: { title?: string } = {}): string {
+export interface NoticeTextOptions {
+  title?: string;
+  /** Above this many cases the list is replaced by a link (a WeChat group is no place for 10 000 lines). */
+  maxCases?: number;
+  caseListUrl?: string;
+}
+
+export function noticeText(model: NoticeModel, opts: NoticeTextOptions = {}): string {
   const t = model.totals;
   const hidden = t.received - model.cases.length;
   const lines = [
@@ -429,7 +450,11 @@ export function noticeText(model: NoticeModel, opts: { title?: string } = {}): s
         )
       : ['无']),
     `三、诉求办理清单${hidden > 0 ? `（另有${hidden}件依规保密，只计入总数）` : ''}`,
-    ...(model.cases.length ? model.cases.map(caseLine) : ['本月无可公开的诉求。']),
+    ...(model.cases.length === 0
+      ? ['本月无可公开的诉求。']
+      : opts.maxCases !== undefined && model.cases.length > opts.maxCases
+        ? [`清单共${model.cases.length}件，请查看完整公示：${opts.caseListUrl ?? ''}`]
+        : model.cases.map(caseLine)),
   ];
   if (model.nextSteps) lines.push('四、下一步工作', model.nextSteps);
   return `${lines.join('\n')}\n`;

@@ -130,6 +130,9 @@ export const noticeAsCsv = (model: NoticeView): string => noticeCsv(model);
 
 // --- WeCom group robots ---
 
+/** Up to this many cases go to the WeChat groups line by line; beyond, a link to the page. */
+export const WECOM_MAX_CASES = 100;
+
 export const urlHash = (url: string): string => createHash('sha256').update(url).digest('hex').slice(0, 16);
 
 /**
@@ -141,7 +144,10 @@ export async function deliverToWeCom(deps: ServiceDeps, job: { month: string; re
   if (!url) return 0;
   const n = await repo.findNotice(deps.db, job.month);
   if (!n) return 0;
-  const parts = splitForWeCom(noticeAsText(await view(deps, n, job.revision)));
+  const notice = await view(deps, n, job.revision);
+  const parts = splitForWeCom(
+    noticeText(notice, { maxCases: WECOM_MAX_CASES, caseListUrl: `${deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/notices/${job.month}` }),
+  );
   let sent = 0;
   for (let part = 0; part < parts.length; part++) {
     const key = { month: job.month, revision: job.revision, urlHash: urlHash(url), part, parts: parts.length };

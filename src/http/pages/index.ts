@@ -1,9 +1,57 @@
-// Server-rendered pages (SPEC §13): staff pages under /staff/, the public home, /track and the
-// notices. Registered on the root instance (plain routes, not the zod API plugin).
+// Server-rendered pages (SPEC §13): staff pages under /staff/, the public home and /track.
+// Registered on the root instance but encapsulated: the form-body parser, the static files, the
+// template engine and the HTML error handler apply to pages only, never to /api/v1.
+// (Statistics and the notices are built elsewhere; the navigation links to /staff/stats and /notices.)
 import type { FastifyPluginAsync } from 'fastify';
+import { fileURLToPath } from 'node:url';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import { DomainError } from '../../domain/errors.js';
+import { pageErrorHandler, renderError } from './render.js';
+import authPages from './auth.pages.js';
+import intakePages from './intake.pages.js';
+import ticketPages from './ticket.pages.js';
+import workPages from './work.pages.js';
+import adminCataloguePages from './admin-catalogue.pages.js';
+import adminPolicyPages from './admin-policy.pages.js';
+import publicPages from './public.pages.js';
 
-const pages: FastifyPluginAsync = async () => {
-  // Filled in by the pages work (issue 6).
+const dir = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
+
+const pages: FastifyPluginAsync = async (app) => {
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  await app.register(fastifyStatic, { root: dir('../static'), prefix: '/static/', maxAge: '1h' });
+  // Eta escapes every <%= %> output; <%~ %> is used only for rendered partials and the QR SVG.
+  await app.register(fastifyView, { engine: { eta: new Eta({ autoEscape: true }) }, root: dir('../views'), production: true });
+  app.setErrorHandler(pageErrorHandler);
+  if (app.deps.config.PUBLIC_BASE_URL.startsWith('http:')) {
+    // helmet's default CSP makes browsers fetch every stylesheet, script and form post over https;
+    // served over plain http on a service hall's LAN address that would break every page.
+    app.addHook('onSend', async (_request, reply, payload) => {
+      const csp = reply.getHeader('content-security-policy');
+      if (typeof csp === 'string') reply.header('content-security-policy', csp.replace(/;?upgrade-insecure-requests/, ''));
+      return payload;
+    });
+  }
+
+  await app.register(publicPages);
+  await app.register(
+    async (staff) => {
+      await staff.register(authPages);
+      await staff.register(intakePages);
+      await staff.register(ticketPages);
+      await staff.register(workPages);
+      await staff.register(adminCataloguePages);
+      await staff.register(adminPolicyPages);
+      // Any other /staff address: sign in first; signed in, a page-not-found in the staff frame.
+      staff.setNotFoundHandler({ preHandler: staff.guard() }, async (request, reply) =>
+        renderError(request, reply, 404, new DomainError('NOT_FOUND', '页面不存在').message),
+      );
+    },
+    { prefix: '/staff' },
+  );
 };
 
 export default pages;

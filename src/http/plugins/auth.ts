@@ -86,6 +86,17 @@ async function authenticate(request: FastifyRequest, deps: ServiceDeps): Promise
   };
 }
 
+/**
+ * The CSRF token of a state change: the `X-CSRF-Token` header, or — since an HTML form cannot set
+ * headers — the `_csrf` field of a urlencoded form body (the pages' forms).
+ */
+function csrfTokenOf(request: FastifyRequest): unknown {
+  const header = request.headers['x-csrf-token'];
+  if (header !== undefined) return header;
+  if (!request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')) return undefined;
+  return (request.body as Record<string, unknown> | undefined)?._csrf;
+}
+
 export default fp(async function authPlugin(app) {
   app.decorateRequest('actor', null);
   app.decorate('guard', (opts: GuardOptions = {}) => {
@@ -98,8 +109,8 @@ export default fp(async function authPlugin(app) {
         return;
       }
       if (!SAFE_METHODS.has(request.method)) {
-        const header = request.headers['x-csrf-token'];
-        if (typeof header !== 'string' || !safeEqual(header, actor.csrfToken)) throw new DomainError('CSRF_FAILED');
+        const token = csrfTokenOf(request);
+        if (typeof token !== 'string' || !safeEqual(token, actor.csrfToken)) throw new DomainError('CSRF_FAILED');
       }
       if (opts.roles && !actor.roles.some((r) => opts.roles!.includes(r))) throw new DomainError('FORBIDDEN');
     };

@@ -1,0 +1,58 @@
+// Staff sign-in and sign-out pages, on the same auth service and session cookie as the API.
+// The sign-in form carries a double-submit token (cookie + field), so another site cannot sign a
+// clerk's browser into an account of its choosing.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { DomainError } from '../../domain/errors.js';
+import { login, logout, SESSION_ABSOLUTE_SECONDS } from '../../services/auth.service.js';
+import { SESSION_COOKIE, staffActor } from '../plugins/auth.js';
+import { formBody, str } from './forms.js';
+import { landingFor, renderPublic, safeNext } from './render.js';
+
+const LOGIN_CSRF_COOKIE = 'hy_login_csrf';
+
+const pages: FastifyPluginAsync = async (app) => {
+  const secure = app.deps.config.PUBLIC_BASE_URL.startsWith('https:');
+  const cookieBase = { path: '/staff/login', httpOnly: true, sameSite: 'strict' as const, secure };
+
+  async function loginPage(reply: FastifyReply, data: { username?: string; next?: string | null; message?: string }, status = 200) {
+    const token = randomBytes(18).toString('base64url');
+    reply.setCookie(LOGIN_CSRF_COOKIE, token, cookieBase);
+    return renderPublic(reply, 'staff/login', { title: '工作人员登录', loginToken: token, username: '', next: null, ...data }, status);
+  }
+
+  app.get('/login', async (request, reply) => {
+    const next = safeNext((request.query as Record<string, unknown>).next);
+    return loginPage(reply, { next });
+  });
+
+  app.post('/login', async (request, reply) => {
+    const body = formBody(request);
+    const username = str(body, 'username') ?? '';
+    const next = safeNext(str(body, 'next'));
+    const expected = request.cookies[LOGIN_CSRF_COOKIE];
+    const given = str(body, '_login') ?? '';
+    if (!expected || expected.length !== given.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(given))) {
+      return loginPage(reply, { username, next, message: '登录页面已过期，请重新输入密码登录' }, 403);
+    }
+    try {
+      const r = await login(app.deps, username, str(body, 'password') ?? '', request.ip);
+      reply.clearCookie(LOGIN_CSRF_COOKIE, cookieBase);
+      reply.setCookie(SESSION_COOKIE, r.token, { path: '/', httpOnly: true, sameSite: 'lax', secure, maxAge: SESSION_ABSOLUTE_SECONDS });
+      return reply.redirect(next ?? landingFor(r.user.roles), 303);
+    } catch (err) {
+      if (!(err instanceof DomainError) || !['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED'].includes(err.code)) throw err;
+      return loginPage(reply, { username, next, message: err.message }, err.code === 'ACCOUNT_LOCKED' ? 429 : 401);
+    }
+  });
+
+  app.post('/logout', { preValidation: app.guard() }, async (request, reply) => {
+    await logout(app.deps, staffActor(request));
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/staff/login', 303);
+  });
+
+  app.get('/', { preValidation: app.guard() }, async (request, reply) => reply.redirect(landingFor(staffActor(request).roles), 303));
+};
+
+export default pages;

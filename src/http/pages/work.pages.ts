@@ -1,0 +1,38 @@
+// The caller's inbox (a handler's department work, a supervisor's decisions, a clerk's
+// assignments and follow-up calls) and the supervision board (SPEC §7, §13).
+import type { FastifyPluginAsync } from 'fastify';
+import { inboxFor } from '../../services/inbox.service.js';
+import { supervisionItems } from '../../db/supervision.repository.js';
+import { LEVELS } from '../../domain/deadlines.js';
+import { staffActor } from '../plugins/auth.js';
+import { renderStaff } from './render.js';
+
+/** Actions that are not work waiting for someone. */
+const NOT_WORK = new Set(['comment', 'instruct']);
+
+const pages: FastifyPluginAsync = async (app) => {
+  const deps = app.deps;
+
+  app.get('/inbox', { preValidation: app.guard() }, async (request, reply) => {
+    const inbox = await inboxFor(deps, staffActor(request));
+    const tasks = inbox.tasks.map((t) => ({ ...t, work: t.allowedActions.filter((a) => !NOT_WORK.has(a)) }));
+    return renderStaff(request, reply, 'staff/inbox', { title: '我的待办', tasks, notifications: inbox.notifications });
+  });
+
+  app.get('/supervision', { preValidation: app.guard({ roles: ['supervisor', 'leader'] }) }, async (request, reply) => {
+    const actor = staffActor(request);
+    // Same source as GET /api/v1/supervision: open tickets with a reached ladder step, highest first.
+    const items = await supervisionItems(deps.db);
+    const levels = [...LEVELS].reverse().map((level) => ({ level, items: items.filter((i) => i.level === level) }));
+    const decisions = actor.roles.includes('supervisor') ? (await inboxFor(deps, actor)).tasks : [];
+    return renderStaff(request, reply, 'staff/supervision', {
+      title: '督办看板',
+      levels,
+      returns: decisions.filter((t) => t.allowedActions.includes('decide_return')),
+      extensions: decisions.filter((t) => t.allowedActions.includes('decide_extension')),
+      canDecide: actor.roles.includes('supervisor'),
+    });
+  });
+};
+
+export default pages;

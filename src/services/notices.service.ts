@@ -2,6 +2,7 @@
 // kept), publish (idempotent; posts the WeChat text to every configured WeCom group robot), hold,
 // and read — staff see the current draft, the public only the last published revision.
 import { createHash } from 'node:crypto';
+import type { PoolClient } from 'pg';
 import { DomainError, validationError } from '../domain/errors.js';
 import { buildNoticeModel, noticeText, noticeCsv, splitForWeCom, type NoticeModel } from '../domain/notice.js';
 import { monthRange, MONTH_RE, previousMonth } from '../domain/stats.js';
@@ -52,13 +53,20 @@ export async function generateNotice(deps: ServiceDeps, actor: string, month: st
   return { month, revision, status: notice.status };
 }
 
-export async function publishNotice(deps: ServiceDeps, actor: string, month: string) {
+/** Runs fn on the month's notice under its lock; a month never generated is NOT_FOUND. */
+async function withNotice<T>(deps: ServiceDeps, month: string, fn: (tx: PoolClient, n: repo.NoticeRow, now: Date) => Promise<T>): Promise<T> {
   checkMonth(month);
   const now = deps.clock.now();
   return withTx(deps.db, async (tx) => {
     await repo.lockNoticeMonth(tx, month);
     const n = await repo.findNotice(tx, month, true);
     if (!n) throw new DomainError('NOT_FOUND', `${month} 的公示尚未生成`);
+    return fn(tx, n, now);
+  });
+}
+
+export async function publishNotice(deps: ServiceDeps, actor: string, month: string) {
+  return withNotice(deps, month, async (tx, n, now) => {
     // Publishing what is already published changes nothing and posts nothing.
     if (n.status === 'published' && n.publishedRevision === n.currentRevision) {
       return { month, revision: n.currentRevision, status: n.status, publishedAt: n.publishedAt?.toISOString() ?? null };
@@ -80,12 +88,7 @@ export async function publishNotice(deps: ServiceDeps, actor: string, month: str
 }
 
 export async function holdNotice(deps: ServiceDeps, actor: string, month: string) {
-  checkMonth(month);
-  const now = deps.clock.now();
-  return withTx(deps.db, async (tx) => {
-    await repo.lockNoticeMonth(tx, month);
-    const n = await repo.findNotice(tx, month, true);
-    if (!n) throw new DomainError('NOT_FOUND', `${month} 的公示尚未生成`);
+  return withNotice(deps, month, async (tx, n, now) => {
     if (n.status === 'published') throw new DomainError('CONFLICT', '公示已发布，不能暂缓');
     await repo.setNoticeState(tx, month, { status: 'held' }, now);
     await appendAudit(tx, { actor, action: 'notice.hold', target: `notice:${month}`, data: {}, at: now });
@@ -123,6 +126,37 @@ export async function publicNotice(deps: ServiceDeps, month: string): Promise<No
 export async function publicArchive(deps: ServiceDeps) {
   const items = await repo.listPublished(deps.db);
   return { items: items.map((n) => ({ month: n.month, revision: n.publishedRevision, publishedAt: n.publishedAt?.toISOString() ?? null })) };
+}
+
+/** A notice as the staff list shows it: the current revision's state, as `view` reads it. */
+function summary(n: repo.NoticeRow) {
+  return {
+    month: n.month,
+    revision: n.currentRevision,
+    status: (n.publishedRevision === n.currentRevision ? 'published' : n.status === 'published' ? 'draft' : n.status) as NoticeView['status'],
+    publishedRevision: n.publishedRevision,
+    publishedAt: n.publishedAt?.toISOString() ?? null,
+    updatedAt: n.updatedAt.toISOString(),
+  };
+}
+export type NoticeSummary = ReturnType<typeof summary>;
+
+/** Staff: every month with a notice, drafts and held ones included, newest first. */
+export async function listNotices(deps: ServiceDeps): Promise<{ items: NoticeSummary[] }> {
+  return { items: (await repo.listNotices(deps.db)).map(summary) };
+}
+
+/** Staff: one month's state (null when it has no notice yet). */
+export async function noticeSummary(deps: ServiceDeps, month: string): Promise<NoticeSummary | null> {
+  checkMonth(month);
+  const n = await repo.findNotice(deps.db, month);
+  return n ? summary(n) : null;
+}
+
+/** The public home: the newest published notice's headline figures, or null before the first. */
+export async function latestPublishedTotals(deps: ServiceDeps) {
+  const r = await repo.latestPublishedTotals(deps.db);
+  return r ? { month: r.month, revision: r.revision, publishedAt: r.publishedAt?.toISOString() ?? null, totals: r.totals as NoticeModel['totals'] } : null;
 }
 
 export const noticeAsText = (model: NoticeView): string => noticeText(model, {});

@@ -80,6 +80,24 @@ export async function listPublished(db: Db): Promise<NoticeRow[]> {
   return rows.map(map);
 }
 
+/** Every notice, drafts and held ones included, newest month first (the staff list). */
+export async function listNotices(db: Db): Promise<NoticeRow[]> {
+  const { rows } = await db.query(`SELECT ${COLS} FROM notices ORDER BY month DESC`);
+  return rows.map(map);
+}
+
+/** The newest published notice's headline: its totals only, read out of the stored model. */
+export async function latestPublishedTotals(db: Db): Promise<{ month: string; revision: number; publishedAt: Date | null; totals: unknown } | null> {
+  const { rows } = await db.query(
+    `SELECT n.month, n.published_revision, n.published_at, r.model->'totals' AS totals
+       FROM notices n JOIN notice_revisions r ON r.month = n.month AND r.revision = n.published_revision
+      WHERE n.published_revision IS NOT NULL
+      ORDER BY n.month DESC LIMIT 1`,
+  );
+  const r = rows[0];
+  return r ? { month: r.month, revision: r.published_revision, publishedAt: r.published_at, totals: r.totals } : null;
+}
+
 /** The month's tickets with what the notice needs from their timelines, in one pass. */
 export async function loadNoticeTickets(db: Db, from: Date, to: Date) {
   const { rows } = await db.query(

@@ -40,6 +40,15 @@ for (const [action, payload] of [['accept', {}], ['reply', { reply: '已更换�
   await live.app.inject({ method: 'POST', url: `/api/v1/tickets/${closed}/actions/${action}`, headers: roadHandler.headers, payload });
 }
 await live.app.inject({ method: 'POST', url: `/api/v1/tickets/${closed}/actions/record_followup`, headers: api.headers, payload: { resolved: true, satisfaction: 'very_satisfied' } });
+// November's notice: published (the public home shows it), then regenerated as a new draft.
+for (const [url, payload] of [
+  ['/api/v1/admin/notices', { month: '2026-11', nextSteps: '下月重点跟进宅基地审批咨询的答复时效。' }],
+  ['/api/v1/notices/2026-11/publish', undefined],
+  ['/api/v1/admin/notices', { month: '2026-11' }],
+] as const) {
+  const r = await live.app.inject({ method: 'POST', url, headers: api.headers, payload });
+  if (r.statusCode >= 300) throw new Error(`${url}: ${r.body}`);
+}
 
 async function both(t: Test, page: Page, name: string, visit: () => Promise<unknown>): Promise<void> {
   for (const viewport of [DESKTOP, PHONE]) {
@@ -110,9 +119,14 @@ t.test('handler, supervisor and leader pages', async (t) => {
   await pages(t, sup.page, [['staff-supervision', '/staff/supervision']]);
   const levels = await sup.page.locator('.cards .n').allTextContents();
   t.same(levels.slice(0, 4).map(Number), [1, 1, 1, 1], 'one ticket at each level: summons, escalated, overdue, warning');
+  await pages(t, sup.page, [
+    ['staff-stats', '/staff/stats?month=2026-11'],
+    ['staff-notices', '/staff/notices'],
+    ['staff-notice-draft', '/staff/notices/2026-11'],
+  ]);
   const leader = await newPage(t, live);
   await signIn(leader.page, await staffUser(live, ['leader']));
-  await pages(t, leader.page, [['staff-supervision-leader', '/staff/supervision']]);
+  await pages(t, leader.page, [['staff-supervision-leader', '/staff/supervision'], ['staff-stats-leader', '/staff/stats?month=2026-11']]);
 });
 
 t.test('admin pages', async (t) => {

@@ -15,7 +15,7 @@ export interface Option {
 export interface FieldSpec {
   name: string;
   label: string;
-  type: 'text' | 'tel' | 'password' | 'number' | 'textarea' | 'select' | 'radio' | 'checkbox' | 'checkboxes' | 'datetime-local' | 'duration';
+  type: 'text' | 'tel' | 'password' | 'number' | 'textarea' | 'select' | 'radio' | 'checkbox' | 'checkboxes' | 'datetime-local' | 'duration' | 'month';
   options?: Option[];
   /** Label of the empty first option of a select (none: a choice is always made). */
   empty?: string;
@@ -249,6 +249,19 @@ export function calendarFields(year: number): FieldSpec[] {
   return [
     area('holidays', '法定节假日（放假日）', { hint: `每行一个日期（${year}-10-01），或用“~”写一段（${year}-10-01~${year}-10-07）`, attrs: { rows: 12 } }),
     area('workdays', '调休上班日（周末上班）', { hint: '每行一个日期，须为周六或周日', attrs: { rows: 6 } }),
+  ];
+}
+
+/** A month (`<input type="month">`; where a browser shows a text box, YYYY-MM typed works too). */
+export const monthField = (label = '月份'): FieldSpec => ({
+  name: 'month', label, type: 'month', required: true, hint: '格式：年-月，如 2026-11', attrs: { pattern: '\\d{4}-\\d{2}', placeholder: '2026-11' },
+});
+
+/** Generating (or regenerating) a month's notice draft. */
+export function noticeFields(): FieldSpec[] {
+  return [
+    monthField('公示月份'),
+    area('nextSteps', '下一步工作（选填）', { hint: '写在公示末尾。留空则沿用上一版的内容。', attrs: { rows: 4 } }),
   ];
 }
 

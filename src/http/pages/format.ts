@@ -10,6 +10,7 @@ import { formatTicketNo } from '../../domain/ticket-number.js';
 import { SHANGHAI_OFFSET_MS } from '../../domain/local-date.js';
 import type { Catalogue } from '../../services/catalogue.service.js';
 import type { Duration } from '../../domain/calendar.js';
+import type { Rate } from '../../domain/stats.js';
 
 export const LABELS = {
   status: STATUS_LABELS as Record<string, string>,
@@ -26,6 +27,7 @@ export const LABELS = {
   result: { resolved: '已解决', explained: '已解释说明', unresolvable: '暂无法解决' } as Record<string, string>,
   unit: { minutes: '分钟', hours: '小时', days: '自然日', working_days: '工作日' } as Record<string, string>,
   deptKind: { office: '站所办', village: '村/社区' } as Record<string, string>,
+  noticeStatus: { draft: '草稿', published: '已发布', held: '暂缓发布' } as Record<string, string>,
 };
 
 type Instant = Date | string | null | undefined;
@@ -68,12 +70,29 @@ export function ticketNo(no: string): string {
   return /^\d{15}$/.test(no) ? formatTicketNo(no) : no;
 }
 
+/** `2026-11` → `2026年11月` */
+export function monthZh(month: string): string {
+  const [y, m] = month.split('-');
+  return `${y}年${Number(m)}月`;
+}
+
+/** A rate as a percentage with one decimal (as in the statistics CSV); `—` when nothing was counted. */
+export function pct(r: Rate): string {
+  return r.value === null ? '—' : `${(r.value * 100).toFixed(1)}%`;
+}
+
+/** `60.0%（3/5）`: the rate with its numerator and denominator, so anyone can check it. */
+export function rateText(r: Rate): string {
+  return `${pct(r)}（${r.numerator}/${r.denominator}）`;
+}
+
 export interface Helpers {
   labels: typeof LABELS;
   dateTime: typeof dateTime;
   dateZh: typeof dateZh;
   duration: typeof duration;
   ticketNo: typeof ticketNo;
+  monthZh: typeof monthZh;
   label: (table: keyof typeof LABELS, code: string | null | undefined) => string;
   dept: (code: string | null | undefined) => string;
   cat: (code: string | null | undefined) => string;
@@ -94,6 +113,7 @@ export function helpers(catalogue: Catalogue, now: Date): Helpers {
     dateZh,
     duration,
     ticketNo,
+    monthZh,
     label,
     dept,
     cat,

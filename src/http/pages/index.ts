@@ -1,7 +1,7 @@
 // Server-rendered pages (SPEC §13): staff pages under /staff/, the public home and /track.
 // Registered on the root instance but encapsulated: the form-body parser, the static files, the
 // template engine and the HTML error handler apply to pages only, never to /api/v1.
-// (Statistics and the notices are built elsewhere; the navigation links to /staff/stats and /notices.)
+// The public notice pages (/notices, /notices/YYYY-MM) are notice-pages.ts; the staff's are here.
 import type { FastifyPluginAsync } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import fastifyFormbody from '@fastify/formbody';
@@ -16,6 +16,8 @@ import ticketPages from './ticket.pages.js';
 import workPages from './work.pages.js';
 import adminCataloguePages from './admin-catalogue.pages.js';
 import adminPolicyPages from './admin-policy.pages.js';
+import statsPages from './stats.pages.js';
+import noticesPages from './notices.pages.js';
 import publicPages from './public.pages.js';
 
 const dir = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
@@ -45,6 +47,8 @@ const pages: FastifyPluginAsync = async (app) => {
       await staff.register(workPages);
       await staff.register(adminCataloguePages);
       await staff.register(adminPolicyPages);
+      await staff.register(statsPages);
+      await staff.register(noticesPages);
       // Any other /staff address: sign in first; signed in, a page-not-found in the staff frame.
       staff.setNotFoundHandler({ preHandler: staff.guard() }, async (request, reply) =>
         renderError(request, reply, 404, new DomainError('NOT_FOUND', '页面不存在').message),

@@ -7,9 +7,11 @@ import { DomainError } from '../../domain/errors.js';
 import { REACHED_SATISFACTIONS } from '../../domain/ticket-rules.js';
 import { publicLookup } from '../../services/public-lookup.service.js';
 import { submitFeedback, type FeedbackInput } from '../../services/feedback.service.js';
+import { latestPublishedTotals } from '../../services/notices.service.js';
 import { bool, compact, emptyForm, formBody, str, withErrors, type FormState, type FormValues } from './forms.js';
-import { dateTime, LABELS, ticketNo as groupTicketNo } from './format.js';
+import { dateTime, LABELS, monthZh, ticketNo as groupTicketNo } from './format.js';
 import { renderPublic } from './render.js';
+import { noticeFigures } from './tables.js';
 
 const VERIFY_RE = /^(\d{4}|\d{6})$/;
 
@@ -61,7 +63,12 @@ const pages: FastifyPluginAsync = async (app) => {
     return details.length ? withErrors(values, details, LOOKUP_FIELDS) : null;
   }
 
-  app.get('/', async (request, reply) => renderPublic(reply, 'public/home', { title: '群众诉求查询', lookup: emptyForm() }));
+  app.get('/', async (request, reply) => {
+    // The latest published notice's headline: its totals only, not the whole case list.
+    const latest = await latestPublishedTotals(deps);
+    const notice = latest && { month: latest.month, label: monthZh(latest.month), figures: noticeFigures(latest.totals, true) };
+    return renderPublic(reply, 'public/home', { title: '群众诉求查询', lookup: emptyForm(), notice });
+  });
 
   app.get('/track', async (request, reply) => {
     const no = (request.query as Record<string, unknown>).no;

@@ -81,6 +81,36 @@ export async function insertStaffNotification(
   return (rowCount ?? 0) > 0;
 }
 
+export interface NewStaffNotification {
+  ticketId: string;
+  template: string;
+  audience: string;
+  departmentCode: string | null;
+  round: number;
+  deadline?: string | null;
+  now: Date;
+}
+
+/** Many staff notifications in one statement; each one at most once. Returns how many were new. */
+export async function insertStaffNotifications(tx: Db, list: NewStaffNotification[]): Promise<number> {
+  if (list.length === 0) return 0;
+  const { rowCount } = await tx.query(
+    `INSERT INTO staff_notifications (ticket_id, template, audience, department_code, round, deadline, created_at)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[])
+     ON CONFLICT DO NOTHING`,
+    [
+      list.map((n) => n.ticketId),
+      list.map((n) => n.template),
+      list.map((n) => n.audience),
+      list.map((n) => n.departmentCode),
+      list.map((n) => n.round),
+      list.map((n) => n.deadline ?? null),
+      list.map((n) => n.now),
+    ],
+  );
+  return rowCount ?? 0;
+}
+
 /** Serialises the daily-cap check of one recipient across concurrent jobs and workers. */
 export async function lockRecipient(tx: Db, recipient: string): Promise<void> {
   await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended('sms:' || $1, 0))`, [recipient]);

@@ -9,13 +9,23 @@ export interface OutboxMessage {
   availableAt?: Date;
 }
 
+/** All the messages in one statement (ids in the order given). */
 export async function enqueueOutbox(tx: Db, messages: OutboxMessage[], now: Date): Promise<void> {
-  for (const m of messages) {
-    await tx.query(
-      'INSERT INTO outbox (topic, payload, job_id, available_at, created_at) VALUES ($1, $2, $3, $4, $5)',
-      [m.topic, m.payload, m.jobId, m.availableAt ?? now, now],
-    );
-  }
+  if (messages.length === 0) return;
+  await tx.query({
+    name: 'hy-enqueue-outbox',
+    text: `INSERT INTO outbox (topic, payload, job_id, available_at, created_at)
+     SELECT m.topic, m.payload::jsonb, m.job_id, m.available_at, $5
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS m(topic, payload, job_id, available_at, n)
+      ORDER BY m.n`,
+    values: [
+      messages.map((m) => m.topic),
+      messages.map((m) => JSON.stringify(m.payload)),
+      messages.map((m) => m.jobId),
+      messages.map((m) => m.availableAt ?? now),
+      now,
+    ],
+  });
 }
 
 export interface OutboxRow {

@@ -119,15 +119,16 @@ export async function insertSession(
 
 /** The live session for a token: not revoked, not past its absolute or idle limit, user active. */
 export async function findLiveSession(db: Db, tokenHash: Buffer, now: Date, idleSeconds: number): Promise<SessionRow | null> {
-  const { rows } = await db.query(
-    `SELECT s.id::text AS session_id, s.csrf_token, s.created_at AS s_created_at, s.last_seen_at,
+  const { rows } = await db.query({
+    name: 'hy-live-session',
+    text: `SELECT s.id::text AS session_id, s.csrf_token, s.created_at AS s_created_at, s.last_seen_at,
             u.id::text, u.username, u.password_hash, u.display_name, u.roles, u.department_code, u.active,
             u.created_at, u.updated_at
        FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
         AND s.last_seen_at > $2 - make_interval(secs => $3) AND u.active`,
-    [tokenHash, now, idleSeconds],
-  );
+    values: [tokenHash, now, idleSeconds],
+  });
   const r = rows[0];
   if (!r) return null;
   return {

@@ -8,7 +8,7 @@ import type { WorkCalendar } from '../domain/calendar.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
-import { insertStaffNotification } from '../db/notifications.repository.js';
+import { insertStaffNotifications, type NewStaffNotification } from '../db/notifications.repository.js';
 import type { OutboxMessage } from '../db/outbox.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { getPolicy } from './policy.service.js';
@@ -81,18 +81,24 @@ const AUDIENCES: Record<Level, ('department' | 'supervisors' | 'leaders')[]> = {
   summons: ['leaders', 'supervisors'],
 };
 
-async function applyInTx(tx: PoolClient, deps: ServiceDeps, ticketId: string): Promise<number> {
-  const t = await tickets.findTicketByIdForUpdate(tx, ticketId);
-  if (!t) return 0;
-  const now = deps.clock.now();
-  const { policy, calendar } = await getPolicy(tx);
+interface Applied {
+  update: tickets.EscalationUpdate;
+  events: (tickets.NewEvent & { ticketId: string })[];
+  notifications: NewStaffNotification[];
+  jobs: OutboxMessage[];
+}
+
+/** What applying one locked ticket's passed steps writes (null: nothing changes). Pure. */
+function decide(t: tickets.TicketRow, policy: SlaPolicy, calendar: WorkCalendar, now: Date): Applied | null {
   const levels = { resolve: t.escalationLevel as Level | null, signOff: t.signOffEscalationLevel as Level | null };
-  const events: tickets.NewEvent[] = [];
+  const events: Applied['events'] = [];
+  const notifications: NewStaffNotification[] = [];
   for (const l of activeLadders(t)) {
     const times = ladderTimes(l.start, l.due, policy.ladders[l.kind], calendar);
     for (const level of dueSteps(times, l.level, now)) {
       levels[l.kind] = level;
       events.push({
+        ticketId: t.id,
         type: 'escalation',
         at: now,
         actorId: null,
@@ -102,7 +108,7 @@ async function applyInTx(tx: PoolClient, deps: ServiceDeps, ticketId: string): P
         data: { deadline: l.kind, level, dueAt: l.due.toISOString(), stepAt: times[level].toISOString() },
       });
       for (const audience of AUDIENCES[level]) {
-        await insertStaffNotification(tx, {
+        notifications.push({
           ticketId: t.id,
           template: `escalation_${level}`,
           audience,
@@ -120,42 +126,65 @@ async function applyInTx(tx: PoolClient, deps: ServiceDeps, ticketId: string): P
     events.length > 0 ||
     plan.nextEscalationAt?.getTime() !== t.nextEscalationAt?.getTime() ||
     plan.signOffNextEscalationAt?.getTime() !== t.signOffNextEscalationAt?.getTime();
-  if (!changed) return 0;
-  const ok = await tickets.updateEscalation(tx, t.id, t, {
-    escalationLevel: levels.resolve,
-    signOffEscalationLevel: levels.signOff,
-    nextEscalationAt: plan.nextEscalationAt,
-    signOffNextEscalationAt: plan.signOffNextEscalationAt,
-    calendarWarning: t.calendarWarning || plan.calendarWarning,
-  });
-  if (!ok) return 0;
-  await tickets.insertEvents(tx, t.id, events);
-  await enqueueOutbox(tx, ladderJobs(t.id, t, plan), now);
-  return events.length;
+  if (!changed) return null;
+  return {
+    update: {
+      id: t.id,
+      from: { escalationLevel: t.escalationLevel, signOffEscalationLevel: t.signOffEscalationLevel },
+      escalationLevel: levels.resolve,
+      signOffEscalationLevel: levels.signOff,
+      nextEscalationAt: plan.nextEscalationAt,
+      signOffNextEscalationAt: plan.signOffNextEscalationAt,
+      calendarWarning: t.calendarWarning || plan.calendarWarning,
+    },
+    events,
+    notifications,
+    jobs: ladderJobs(t.id, t, plan),
+  };
+}
+
+/**
+ * Applies the passed steps of tickets this transaction holds locked, set-based: one conditional
+ * UPDATE for all of them, then the events, staff notifications and next-step jobs of the tickets
+ * it actually updated, one statement each. Returns how many steps it applied.
+ */
+async function applyLocked(tx: PoolClient, deps: ServiceDeps, rows: tickets.TicketRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const now = deps.clock.now();
+  const { policy, calendar } = await getPolicy(tx);
+  const decided = rows.map((t) => decide(t, policy, calendar, now)).filter((a): a is Applied => a !== null);
+  const updated = await tickets.updateEscalations(tx, decided.map((a) => a.update));
+  const applied = decided.filter((a) => updated.has(a.update.id));
+  await tickets.insertEventsOfTickets(tx, applied.flatMap((a) => a.events));
+  await insertStaffNotifications(tx, applied.flatMap((a) => a.notifications));
+  await enqueueOutbox(tx, applied.flatMap((a) => a.jobs), now);
+  return applied.reduce((n, a) => n + a.events.length, 0);
 }
 
 /** Applies every step of this ticket whose time has come; returns how many it applied. */
 export async function applyDueEscalations(deps: ServiceDeps, ticketId: string): Promise<number> {
-  return withTx(deps.db, (tx) => applyInTx(tx, deps, ticketId));
+  return withTx(deps.db, async (tx) => {
+    const t = await tickets.findTicketByIdForUpdate(tx, ticketId);
+    return t ? applyLocked(tx, deps, [t]) : 0;
+  });
 }
 
 const SWEEP_LOCK = 0x48_59_53_57; // "HYSW"
 
 /**
- * One sweep: applies every passed step, in batches. Only one sweeper works at a time (a
+ * One sweep: applies every passed step, in batches of `batch` tickets, one transaction each (a few
+ * statements per batch, whatever its size). Only one sweeper works at a time (a
  * transaction-scoped advisory lock per batch); others return at once.
  */
-export async function sweepDeadlines(deps: ServiceDeps, batch = 500): Promise<{ tickets: number; steps: number }> {
+export async function sweepDeadlines(deps: ServiceDeps, batch = 1000): Promise<{ tickets: number; steps: number }> {
   let ticketsDone = 0;
   let steps = 0;
   for (;;) {
     const r = await withTx(deps.db, async (tx) => {
       const { rows } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SWEEP_LOCK]);
       if (!rows[0].ok) return null;
-      const ids = await tickets.claimDueEscalations(tx, deps.clock.now(), batch);
-      let n = 0;
-      for (const id of ids) n += await applyInTx(tx, deps, id);
-      return { tickets: ids.length, steps: n };
+      const due = await tickets.claimDueEscalations(tx, deps.clock.now(), batch);
+      return { tickets: due.length, steps: await applyLocked(tx, deps, due) };
     });
     if (!r) break;
     ticketsDone += r.tickets;

@@ -8,7 +8,6 @@ import { phoneLast4 } from '../domain/masking.js';
 import * as tickets from '../db/tickets.repository.js';
 import * as lookup from '../db/lookup.repository.js';
 import { withTx } from '../db/tx.js';
-import { getCatalogue } from './catalogue.service.js';
 import { publicTicketView } from './ticket-view.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -41,13 +40,14 @@ export function verificationMatches(t: tickets.TicketRow, verify: string): boole
   return false;
 }
 
-/** Finds the ticket a resident may see, or throws the one 404 (or 429 when locked). */
-export async function verifiedTicket(deps: ServiceDeps, ticketNoInput: string, verify: string): Promise<tickets.TicketRow> {
+/** Reads and checks the number and verification, or throws the one 404 (or 429 when locked). */
+async function verified(deps: ServiceDeps, ticketNoInput: string, verify: string, withEvents: boolean): Promise<lookup.LookupRead & { ticket: tickets.TicketRow }> {
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);
   const now = deps.clock.now();
-  if (await lookup.lookupLockedUntil(deps.db, ticketNo, now)) throw new DomainError('LOOKUP_LOCKED');
-  const t = await tickets.findTicketByNo(deps.db, ticketNo);
-  if (t && verificationMatches(t, verify)) return t;
+  const read = await lookup.readForLookup(deps.db, ticketNo, now, withEvents);
+  if (read.lockedUntil) throw new DomainError('LOOKUP_LOCKED');
+  const t = read.ticket;
+  if (t && verificationMatches(t, verify)) return { ...read, ticket: t };
   await withTx(deps.db, async (tx) => {
     const failures = await lookup.recordLookupFailure(tx, ticketNo, now, new Date(now.getTime() - FAILURE_WINDOW_MS));
     if (failures >= MAX_FAILURES) await lookup.lockLookup(tx, ticketNo, new Date(now.getTime() + LOCK_MS));
@@ -56,16 +56,12 @@ export async function verifiedTicket(deps: ServiceDeps, ticketNoInput: string, v
   throw new DomainError('TICKET_NOT_FOUND', PUBLIC_NOT_FOUND);
 }
 
+/** Finds the ticket a resident may see, or throws the one 404 (or 429 when locked). */
+export async function verifiedTicket(deps: ServiceDeps, ticketNoInput: string, verify: string): Promise<tickets.TicketRow> {
+  return (await verified(deps, ticketNoInput, verify, false)).ticket;
+}
+
 export async function publicLookup(deps: ServiceDeps, ticketNoInput: string, verify: string) {
-  const t = await verifiedTicket(deps, ticketNoInput, verify);
-  const catalogue = await getCatalogue(deps.db);
-  const events = await tickets.listEvents(deps.db, t.id, true);
-  return publicTicketView(
-    t,
-    {
-      category: t.categoryCode ? (catalogue.categories.get(t.categoryCode)?.name ?? null) : null,
-      department: t.departmentCode ? (catalogue.departments.get(t.departmentCode)?.name ?? null) : null,
-    },
-    events,
-  );
+  const { ticket, publicEvents, names } = await verified(deps, ticketNoInput, verify, true);
+  return publicTicketView(ticket, names, publicEvents);
 }

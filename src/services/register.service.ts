@@ -11,7 +11,8 @@ import { withTx } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
 import * as idem from '../db/idempotency.repository.js';
-import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
+import type { OutboxMessage } from '../db/outbox.repository.js';
+import { writeRegistrationTrail } from '../db/registration.repository.js';
 import { getCatalogue, learnCategory, suggestCategories } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
 import { staffTicketView } from './ticket-view.js';
@@ -111,8 +112,7 @@ async function registerInTx(
   const now = deps.clock.now();
   const hash = requestHash({ ...input, receivedAt: input.receivedAt?.toISOString() });
   return withTx(deps.db, async (tx) => {
-    await idem.lockIdempotencyKey(tx, registrant.scope, idempotencyKey);
-    const stored = await idem.findStoredAnswer(tx, registrant.scope, idempotencyKey);
+    const stored = await idem.claimIdempotencyKey(tx, registrant.scope, idempotencyKey, hash, now);
     if (stored) {
       if (stored.requestHash !== hash) throw new DomainError('IDEMPOTENCY_KEY_REUSED');
       return { statusCode: stored.statusCode, body: stored.response, replayed: true };
@@ -131,10 +131,11 @@ async function registerInTx(
       calendar,
     );
 
-    let row: tickets.TicketRow | null = null;
-    for (let attempt = 0; !row; attempt++) {
+    // Duplicate candidates (SPEC §4) come back from the insert's own statement: one round trip.
+    let inserted: Awaited<ReturnType<typeof tickets.insertTicketFindingDuplicates>> = null;
+    for (let attempt = 0; !inserted; attempt++) {
       if (attempt === 8) throw new Error('could not draw a free ticket number');
-      row = await tickets.insertTicket(tx, {
+      inserted = await tickets.insertTicketFindingDuplicates(tx, {
         ticketNo: generateTicketNo(now, random6()),
         kind: input.kind,
         channel: input.channel,
@@ -155,33 +156,15 @@ async function registerInTx(
         dueAt: due.at,
         calendarWarning: due.calendarWarning || plan.calendarWarning,
         nextEscalationAt: plan.nextEscalationAt,
-      });
+      }, new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS));
     }
-    await tickets.insertEvents(tx, row.id, [
-      {
-        type: 'registered',
-        at: now,
-        actorId: registrant.userId,
-        actorLabel: registrant.label,
-        note: null,
-        public: true,
-        data: { channel: input.channel, kind: input.kind, dueAt: due.at.toISOString() },
-      },
-    ]);
+    const { row, candidates } = inserted;
     const outbox: OutboxMessage[] = [
       { topic: 'notifications', payload: { ticketId: row.id, template: 'registered' }, jobId: `notify-registered-${row.id}` },
     ];
     if (row.categoryCode) outbox.push({ topic: 'routing', payload: { ticketId: row.id }, jobId: `route-${row.id}` });
     outbox.push(...ladderJobs(row.id, {}, plan));
-    await enqueueOutbox(tx, outbox, now);
 
-    const candidates = await tickets.findDuplicateCandidates(tx, {
-      phone,
-      villageCode: row.villageCode,
-      categoryCode: row.categoryCode,
-      since: new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS),
-      excludeId: row.id,
-    });
     const duplicateCandidates = candidates
       .map((c) => ({ c, score: similarity(c.content, input.content) }))
       .filter(({ c, score }) => (phone !== null && c.complainantPhone === phone) || score >= DUPLICATE_SIMILARITY)
@@ -200,7 +183,24 @@ async function registerInTx(
       suggestedCategories: await suggestCategories(deps.db, input.content),
       duplicateCandidates,
     };
-    await idem.storeAnswer(tx, registrant.scope, idempotencyKey, { requestHash: hash, statusCode: 201, response: body }, now);
+    // The first timeline event, the outbox messages and the stored answer: one round trip.
+    await writeRegistrationTrail(tx, {
+      ticketId: row.id,
+      events: [
+        {
+          type: 'registered',
+          at: now,
+          actorId: registrant.userId,
+          actorLabel: registrant.label,
+          note: null,
+          public: true,
+          data: { channel: input.channel, kind: input.kind, dueAt: due.at.toISOString() },
+        },
+      ],
+      outbox,
+      now,
+      answer: { scope: registrant.scope, key: idempotencyKey, statusCode: 201, response: body },
+    });
     return { statusCode: 201, body, replayed: false };
   });
 }

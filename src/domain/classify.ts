@@ -84,6 +84,12 @@ export function similarity(a: string, b: string): number {
   return diceOfSets(bigramSet(tokenize(a)), bigramSet(tokenize(b)));
 }
 
+/** similarity(text, ·) with `text` tokenised once, for scoring one text against many. */
+export function similarityTo(text: string): (other: string) => number {
+  const mine = bigramSet(tokenize(text));
+  return (other) => diceOfSets(mine, bigramSet(tokenize(other)));
+}
+
 function diceOfSets(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
   if (a.size === 0 || b.size === 0) return 0;
   let shared = 0;

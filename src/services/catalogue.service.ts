@@ -21,18 +21,29 @@ export function invalidateCatalogueCache(): void {
   cache = null;
 }
 
+/** What the classifier is built from: when this is unchanged, the built classifier is kept. */
+const categoriesKey = (categories: repo.CategoryRow[]): string =>
+  JSON.stringify(categories.filter((c) => c.active).map((c) => [c.code, c.name, c.keywords]));
+
+let classifierKey: string | null = null;
+
 export async function getCatalogue(db: Db): Promise<Catalogue> {
   if (cache && Date.now() - cache.at < TTL_MS) return cache;
-  const [departments, categories, examples] = await Promise.all([
-    repo.listDepartments(db),
-    repo.listCategories(db),
-    repo.recentCategorisedContent(db, LEARNED_EXAMPLES),
-  ]);
+  const [departments, categories] = await Promise.all([repo.listDepartments(db), repo.listCategories(db)]);
+  // Rebuilding the classifier (thousands of learned examples) takes ~100 ms of CPU: only do it
+  // when the categories changed; it learns each new choice in place in between (learnCategory).
+  const key = categoriesKey(categories);
+  let classifier = cache?.classifier;
+  if (!classifier || key !== classifierKey) {
+    const examples = await repo.recentCategorisedContent(db, LEARNED_EXAMPLES);
+    classifier = buildClassifier(categories.filter((c) => c.active), examples);
+    classifierKey = key;
+  }
   cache = {
     at: Date.now(),
     departments: new Map(departments.map((d) => [d.code, d])),
     categories: new Map(categories.map((c) => [c.code, c])),
-    classifier: buildClassifier(categories.filter((c) => c.active), examples),
+    classifier,
   };
   return cache;
 }

@@ -6,7 +6,7 @@ import { DomainError, validationError, type ErrorDetail } from '../domain/errors
 import { addDuration } from '../domain/calendar.js';
 import { generateTicketNo } from '../domain/ticket-number.js';
 import { resolveLimit, type Channel, type Kind } from '../domain/sla.js';
-import { similarity } from '../domain/classify.js';
+import { similarityTo } from '../domain/classify.js';
 import { withTx } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
@@ -165,8 +165,9 @@ async function registerInTx(
     if (row.categoryCode) outbox.push({ topic: 'routing', payload: { ticketId: row.id }, jobId: `route-${row.id}` });
     outbox.push(...ladderJobs(row.id, {}, plan));
 
+    const scoreAgainst = similarityTo(input.content);
     const duplicateCandidates = candidates
-      .map((c) => ({ c, score: similarity(c.content, input.content) }))
+      .map((c) => ({ c, score: scoreAgainst(c.content) }))
       .filter(({ c, score }) => (phone !== null && c.complainantPhone === phone) || score >= DUPLICATE_SIMILARITY)
       .sort((a, b) => b.score - a.score)
       .slice(0, 5)

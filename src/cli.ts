@@ -13,7 +13,7 @@ import { prepareDatabase, resolveDatabase } from './bootstrap.js';
 import { systemClock } from './clock.js';
 import { createUser } from './services/users.service.js';
 import { loadDefaultCatalogue } from './services/default-catalogue.js';
-import { verifyAuditChain } from './db/audit.repository.js';
+import { verifyAuditChain, verifyTimelineChains } from './db/audit.repository.js';
 import { withTx } from './db/tx.js';
 import { DomainError } from './domain/errors.js';
 import { ROLES, type Role } from './domain/roles.js';
@@ -74,7 +74,9 @@ async function main(argv: string[]): Promise<number> {
         case 'audit:verify': {
           const bad = await verifyAuditChain(pool);
           console.log(bad === null ? 'audit log intact' : `audit log altered: first bad row id ${bad}`);
-          return bad === null ? 0 : 1;
+          const badEvent = await verifyTimelineChains(pool);
+          console.log(badEvent === null ? 'ticket timelines intact' : `ticket timeline altered: first bad event id ${badEvent}`);
+          return bad === null && badEvent === null ? 0 : 1;
         }
         default:
           console.error(USAGE);

@@ -64,3 +64,21 @@ export async function verifyAuditChain(db: Db): Promise<string | null> {
   }
   return null;
 }
+
+/**
+ * Walks every ticket's timeline chain (migration 0007): returns the id of the first event whose
+ * stored hash or link does not match its content, or null when every timeline is intact.
+ */
+export async function verifyTimelineChains(db: Db): Promise<string | null> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id::text FROM (
+       SELECT e.id, e.hash, e.prev_hash,
+              COALESCE(lag(e.hash) OVER (PARTITION BY e.ticket_id ORDER BY e.id), repeat('0', 64)) AS expected_prev,
+              ticket_event_hash(e.prev_hash, e) AS expected_hash
+         FROM ticket_events e
+     ) c
+     WHERE c.prev_hash IS DISTINCT FROM c.expected_prev OR c.hash IS DISTINCT FROM c.expected_hash
+     ORDER BY c.id LIMIT 1`,
+  );
+  return rows[0]?.id ?? null;
+}

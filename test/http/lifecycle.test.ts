@@ -2,6 +2,7 @@
 // transaction; 409 names the state and the actions allowed now; concurrent actions cannot both win.
 import t from 'tap';
 import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { verifyTimelineChains } from '../../src/db/audit.repository.js';
 
 const ctx = await setupApp(t);
 const clerk = await staffSession(ctx, ['clerk']);
@@ -211,4 +212,24 @@ t.test('concurrent actions on one ticket cannot both win', async (t) => {
     [no],
   );
   t.equal(rows[0].n, 1);
+});
+
+t.test('every timeline is hash-chained: a verifier names the first altered event', async (t) => {
+  const no = await register();
+  await act(clerk, no, 'assign', { departmentCode: 'cj' });
+  await act(roadHandler, no, 'accept');
+  await act(roadHandler, no, 'reply', { reply: '已修复', result: 'resolved' });
+  t.equal(await verifyTimelineChains(ctx.db.pool), null, 'intact');
+  const { rows } = await ctx.db.pool.query(
+    `SELECT e.id::text, e.prev_hash, e.hash FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.ticket_no = $1 ORDER BY e.id`,
+    [no],
+  );
+  t.equal(rows[0].prev_hash, '0'.repeat(64), 'the chain starts at zero');
+  for (let i = 1; i < rows.length; i++) t.equal(rows[i].prev_hash, rows[i - 1].hash, `event ${i} links to the one before`);
+  await t.rejects(ctx.db.pool.query(`UPDATE ticket_events SET note = '改过' WHERE id = $1`, [rows[1].id]), 'the timeline refuses updates');
+  // Someone with the power to switch the guard off alters an event: the chain still tells.
+  await ctx.db.pool.query('ALTER TABLE ticket_events DISABLE TRIGGER ticket_events_append_only');
+  await ctx.db.pool.query(`UPDATE ticket_events SET data = data || '{"departmentCode":"sw"}' WHERE id = $1`, [rows[1].id]);
+  await ctx.db.pool.query('ALTER TABLE ticket_events ENABLE TRIGGER ticket_events_append_only');
+  t.equal(await verifyTimelineChains(ctx.db.pool), rows[1].id, 'the altered event is named');
 });

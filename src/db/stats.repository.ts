@@ -3,18 +3,11 @@
 // events: every assignment or reopen starts a sign-off clock (the 响应率 denominator), and each
 // `accepted` / `replied` event records whether it met the deadline in force at that moment.
 import type { Db } from './tx.js';
+import type { CountsLike } from '../domain/stats.js';
 
-export interface DepartmentCounts {
+export interface DepartmentCounts extends CountsLike {
   departmentCode: string | null;
   received: number;
-  assigned: number;
-  acceptedOnTime: number;
-  replied: number;
-  repliedOnTime: number;
-  overdueOpen: number;
-  followupsReached: number;
-  followupsResolved: number;
-  followupsSatisfied: number;
   reopened: number;
   returned: number;
   improperReturns: number;

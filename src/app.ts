@@ -29,6 +29,7 @@ import workRoutes from './http/routes/work.routes.js';
 import statsRoutes from './http/routes/stats.routes.js';
 import noticesRoutes from './http/routes/notices.routes.js';
 import noticePages from './http/notice-pages.js';
+import queueDashboard from './http/queue-dashboard.js';
 import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
 
@@ -36,6 +37,8 @@ export interface AppDeps {
   config: Config & { DATABASE_URL: string };
   clock: Clock;
   redis?: Redis | null;
+  /** Mount the admin queue dashboard (main.ts does; most tests do not need the queue connections). */
+  queueDashboard?: boolean;
   /** A pino logger to share, `false` for none; defaults to one at the config's level. */
   logger?: FastifyBaseLogger | false;
 }
@@ -131,5 +134,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(pages);
   await app.register(noticePages);
+  if (deps.queueDashboard) await app.register(queueDashboard);
   return app;
 }

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }) : null;
   const deps = { config: { ...config, DATABASE_URL: db.url }, clock: systemClock };
 
-  const app = role === 'worker' ? null : await buildApp({ ...deps, redis, logger: log });
+  const app = role === 'worker' ? null : await buildApp({ ...deps, redis, logger: log, queueDashboard: true });
   const workers = role === 'api' ? null : await startWorkers({ ...deps, log });
 
   closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {

@@ -1,6 +1,6 @@
 // The backend switch (SPEC §11): BullMQ on Redis when REDIS_URL is set, BullMQ's PostgreSQL
 // backend otherwise. Callers see one small interface: add a job, run a processor, close.
-import { Queue, Worker, UnrecoverableError, withBackend, createPostgresBackend, type Job, type JobType } from 'bullmq';
+import { Queue, Worker, UnrecoverableError, withBackend, createPostgresBackend, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { QueueName } from './names.js';
 
@@ -28,7 +28,7 @@ export interface QueueKit {
   /** A repeating job on a cron pattern in Asia/Shanghai (an idempotent upsert: any worker may call it). */
   cron(queue: QueueName, schedulerId: string, pattern: string): Promise<void>;
   /** For the admin dashboard and tests. */
-  queue(name: QueueName): { getJobCounts: (...types: JobType[]) => Promise<Record<string, number>> };
+  queue(name: QueueName): Queue;
   close(): Promise<void>;
 }
 

@@ -18,7 +18,7 @@ export interface TestContext {
 
 export async function setupApp(
   t: Test,
-  opts: { clock?: TestClock; env?: Record<string, string>; logger?: FastifyBaseLogger } = {},
+  opts: { clock?: TestClock; env?: Record<string, string>; logger?: FastifyBaseLogger; queueDashboard?: boolean } = {},
 ): Promise<TestContext> {
   const db = await createTestDb();
   const clock = opts.clock ?? new TestClock();
@@ -29,6 +29,7 @@ export async function setupApp(
     clock,
     redis: null,
     logger: opts.logger,
+    queueDashboard: opts.queueDashboard,
   });
   await app.ready();
   t.teardown(async () => {

@@ -39,10 +39,10 @@ export interface LiveApp extends TestContext {
  * The app on a real port whose address is also its PUBLIC_BASE_URL (so the receipt's QR code opens
  * this very server), and one headless Chromium; both closed at the end of the test.
  */
-export async function liveApp(t: Test): Promise<LiveApp> {
+export async function liveApp(t: Test, opts: { queueDashboard?: boolean } = {}): Promise<LiveApp> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const ctx = await setupApp(t, { env: { PUBLIC_BASE_URL: base } });
+  const ctx = await setupApp(t, { env: { PUBLIC_BASE_URL: base }, queueDashboard: opts.queueDashboard });
   await ctx.app.listen({ port, host: '127.0.0.1' });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   t.teardown(() => browser.close());

@@ -26,6 +26,7 @@ const categoriesKey = (categories: repo.CategoryRow[]): string =>
   JSON.stringify(categories.filter((c) => c.active).map((c) => [c.code, c.name, c.keywords]));
 
 let classifierKey: string | null = null;
+let learnedSinceBuild = 0;
 
 export async function getCatalogue(db: Db): Promise<Catalogue> {
   if (cache && Date.now() - cache.at < TTL_MS) return cache;
@@ -38,6 +39,7 @@ export async function getCatalogue(db: Db): Promise<Catalogue> {
     const examples = await repo.recentCategorisedContent(db, LEARNED_EXAMPLES);
     classifier = buildClassifier(categories.filter((c) => c.active), examples);
     classifierKey = key;
+    learnedSinceBuild = 0;
   }
   cache = {
     at: Date.now(),
@@ -53,7 +55,17 @@ export async function suggestCategories(db: Db, content: string, limit = 3): Pro
   return classifier.suggest(content, limit);
 }
 
-/** A clerk's final choice of category, learned at once by this process (others on their next reload). */
+/**
+ * A clerk's final choice of category, learned at once by this process (others on their next
+ * rebuild). Learning in place grows the classifier, so after as many new examples as a build
+ * loads, the next reload rebuilds it from the most recent ones: memory and suggestion time stay
+ * bounded in a long-running process.
+ */
 export function learnCategory(categoryCode: string, content: string): void {
-  cache?.classifier.learn({ categoryCode, content });
+  if (!cache) return;
+  cache.classifier.learn({ categoryCode, content });
+  if (++learnedSinceBuild >= LEARNED_EXAMPLES) {
+    learnedSinceBuild = 0;
+    classifierKey = null;
+  }
 }

@@ -2,7 +2,7 @@
 // assignments and follow-up calls) and the supervision board (SPEC §7, §13).
 import type { FastifyPluginAsync } from 'fastify';
 import { inboxFor } from '../../services/inbox.service.js';
-import { supervisionItems } from '../../db/supervision.repository.js';
+import { supervisionBoard } from '../../services/supervision.service.js';
 import { LEVELS } from '../../domain/deadlines.js';
 import { staffActor } from '../plugins/auth.js';
 import { renderStaff } from './render.js';
@@ -22,7 +22,7 @@ const pages: FastifyPluginAsync = async (app) => {
   app.get('/supervision', { preValidation: app.guard({ roles: ['supervisor', 'leader'] }) }, async (request, reply) => {
     const actor = staffActor(request);
     // Same source as GET /api/v1/supervision: open tickets with a reached ladder step, highest first.
-    const items = await supervisionItems(deps.db);
+    const items = await supervisionBoard(deps);
     const levels = [...LEVELS].reverse().map((level) => ({ level, items: items.filter((i) => i.level === level) }));
     const decisions = actor.roles.includes('supervisor') ? (await inboxFor(deps, actor)).tasks : [];
     return renderStaff(request, reply, 'staff/supervision', {

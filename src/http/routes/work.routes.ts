@@ -6,8 +6,7 @@ import { suggestCategories } from '../../services/catalogue.service.js';
 import { notificationsForStaff } from '../../services/tickets.query.service.js';
 import { staffActor } from '../plugins/auth.js';
 import { ticketNoParams } from '../schemas.js';
-import { supervisionItems } from '../../db/supervision.repository.js';
-import { LEVEL_LABELS, type Level } from '../../domain/deadlines.js';
+import { supervisionBoard } from '../../services/supervision.service.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('/inbox', { schema: { tags: ['work'], summary: '我的待办 (the caller’s work)' }, preValidation: app.guard() }, async (request) =>
@@ -20,17 +19,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       schema: { tags: ['work'], summary: '督办看板 (open tickets with a reached escalation step, highest first)' },
       preValidation: app.guard({ roles: ['supervisor', 'leader'] }),
     },
-    async () => ({
-      items: (await supervisionItems(app.deps.db)).map((r) => ({
-        ticketNo: r.ticketNo,
-        departmentCode: r.departmentCode,
-        deadline: r.deadline,
-        level: r.level,
-        levelLabel: LEVEL_LABELS[r.level as Level],
-        dueAt: r.dueAt.toISOString(),
-        status: r.status,
-      })),
-    }),
+    async () => ({ items: (await supervisionBoard(app.deps)).map((r) => ({ ...r, dueAt: r.dueAt.toISOString() })) }),
   );
 
   app.post(

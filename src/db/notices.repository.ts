@@ -1,5 +1,7 @@
 // Monthly notices, their revisions, WeCom deliveries, and the month's tickets as the notice reads them.
 import type { Db } from './tx.js';
+import type { NoticeCaseTicket, NoticeFigureRow } from '../domain/notice.js';
+import { REACHED_SATISFACTIONS } from '../domain/ticket-rules.js';
 
 export interface NoticeRow {
   month: string;
@@ -139,6 +141,97 @@ export async function loadNoticeTickets(db: Db, from: Date, to: Date) {
     improperReturns: r.improper as number,
     assignedAt: r.assigned_at as Date | null,
     signOffDueAt: r.sign_off_due_at as Date | null,
+  }));
+}
+
+const FIGURE_SETS = { 31: 'total', 15: 'channel', 23: 'kind', 27: 'category', 29: 'village', 25: 'villageCategory', 30: 'department' } as const;
+
+/**
+ * Every figure of the month's notice in one aggregate query: the counts of NoticeCounts (the
+ * definitions at the top of src/domain/notice.ts, summed in SQL as ticketCounts does per ticket)
+ * for the whole month and by channel, kind, category, village, village × category and department.
+ * The first acceptance and the improper returns come from each ticket's timeline, as in
+ * loadNoticeTickets. Instants are counted in whole milliseconds, as the JS Dates hold them.
+ */
+export async function noticeFigureRows(db: Db, from: Date, to: Date, now: Date): Promise<NoticeFigureRow[]> {
+  const { rows } = await db.query(
+    `SELECT GROUPING(t.channel, t.kind, t.category_code, t.village_code, t.department_code) AS g,
+            t.channel, t.kind, t.category_code, t.village_code, t.department_code,
+            count(*)::int AS received,
+            count(*) FILTER (WHERE t.status IN ('closed', 'merged'))::int AS closed,
+            count(*) FILTER (WHERE r.replied AND t.replied_at <= t.due_at)::int AS on_time,
+            count(*) FILTER (WHERE r.replied OR r.overdue)::int AS reply_decided,
+            count(*) FILTER (WHERE NOT r.replied AND r.overdue)::int AS overdue_open,
+            count(*) FILTER (WHERE t.assigned_at IS NOT NULL AND (ev.first_accepted_at IS NOT NULL
+                               OR (t.status IN ('assigned', 'returned') AND t.sign_off_due_at < $3)))::int AS assigned,
+            count(*) FILTER (WHERE t.assigned_at IS NOT NULL
+                               AND ev.first_accepted_at <= coalesce(t.sign_off_due_at, 'infinity'))::int AS accepted_on_time,
+            count(ev.first_accepted_at)::int AS accepted,
+            coalesce(sum(floor(extract(epoch FROM ev.first_accepted_at) * 1000)::bigint
+                          - floor(extract(epoch FROM t.received_at) * 1000)::bigint), 0)::float8 AS response_ms,
+            count(*) FILTER (WHERE r.reached)::int AS reached,
+            count(*) FILTER (WHERE r.reached AND t.resolved)::int AS resolved,
+            count(*) FILTER (WHERE r.reached AND t.satisfaction IN ('very_satisfied', 'satisfied', 'basically_satisfied'))::int AS satisfied,
+            coalesce(sum(ev.improper), 0)::int AS improper_returns
+       FROM tickets t
+      CROSS JOIN LATERAL (SELECT
+              t.replied_at IS NOT NULL AND (t.status = 'replied' OR (t.status = 'closed' AND t.outcome <> 'rejected')) AS replied,
+              t.status IN ('registered', 'assigned', 'in_progress', 'returned') AND t.due_at < $3 AS overdue,
+              coalesce(t.satisfaction = ANY ($4::text[]), false) AS reached) r
+      CROSS JOIN LATERAL (
+              SELECT min(e.at) FILTER (WHERE e.type = 'accepted') AS first_accepted_at,
+                     count(*) FILTER (WHERE e.type = 'return_decided' AND (e.data->>'improper')::boolean) AS improper
+                FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('accepted', 'return_decided')) ev
+      WHERE t.received_at >= $1 AND t.received_at < $2
+      GROUP BY GROUPING SETS ((), (t.channel), (t.kind), (t.category_code), (t.village_code), (t.village_code, t.category_code),
+                              (t.department_code))`,
+    [from, to, now, REACHED_SATISFACTIONS],
+  );
+  return rows.map((r) => ({
+    set: FIGURE_SETS[r.g as keyof typeof FIGURE_SETS],
+    channel: r.channel as string | null,
+    kind: r.kind as string | null,
+    categoryCode: r.category_code as string | null,
+    villageCode: r.village_code as string | null,
+    departmentCode: r.department_code as string | null,
+    received: r.received as number,
+    closed: r.closed as number,
+    onTime: r.on_time as number,
+    replyDecided: r.reply_decided as number,
+    overdueOpen: r.overdue_open as number,
+    assigned: r.assigned as number,
+    acceptedOnTime: r.accepted_on_time as number,
+    accepted: r.accepted as number,
+    responseMs: r.response_ms as number,
+    reached: r.reached as number,
+    resolved: r.resolved as number,
+    satisfied: r.satisfied as number,
+    improperReturns: r.improper_returns as number,
+  }));
+}
+
+/** The month's non-confidential tickets with only what the case list shows (no timeline). */
+export async function loadNoticeCases(db: Db, from: Date, to: Date): Promise<NoticeCaseTicket[]> {
+  const { rows } = await db.query(
+    `SELECT t.ticket_no, t.received_at, t.category_code, t.village_code, t.department_code, t.status, t.outcome,
+            t.content, t.public_summary, t.complainant_name, t.address
+       FROM tickets t
+      WHERE t.received_at >= $1 AND t.received_at < $2 AND NOT t.confidential
+      ORDER BY t.received_at, t.id`,
+    [from, to],
+  );
+  return rows.map((r) => ({
+    ticketNo: r.ticket_no as string,
+    receivedAt: r.received_at as Date,
+    categoryCode: r.category_code as string | null,
+    villageCode: r.village_code as string | null,
+    departmentCode: r.department_code as string | null,
+    status: r.status as string,
+    outcome: r.outcome as string | null,
+    content: r.content as string,
+    publicSummary: r.public_summary as string | null,
+    complainantName: r.complainant_name as string | null,
+    address: r.address as string | null,
   }));
 }
 

@@ -1,6 +1,9 @@
 // The monthly public notice (每月公示, SPEC §8): the month's ticket rows → the notice model (figures,
 // tables, the case list), and the model → WeChat text, CSV and WeCom-sized parts. Pure: the caller
 // loads the rows and passes `now`; the model is plain JSON (stored as a revision, read back as is).
+// generateNotice gets the figures from SQL (noticeFigureRows: the sums of ticketCounts by group)
+// and builds the model with noticeModelFromFigures; buildNoticeModel is the same function over
+// figureRowsFromTickets, the definition the SQL is tested against.
 //
 // Definitions (SPEC §9 vocabulary; every rate is { numerator, denominator, value }, value rounded to
 // four places, null when the denominator is 0). "Replied" means replied in the current round: status
@@ -173,77 +176,114 @@ const isReplied = (t: NoticeTicket): boolean =>
 const isOverdueOpen = (t: NoticeTicket, now: Date): boolean =>
   AWAITING_REPLY.has(t.status) && t.dueAt.getTime() < now.getTime();
 
-interface Tally {
+/**
+ * The figures of one group of tickets (the whole month, a channel, a village × category cell, a
+ * department…): counts only, so that PostgreSQL can sum them (noticeFigureRows) as well as
+ * `ticketCounts` + `addCounts` here.
+ */
+export interface NoticeCounts {
   received: number;
   closed: number;
   onTime: number;
   replyDecided: number;
   overdueOpen: number;
+  /** Denominator of the response rate. */
   assigned: number;
   acceptedOnTime: number;
-  responseHours: number[];
+  /** Tickets with a first acceptance, and the sum of (first acceptance − receivedAt) in whole ms. */
+  accepted: number;
+  responseMs: number;
   reached: number;
   resolved: number;
   satisfied: number;
   improperReturns: number;
 }
 
-function tally(tickets: readonly NoticeTicket[], now: Date): Tally {
-  const c: Tally = {
-    received: 0, closed: 0, onTime: 0, replyDecided: 0, overdueOpen: 0, assigned: 0,
-    acceptedOnTime: 0, responseHours: [], reached: 0, resolved: 0, satisfied: 0, improperReturns: 0,
-  };
-  for (const t of tickets) {
-    c.received++;
-    if (t.status === 'closed' || t.status === 'merged') c.closed++;
-    if (isReplied(t)) {
-      c.replyDecided++;
-      if (t.repliedAt!.getTime() <= t.dueAt.getTime()) c.onTime++;
-    } else if (isOverdueOpen(t, now)) {
-      c.replyDecided++;
-      c.overdueOpen++;
-    }
-    if (t.assignedAt !== null) {
-      const limit = t.signOffDueAt?.getTime() ?? Number.POSITIVE_INFINITY;
-      if (t.firstAcceptedAt !== null) {
-        c.assigned++;
-        if (t.firstAcceptedAt.getTime() <= limit) c.acceptedOnTime++;
-      } else if (AWAITING_SIGN_OFF.has(t.status) && limit < now.getTime()) {
-        c.assigned++;
-      }
-    }
-    if (t.firstAcceptedAt !== null) {
-      c.responseHours.push((t.firstAcceptedAt.getTime() - t.receivedAt.getTime()) / HOUR_MS);
-    }
-    if (t.satisfaction !== null && REACHED.has(t.satisfaction)) {
-      c.reached++;
-      if (t.resolved === true) c.resolved++;
-      if (SATISFIED.has(t.satisfaction)) c.satisfied++;
-    }
-    c.improperReturns += t.improperReturns;
+/** Which grouping a figure row belongs to (the GROUPING SETS of noticeFigureRows). */
+export type NoticeFigureSet = 'total' | 'channel' | 'kind' | 'category' | 'village' | 'villageCategory' | 'department';
+
+/** One group's figures; the columns not grouped by in its set are null. */
+export interface NoticeFigureRow extends NoticeCounts {
+  set: NoticeFigureSet;
+  channel: string | null;
+  kind: string | null;
+  categoryCode: string | null;
+  villageCode: string | null;
+  departmentCode: string | null;
+}
+
+const zeroCounts = (): NoticeCounts => ({
+  received: 0, closed: 0, onTime: 0, replyDecided: 0, overdueOpen: 0, assigned: 0, acceptedOnTime: 0,
+  accepted: 0, responseMs: 0, reached: 0, resolved: 0, satisfied: 0, improperReturns: 0,
+});
+
+function addCounts(into: NoticeCounts, c: NoticeCounts): void {
+  for (const k of Object.keys(c) as (keyof NoticeCounts)[]) into[k] += c[k];
+}
+
+/** One ticket's contribution to every figure (the definitions in the header, for one row). */
+export function ticketCounts(t: NoticeTicket, now: Date): NoticeCounts {
+  const c = zeroCounts();
+  c.received = 1;
+  if (t.status === 'closed' || t.status === 'merged') c.closed = 1;
+  if (isReplied(t)) {
+    c.replyDecided = 1;
+    if (t.repliedAt!.getTime() <= t.dueAt.getTime()) c.onTime = 1;
+  } else if (isOverdueOpen(t, now)) {
+    c.replyDecided = 1;
+    c.overdueOpen = 1;
   }
+  if (t.assignedAt !== null) {
+    const limit = t.signOffDueAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    if (t.firstAcceptedAt !== null) {
+      c.assigned = 1;
+      if (t.firstAcceptedAt.getTime() <= limit) c.acceptedOnTime = 1;
+    } else if (AWAITING_SIGN_OFF.has(t.status) && limit < now.getTime()) {
+      c.assigned = 1;
+    }
+  }
+  if (t.firstAcceptedAt !== null) {
+    c.accepted = 1;
+    c.responseMs = t.firstAcceptedAt.getTime() - t.receivedAt.getTime();
+  }
+  if (t.satisfaction !== null && REACHED.has(t.satisfaction)) {
+    c.reached = 1;
+    if (t.resolved === true) c.resolved = 1;
+    if (SATISFIED.has(t.satisfaction)) c.satisfied = 1;
+  }
+  c.improperReturns = t.improperReturns;
   return c;
 }
 
-function groupBy<K>(items: readonly NoticeTicket[], key: (t: NoticeTicket) => K): Map<K, NoticeTicket[]> {
-  const m = new Map<K, NoticeTicket[]>();
-  for (const t of items) {
-    const k = key(t);
-    const list = m.get(k);
-    if (list) list.push(t);
-    else m.set(k, [t]);
+/** The figure rows of noticeFigureRows, computed from the month's ticket rows (small inputs, tests). */
+export function figureRowsFromTickets(tickets: readonly NoticeTicket[], now: Date): NoticeFigureRow[] {
+  const groups = new Map<string, NoticeFigureRow>();
+  const add = (set: NoticeFigureSet, key: Partial<Omit<NoticeFigureRow, 'set' | keyof NoticeCounts>>, c: NoticeCounts) => {
+    const id = JSON.stringify([set, key]);
+    let row = groups.get(id);
+    if (!row) {
+      row = { set, channel: null, kind: null, categoryCode: null, villageCode: null, departmentCode: null, ...key, ...zeroCounts() };
+      groups.set(id, row);
+    }
+    addCounts(row, c);
+  };
+  add('total', {}, zeroCounts());
+  for (const t of tickets) {
+    const c = ticketCounts(t, now);
+    add('total', {}, c);
+    add('channel', { channel: t.channel }, c);
+    add('kind', { kind: t.kind }, c);
+    add('category', { categoryCode: t.categoryCode }, c);
+    add('village', { villageCode: t.villageCode }, c);
+    add('villageCategory', { villageCode: t.villageCode, categoryCode: t.categoryCode }, c);
+    add('department', { departmentCode: t.departmentCode }, c);
   }
-  return m;
+  return [...groups.values()];
 }
 
-function countBy<K>(items: readonly NoticeTicket[], key: (t: NoticeTicket) => K): Map<K, number> {
-  const m = new Map<K, number>();
-  for (const t of items) {
-    const k = key(t);
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-  return m;
-}
+/** Mean first response in hours, one decimal; null when none was accepted. */
+const avgHours = (c: NoticeCounts): number | null =>
+  c.accepted ? Math.round((c.responseMs / HOUR_MS / c.accepted) * 10) / 10 : null;
 
 /** Known codes in catalogue order, then unknown ones sorted, then null. */
 function orderCodes(present: Iterable<string | null>, catalogue: readonly string[]): (string | null)[] {
@@ -255,24 +295,24 @@ function orderCodes(present: Iterable<string | null>, catalogue: readonly string
 
 const smallCell = (n: number): CellCount => (n > 0 && n < 3 ? '<3' : n);
 
-function assertMonth(input: NoticeInput): void {
-  if (!MONTH_RE.test(input.month)) throw new RangeError(`not a month: ${input.month}`);
-  for (const t of input.tickets) {
+function assertMonth(month: string, tickets: readonly Pick<NoticeTicket, 'ticketNo' | 'receivedAt'>[]): void {
+  if (!MONTH_RE.test(month)) throw new RangeError(`not a month: ${month}`);
+  for (const t of tickets) {
     // A row from another month is a caller's bug (a UTC month boundary, say): fail loudly.
-    if (shanghaiDateKeyIso(t.receivedAt).slice(0, 7) !== input.month) {
-      throw new RangeError(`ticket ${t.ticketNo} was not received in ${input.month} (Asia/Shanghai)`);
+    if (shanghaiDateKeyIso(t.receivedAt).slice(0, 7) !== month) {
+      throw new RangeError(`ticket ${t.ticketNo} was not received in ${month} (Asia/Shanghai)`);
     }
   }
 }
 
-function caseSummary(t: NoticeTicket): string {
+function caseSummary(t: NoticeCaseTicket): string {
   const source = t.publicSummary?.trim() ? t.publicSummary : t.content;
   const summary = scrubText(source, { names: [t.complainantName], addresses: [t.address] });
   return containsPersonalData(summary) ? SUMMARY_WITHHELD : summary;
 }
 
 /** Without a village code the address names the village, cut and scrubbed; else none is shown. */
-function villageFromAddress(t: NoticeTicket): string | null {
+function villageFromAddress(t: NoticeCaseTicket): string | null {
   const village = villageOnly(t.address, null);
   return (village && scrubText(village, { names: [t.complainantName], maxLength: 30 })) || null;
 }
@@ -281,8 +321,32 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The notice of SPEC §8 for one month, from that month's ticket rows. */
 export function buildNoticeModel(input: NoticeInput): NoticeModel {
-  assertMonth(input);
-  const { tickets, now } = input;
+  assertMonth(input.month, input.tickets);
+  const { tickets, ...rest } = input;
+  return noticeModelFromFigures({
+    ...rest,
+    figureRows: figureRowsFromTickets(tickets, input.now),
+    cases: tickets.filter((t) => !t.confidential),
+  });
+}
+
+/** The columns of a ticket the case list shows. */
+export type NoticeCaseTicket = Pick<
+  NoticeTicket,
+  | 'ticketNo' | 'receivedAt' | 'categoryCode' | 'villageCode' | 'departmentCode' | 'status' | 'outcome'
+  | 'content' | 'publicSummary' | 'complainantName' | 'address'
+>;
+
+export interface NoticeFiguresInput extends Omit<NoticeInput, 'tickets'> {
+  /** The month's figures by group (noticeFigureRows, or figureRowsFromTickets). */
+  figureRows: readonly NoticeFigureRow[];
+  /** The month's non-confidential tickets (the case list), in any order. */
+  cases: readonly NoticeCaseTicket[];
+}
+
+/** The same model as buildNoticeModel, from the figures by group and the listed tickets. */
+export function noticeModelFromFigures(input: NoticeFiguresInput): NoticeModel {
+  assertMonth(input.month, input.cases);
   const labels: NoticeLabels = {
     channels: { ...CHANNEL_LABELS, ...input.labels?.channels },
     kinds: { ...KIND_LABELS, ...input.labels?.kinds },
@@ -293,24 +357,22 @@ export function buildNoticeModel(input: NoticeInput): NoticeModel {
   const catName = new Map(input.categories.map((c) => [c.code, c.name]));
   const catOrder = input.categories.map((c) => c.code);
   const categoryName = (code: string | null): string => (code === null ? UNCATEGORISED : (catName.get(code) ?? code));
+  const rowsOf = (set: NoticeFigureSet) => input.figureRows.filter((r) => r.set === set && r.received > 0);
 
-  const all = tally(tickets, now);
-  const avg = all.responseHours.length
-    ? Math.round((all.responseHours.reduce((a, b) => a + b, 0) / all.responseHours.length) * 10) / 10
-    : null;
+  const all = input.figureRows.find((r) => r.set === 'total') ?? zeroCounts();
   const totals: NoticeTotals = {
     received: all.received,
     closed: all.closed,
     onTime: all.onTime,
     onTimeRate: rate(all.onTime, all.replyDecided),
-    avgFirstResponseHours: avg,
+    avgFirstResponseHours: avgHours(all),
     responseRate: rate(all.acceptedOnTime, all.assigned),
     resolutionRate: rate(all.resolved, all.reached),
     satisfactionRate: rate(all.satisfied, all.reached),
   };
 
-  const enumRows = (codes: readonly string[], key: (t: NoticeTicket) => string, names: Record<string, string>) => {
-    const counts = countBy(tickets, key);
+  const enumRows = (codes: readonly string[], set: 'channel' | 'kind', names: Record<string, string>) => {
+    const counts = new Map(rowsOf(set).map((r) => [r[set] as string, r.received]));
     return orderCodes([...codes, ...counts.keys()], codes).map((code) => ({
       code,
       name: names[code as string] ?? (code as string),
@@ -318,21 +380,26 @@ export function buildNoticeModel(input: NoticeInput): NoticeModel {
     }));
   };
 
-  const catCounts = countBy(tickets, (t) => t.categoryCode);
+  const catCounts = new Map(rowsOf('category').map((r) => [r.categoryCode, r.received]));
   const byCategory = orderCodes(catCounts.keys(), catOrder)
     .map((code) => ({ code, name: categoryName(code), count: catCounts.get(code) ?? 0 }))
     // Stable: equal counts keep catalogue order; the uncategorised stay last.
     .sort((a, b) => (a.code === null ? 1 : 0) - (b.code === null ? 1 : 0) || b.count - a.count);
 
   const villageOrder = input.departments.filter((d) => d.kind === 'village').map((d) => d.code);
-  const byVillageTickets = groupBy(tickets, (t) => t.villageCode);
-  const byVillage: VillageRow[] = orderCodes(byVillageTickets.keys(), villageOrder).map((code) => {
-    const rows = byVillageTickets.get(code) ?? [];
-    const cells = countBy(rows, (t) => t.categoryCode);
+  const villageCounts = new Map(rowsOf('village').map((r) => [r.villageCode, r.received]));
+  const villageCells = new Map<string | null, Map<string | null, number>>();
+  for (const r of rowsOf('villageCategory')) {
+    const cells = villageCells.get(r.villageCode) ?? new Map<string | null, number>();
+    cells.set(r.categoryCode, r.received);
+    villageCells.set(r.villageCode, cells);
+  }
+  const byVillage: VillageRow[] = orderCodes(villageCounts.keys(), villageOrder).map((code) => {
+    const cells = villageCells.get(code) ?? new Map<string | null, number>();
     return {
       code,
       name: code === null ? NO_VILLAGE : (deptName.get(code) ?? code),
-      count: rows.length,
+      count: villageCounts.get(code) ?? 0,
       byCategory: orderCodes(cells.keys(), catOrder).map((c) => ({
         code: c,
         name: categoryName(c),
@@ -341,11 +408,10 @@ export function buildNoticeModel(input: NoticeInput): NoticeModel {
     };
   });
 
-  const byDepartment = groupBy(tickets, (t) => t.departmentCode);
-  byDepartment.delete(null);
+  const byDepartment = new Map(rowsOf('department').filter((r) => r.departmentCode !== null).map((r) => [r.departmentCode as string, r]));
   const departments: DepartmentRow[] = orderCodes(byDepartment.keys(), input.departments.map((d) => d.code))
     .map((code) => {
-      const c = tally(byDepartment.get(code as string) ?? [], now);
+      const c = byDepartment.get(code as string) ?? zeroCounts();
       return {
         code: code as string,
         name: deptName.get(code as string) ?? (code as string),
@@ -359,8 +425,7 @@ export function buildNoticeModel(input: NoticeInput): NoticeModel {
       };
     });
 
-  const cases: NoticeCase[] = tickets
-    .filter((t) => !t.confidential)
+  const cases: NoticeCase[] = [...input.cases]
     .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || compare(a.ticketNo, b.ticketNo))
     .map((t) => ({
       ticketNo: formatTicketNo(t.ticketNo),
@@ -383,8 +448,8 @@ export function buildNoticeModel(input: NoticeInput): NoticeModel {
   return {
     month: input.month,
     totals,
-    byChannel: enumRows(CHANNELS, (t) => t.channel, labels.channels),
-    byKind: enumRows(KINDS, (t) => t.kind, labels.kinds),
+    byChannel: enumRows(CHANNELS, 'channel', labels.channels),
+    byKind: enumRows(KINDS, 'kind', labels.kinds),
     byCategory,
     byVillage,
     departments,

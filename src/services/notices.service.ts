@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { DomainError, validationError } from '../domain/errors.js';
-import { buildNoticeModel, noticeText, noticeCsv, splitForWeCom, type NoticeModel } from '../domain/notice.js';
+import { noticeModelFromFigures, noticeText, noticeCsv, splitForWeCom, type NoticeModel } from '../domain/notice.js';
 import { monthRange, MONTH_RE, previousMonth } from '../domain/stats.js';
 import { SHANGHAI_OFFSET_MS } from '../domain/local-date.js';
 import { withTx } from '../db/tx.js';
@@ -29,15 +29,18 @@ export async function generateNotice(deps: ServiceDeps, actor: string, month: st
   const { from, to } = monthRange(month);
   const now = deps.clock.now();
   if (from > now) throw validationError([{ path: 'month', message: '不能为尚未开始的月份生成公示' }]);
-  const [tickets, departments, categories, existing] = await Promise.all([
-    repo.loadNoticeTickets(deps.db, from, to),
+  // The figures are aggregated by PostgreSQL; only the listed tickets come out, and lean.
+  const [figureRows, cases, departments, categories, existing] = await Promise.all([
+    repo.noticeFigureRows(deps.db, from, to, now),
+    repo.loadNoticeCases(deps.db, from, to),
     listDepartments(deps.db),
     listCategories(deps.db),
     repo.findNotice(deps.db, month),
   ]);
-  const model = buildNoticeModel({
+  const model = noticeModelFromFigures({
     month,
-    tickets,
+    figureRows,
+    cases,
     now,
     departments,
     categories,

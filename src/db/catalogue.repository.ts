@@ -78,11 +78,6 @@ export async function listCategories(db: Db): Promise<CategoryRow[]> {
   return rows.map(mapCat);
 }
 
-export async function findCategory(db: Db, code: string): Promise<CategoryRow | null> {
-  const { rows } = await db.query(`SELECT ${CAT_COLUMNS} FROM categories WHERE code = $1`, [code]);
-  return rows[0] ? mapCat(rows[0]) : null;
-}
-
 export async function insertCategory(db: Db, c: CategoryRow): Promise<CategoryRow | null> {
   const { rows } = await db.query(
     `INSERT INTO categories (code, name, department_code, keywords, resolve_within, sign_off_within, active)

@@ -7,11 +7,6 @@ export interface StoredAnswer {
   response: unknown;
 }
 
-/** Serialises concurrent requests with the same key until the transaction ends. */
-export async function lockIdempotencyKey(tx: Db, scope: string, key: string): Promise<void> {
-  await tx.query({ name: 'hy-idem-lock', text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', values: [`${scope}\n${key}`] });
-}
-
 /**
  * Takes the key for this transaction by inserting its row with a placeholder answer, which the same
  * transaction replaces before it commits (registration.repository's trail), so no one ever reads the
@@ -42,15 +37,6 @@ export async function findStoredAnswer(db: Db, scope: string, key: string): Prom
     values: [scope, key],
   });
   return rows[0] ? { requestHash: rows[0].request_hash, statusCode: rows[0].status_code, response: rows[0].response } : null;
-}
-
-export async function storeAnswer(db: Db, scope: string, key: string, a: StoredAnswer, now: Date): Promise<void> {
-  await db.query({
-    name: 'hy-idem-store',
-    text: `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    values: [scope, key, a.requestHash, a.statusCode, JSON.stringify(a.response), now],
-  });
 }
 
 export async function pruneIdempotencyKeys(db: Db, before: Date): Promise<number> {

@@ -43,14 +43,6 @@ export async function readForLookup(db: Db, ticketNo: string, now: Date, withEve
   };
 }
 
-export async function lookupLockedUntil(db: Db, ticketNo: string, now: Date): Promise<Date | null> {
-  const { rows } = await db.query<{ locked_until: Date }>(
-    'SELECT locked_until FROM lookup_locks WHERE ticket_no = $1 AND locked_until > $2',
-    [ticketNo, now],
-  );
-  return rows[0]?.locked_until ?? null;
-}
-
 /** Records one failure; returns the number of failures in the window ending now. */
 export async function recordLookupFailure(db: Db, ticketNo: string, now: Date, windowStart: Date): Promise<number> {
   const { rows } = await db.query<{ n: number }>({

@@ -129,26 +129,6 @@ export interface NewTicket {
   nextEscalationAt: Date | null;
 }
 
-/** Inserts a registered ticket; returns null when the ticket number is already taken. */
-export async function insertTicket(db: Db, t: NewTicket): Promise<TicketRow | null> {
-  const { rows } = await db.query({
-    name: 'hy-insert-ticket',
-    text: `INSERT INTO tickets AS t (ticket_no, status, kind, channel, content, complainant_name, complainant_phone,
-        anonymous, confidential, village_code, address, category_code, access_code, wechat, received_at,
-        registered_at, registered_by, registered_via_key, due_at, calendar_warning, updated_at, resolve_started_at,
-        next_escalation_at)
-     VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $15, $14, $20)
-     ON CONFLICT (ticket_no) DO NOTHING
-     RETURNING ${TICKET_COLUMNS}`,
-    values: [
-      t.ticketNo, t.kind, t.channel, t.content, t.complainantName, t.complainantPhone, t.anonymous,
-      t.confidential, t.villageCode, t.address, t.categoryCode, t.accessCode, t.wechat, t.receivedAt,
-      t.registeredAt, t.registeredBy, t.registeredViaKey, t.dueAt, t.calendarWarning, t.nextEscalationAt,
-    ],
-  });
-  return rows[0] ? mapTicket(rows[0]) : null;
-}
-
 export async function findTicketByNo(db: Db, ticketNo: string, forUpdate = false): Promise<TicketRow | null> {
   const { rows } = await db.query(
     `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.ticket_no = $1${forUpdate ? ' FOR UPDATE' : ''}`,
@@ -208,32 +188,6 @@ export async function listEvents(db: Db, ticketId: string, publicOnly = false): 
   }));
 }
 
-/** Open tickets of the last days that share the phone, or the village and category. */
-export async function findDuplicateCandidates(
-  db: Db,
-  q: { phone: string | null; villageCode: string | null; categoryCode: string | null; since: Date; excludeId?: string },
-): Promise<Pick<TicketRow, 'ticketNo' | 'content' | 'complainantPhone' | 'villageCode' | 'categoryCode' | 'receivedAt' | 'status'>[]> {
-  if (!q.phone && !(q.villageCode && q.categoryCode)) return [];
-  const { rows } = await db.query({
-    name: 'hy-duplicates',
-    text: `SELECT ticket_no, content, complainant_phone, village_code, category_code, received_at, status
-       FROM tickets
-      WHERE received_at >= $1 AND status NOT IN ('merged') AND id <> COALESCE($5::bigint, -1)
-        AND ((complainant_phone = $2) OR (village_code = $3 AND category_code = $4))
-      ORDER BY received_at DESC LIMIT 50`,
-    values: [q.since, q.phone, q.villageCode, q.categoryCode, q.excludeId ?? null],
-  });
-  return rows.map((r) => ({
-    ticketNo: r.ticket_no,
-    content: r.content,
-    complainantPhone: r.complainant_phone,
-    villageCode: r.village_code,
-    categoryCode: r.category_code,
-    receivedAt: r.received_at,
-    status: r.status,
-  }));
-}
-
 export type DuplicateCandidate = Pick<
   TicketRow,
   'ticketNo' | 'content' | 'complainantPhone' | 'villageCode' | 'categoryCode' | 'receivedAt' | 'status'
@@ -241,9 +195,9 @@ export type DuplicateCandidate = Pick<
 
 /**
  * Registration's write and read in one round trip: inserts the ticket (null when its number is
- * already taken) and finds the duplicate candidates of findDuplicateCandidates — open tickets since
- * `since` sharing the phone, or the village and category — from the statement's snapshot, which
- * does not yet hold the new ticket.
+ * already taken) and finds the duplicate candidates — tickets (not merged) since `since` sharing the
+ * phone, or the village and category, newest 50 — from the statement's snapshot, which does not yet
+ * hold the new ticket.
  */
 export async function insertTicketFindingDuplicates(
   db: Db,

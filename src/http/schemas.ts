@@ -156,12 +156,3 @@ export const loginSchema = z.strictObject({
   username: z.string().min(1).max(60),
   password: z.string().min(1).max(200),
 });
-
-export const errorSchema = z.object({
-  statusCode: z.number(),
-  code: z.string(),
-  error: z.string(),
-  message: z.string(),
-  details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  requestId: z.string(),
-});

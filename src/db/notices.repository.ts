@@ -100,38 +100,50 @@ export async function latestPublishedTotals(db: Db): Promise<{ month: string; re
   return r ? { month: r.month, revision: r.published_revision, publishedAt: r.published_at, totals: r.totals } : null;
 }
 
-/** The month's tickets with what the notice needs from their timelines, in one pass. */
-export async function loadNoticeTickets(db: Db, from: Date, to: Date) {
-  const { rows } = await db.query(
-    `SELECT t.ticket_no, t.received_at, t.channel, t.kind, t.category_code, t.village_code, t.department_code,
-            t.status, t.outcome, t.confidential, t.content, t.public_summary, t.complainant_name, t.address,
-            t.replied_at, t.due_at, t.closed_at, t.satisfaction, t.resolved, t.assigned_at, t.sign_off_due_at,
-            ev.first_accepted_at, COALESCE(ev.improper, 0)::int AS improper
-       FROM tickets t
-       LEFT JOIN LATERAL (
-         SELECT min(e.at) FILTER (WHERE e.type = 'accepted') AS first_accepted_at,
-                count(*) FILTER (WHERE e.type = 'return_decided' AND (e.data->>'improper')::boolean) AS improper
-           FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('accepted', 'return_decided')
-       ) ev ON true
-      WHERE t.received_at >= $1 AND t.received_at < $2
-      ORDER BY t.received_at, t.id`,
-    [from, to],
-  );
-  return rows.map((r) => ({
+/** What the notice reads from a ticket's timeline: its first acceptance and its improper returns. */
+const TIMELINE_FACTS = `(
+  SELECT min(e.at) FILTER (WHERE e.type = 'accepted') AS first_accepted_at,
+         count(*) FILTER (WHERE e.type = 'return_decided' AND (e.data->>'improper')::boolean) AS improper
+    FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('accepted', 'return_decided'))`;
+
+/** The case-list columns of a ticket row (loadNoticeTickets and loadNoticeCases share them). */
+function caseFields(r: Record<string, unknown>): NoticeCaseTicket {
+  return {
     ticketNo: r.ticket_no as string,
     receivedAt: r.received_at as Date,
-    channel: r.channel as string,
-    kind: r.kind as string,
     categoryCode: r.category_code as string | null,
     villageCode: r.village_code as string | null,
     departmentCode: r.department_code as string | null,
     status: r.status as string,
     outcome: r.outcome as string | null,
-    confidential: r.confidential as boolean,
     content: r.content as string,
     publicSummary: r.public_summary as string | null,
     complainantName: r.complainant_name as string | null,
     address: r.address as string | null,
+  };
+}
+
+/**
+ * The month's tickets with what the notice needs from their timelines, in one pass: the input of
+ * the pure buildNoticeModel — the reference the SQL figures are tested and benchmarked against.
+ */
+export async function loadNoticeTickets(db: Db, from: Date, to: Date) {
+  const { rows } = await db.query(
+    `SELECT t.ticket_no, t.received_at, t.channel, t.kind, t.category_code, t.village_code, t.department_code,
+            t.status, t.outcome, t.confidential, t.content, t.public_summary, t.complainant_name, t.address,
+            t.replied_at, t.due_at, t.closed_at, t.satisfaction, t.resolved, t.assigned_at, t.sign_off_due_at,
+            ev.first_accepted_at, ev.improper::int AS improper
+       FROM tickets t
+       CROSS JOIN LATERAL ${TIMELINE_FACTS} ev
+      WHERE t.received_at >= $1 AND t.received_at < $2
+      ORDER BY t.received_at, t.id`,
+    [from, to],
+  );
+  return rows.map((r) => ({
+    ...caseFields(r),
+    channel: r.channel as string,
+    kind: r.kind as string,
+    confidential: r.confidential as boolean,
     firstAcceptedAt: r.first_accepted_at as Date | null,
     repliedAt: r.replied_at as Date | null,
     dueAt: r.due_at as Date,
@@ -178,10 +190,7 @@ export async function noticeFigureRows(db: Db, from: Date, to: Date, now: Date):
               t.replied_at IS NOT NULL AND (t.status = 'replied' OR (t.status = 'closed' AND t.outcome <> 'rejected')) AS replied,
               t.status IN ('registered', 'assigned', 'in_progress', 'returned') AND t.due_at < $3 AS overdue,
               coalesce(t.satisfaction = ANY ($4::text[]), false) AS reached) r
-      CROSS JOIN LATERAL (
-              SELECT min(e.at) FILTER (WHERE e.type = 'accepted') AS first_accepted_at,
-                     count(*) FILTER (WHERE e.type = 'return_decided' AND (e.data->>'improper')::boolean) AS improper
-                FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('accepted', 'return_decided')) ev
+      CROSS JOIN LATERAL ${TIMELINE_FACTS} ev
       WHERE t.received_at >= $1 AND t.received_at < $2
       GROUP BY GROUPING SETS ((), (t.channel), (t.kind), (t.category_code), (t.village_code), (t.village_code, t.category_code),
                               (t.department_code))`,
@@ -220,19 +229,7 @@ export async function loadNoticeCases(db: Db, from: Date, to: Date): Promise<Not
       ORDER BY t.received_at, t.id`,
     [from, to],
   );
-  return rows.map((r) => ({
-    ticketNo: r.ticket_no as string,
-    receivedAt: r.received_at as Date,
-    categoryCode: r.category_code as string | null,
-    villageCode: r.village_code as string | null,
-    departmentCode: r.department_code as string | null,
-    status: r.status as string,
-    outcome: r.outcome as string | null,
-    content: r.content as string,
-    publicSummary: r.public_summary as string | null,
-    complainantName: r.complainant_name as string | null,
-    address: r.address as string | null,
-  }));
+  return rows.map(caseFields);
 }
 
 // --- WeCom deliveries ---

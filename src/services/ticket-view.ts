@@ -8,16 +8,23 @@ import type { EventRow, TicketRow } from '../db/tickets.repository.js';
 const label = <T extends string>(table: Record<T, string>, key: string | null): string | null =>
   key === null ? null : ((table as Record<string, string>)[key] ?? key);
 
-export function staffTicketView(t: TicketRow, opts: { unmask?: boolean } = {}) {
+/** State, outcome and kind with their Chinese labels: what staff and residents both see. */
+function stateLabels(t: TicketRow) {
   return {
-    ticketNo: t.ticketNo,
-    ticketNoFormatted: formatTicketNo(t.ticketNo),
     status: t.status,
     statusLabel: label(STATUS_LABELS, t.status),
     outcome: t.outcome,
     outcomeLabel: label(OUTCOME_LABELS, t.outcome),
     kind: t.kind,
     kindLabel: KIND_LABELS[t.kind as Kind],
+  };
+}
+
+export function staffTicketView(t: TicketRow, opts: { unmask?: boolean } = {}) {
+  return {
+    ticketNo: t.ticketNo,
+    ticketNoFormatted: formatTicketNo(t.ticketNo),
+    ...stateLabels(t),
     channel: t.channel,
     channelLabel: CHANNEL_LABELS[t.channel as Channel],
     content: t.content,
@@ -81,12 +88,7 @@ export function publicTicketView(
   const replied = t.repliedAt !== null && t.reply !== null;
   return {
     ticketNo: formatTicketNo(t.ticketNo),
-    status: t.status,
-    statusLabel: label(STATUS_LABELS, t.status),
-    outcome: t.outcome,
-    outcomeLabel: label(OUTCOME_LABELS, t.outcome),
-    kind: t.kind,
-    kindLabel: KIND_LABELS[t.kind as Kind],
+    ...stateLabels(t),
     category: names.category,
     department: names.department,
     receivedAt: t.receivedAt.toISOString(),

@@ -32,6 +32,8 @@ import noticePages from './http/notice-pages.js';
 import queueDashboard from './http/queue-dashboard.js';
 import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
+import { guardPool, POOL_CONNECT_TIMEOUT_MS } from './db/pool.js';
+import { rateLimitStore } from './http/rate-limit-store.js';
 
 export interface AppDeps {
   config: Config & { DATABASE_URL: string };
@@ -77,9 +79,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.decorate('redis', deps.redis ?? null);
-  await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, max: 20 });
-  // An idle client losing its server (a Postgres restart) must not take the process down.
-  app.pg.pool.on('error', (err) => app.log.warn({ err: err.message }, 'idle Postgres client error'));
+  await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, max: 20, connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS });
+  // A client losing its server (a Postgres restart), idle or checked out, must not take the process down.
+  guardPool(app.pg.pool, app.log, 'api');
   app.decorate('deps', { db: app.pg.pool, clock: deps.clock, log: app.log, config });
 
   await app.register(errorsPlugin);
@@ -91,8 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
-    redis: deps.redis ?? undefined,
-    nameSpace: 'hy-rl:',
+    // Redis when configured and reachable; this process's memory while Redis is away.
+    store: rateLimitStore(deps.redis ?? null, 'hy-rl:'),
     keyGenerator: (request) => request.ip,
     errorResponseBuilder: (request, context) => ({
       ...errorBody(request, 429, 'RATE_LIMITED', `查询过于频繁，请${Math.ceil(context.ttl / 1000)}秒后再试`),

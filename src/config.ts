@@ -38,6 +38,8 @@ export const configSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_]{1,20}$/, 'must be 1-20 lowercase letters, digits or _').default('hy'),
   /** How long a job is leased to a worker; a killed worker's job is retried after this. */
   QUEUE_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** How long a queued effect may stay incomplete after it was due before the outbox reconciler republishes it. */
+  QUEUE_RECONCILE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   EMBEDDED_PG_DIR: z.string().default('./data/postgres'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 });

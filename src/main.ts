@@ -3,13 +3,13 @@
 // SIGTERM drains HTTP and lets running jobs finish.
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
-import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from './config.js';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { loggerOptions } from './logging.js';
 import { prepareDatabase, resolveDatabase } from './bootstrap.js';
 import { startWorkers } from '../workers/index.js';
+import { createRequestRedis, isDependencyDown, throttledWarn } from './resilience.js';
 
 type Role = 'all' | 'api' | 'worker';
 
@@ -36,13 +36,15 @@ async function main(): Promise<void> {
   const log = pino(loggerOptions(config.LOG_LEVEL));
   const db = await resolveDatabase(config, log);
   await prepareDatabase(config, db.url, log);
-  const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }) : null;
+  const redis = config.REDIS_URL && role !== 'worker' ? createRequestRedis(config.REDIS_URL, log) : null;
   const deps = { config: { ...config, DATABASE_URL: db.url }, clock: systemClock };
 
   const app = role === 'worker' ? null : await buildApp({ ...deps, redis, logger: log, queueDashboard: true });
   const workers = role === 'api' ? null : await startWorkers({ ...deps, log });
 
-  closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
+  // Uncaught errors: a dependency dropping a connection (Postgres restart, Redis away) is logged
+  // and survived — pools and queues reconnect by themselves; anything else is a bug: shut down.
+  const grace = closeWithGrace({ delay: 25_000, skip: ['uncaughtException', 'unhandledRejection'] }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'fatal error, shutting down');
     else log.info({ signal }, 'shutting down: draining HTTP and running jobs');
     await app?.close();
@@ -51,6 +53,16 @@ async function main(): Promise<void> {
     await db.embedded?.stop();
     log.info('shutdown complete');
   });
+
+  const survive = throttledWarn(log, 'uncaught dependency error');
+  const onUncaught = (err: unknown) => {
+    if (isDependencyDown(err)) return survive(err, 'dependency connection lost; reconnecting');
+    log.error({ err }, 'fatal error, shutting down');
+    process.exitCode = 1;
+    void grace.close();
+  };
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
 
   if (app) {
     await app.listen({ port: config.PORT, host: config.HOST });

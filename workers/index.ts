@@ -1,13 +1,15 @@
 // The worker role: builds the same dependencies as the API, relays the outbox into the queues and
 // runs one BullMQ worker per queue (Redis when REDIS_URL is set, else BullMQ's PostgreSQL backend).
 // close() stops taking jobs and waits for the running ones (SIGTERM drains).
-import pg from 'pg';
+import { createPool } from '../src/db/pool.js';
 import type { Config } from '../src/config.js';
 import type { Clock } from '../src/clock.js';
 import type { Log } from '../src/services/deps.js';
 import { createQueueKit, type QueueKit } from '../src/queue/backend.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
 import { startRelay, type Relay } from '../src/queue/relay.js';
+import { markDone } from '../src/db/outbox.repository.js';
+import { throttledWarn } from '../src/resilience.js';
 import { createNotifier, type Notifier } from '../src/services/notifier.js';
 import { housekeeping } from './housekeeping.processor.js';
 import { processors } from './processors.js';
@@ -43,9 +45,13 @@ async function scheduleNotices(kit: QueueKit, log: Log): Promise<void> {
 }
 export const SWEEP_EVERY_MS = 30_000;
 
+function throttledWarnOf(log: Log): (err: Error) => void {
+  const warn = throttledWarn(log, 'queues');
+  return (err) => warn(err, 'queue connection error; workers pause and resume when it is back');
+}
+
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
-  const pool = new pg.Pool({ connectionString: deps.config.DATABASE_URL, max: 10 });
-  pool.on('error', (err) => deps.log.warn({ err: err.message }, 'idle Postgres client error'));
+  const pool = createPool(deps.config.DATABASE_URL, deps.log, 'workers', { max: 10 });
   const services = {
     db: pool,
     clock: deps.clock,
@@ -58,14 +64,26 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     databaseUrl: deps.config.DATABASE_URL,
     prefix: deps.queuePrefix ?? deps.config.QUEUE_PREFIX,
     lockDurationMs: deps.config.QUEUE_LOCK_MS,
+    onError: throttledWarnOf(deps.log),
   });
   const handlers = processors(services);
-  for (const name of QUEUE_NAMES) kit.work(name, handlers[name]);
+  // A job is done when its processor returned: its outbox rows are marked so, and the reconciler
+  // republishes any row whose job never got there (a Redis flush, a lost delayed job).
+  for (const name of QUEUE_NAMES) {
+    kit.work(name, async (payload, job) => {
+      await handlers[name](payload, job);
+      await markDone(pool, job.id, deps.clock.now());
+    });
+  }
   const sweeper = startSweeper(services, deps.sweepEveryMs ?? SWEEP_EVERY_MS);
   // The monthly notice (SPEC §8): draft at 02:00 on the 1st, publish at 09:00 on the 3rd. The
   // sweeper runs the same idempotent tick as a backstop, so a lost scheduler loses nothing.
-  await scheduleNotices(kit, deps.log);
-  const relay = startRelay(services, kit, deps.relayIntervalMs);
+  // Not awaited: with Redis away at start the upsert waits for it, and nothing else should.
+  void scheduleNotices(kit, deps.log);
+  const relay = startRelay(services, kit, {
+    intervalMs: deps.relayIntervalMs,
+    reconcileGraceMs: deps.config.QUEUE_RECONCILE_MS,
+  });
 
   let sweeping: Promise<unknown> = Promise.resolve();
   const tick = () => {

@@ -6,15 +6,19 @@ export type Db = Pool | PoolClient;
 /** Runs fn inside BEGIN/COMMIT on one client; rolls back on any throw and rethrows. */
 export async function withTx<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    // A client whose ROLLBACK fails lost its connection: destroy it rather than pool it again.
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

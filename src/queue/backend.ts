@@ -11,6 +11,8 @@ export interface QueueKitOptions {
   prefix?: string;
   /** Job lease; a killed worker's job becomes available again after about this long. */
   lockDurationMs?: number;
+  /** Connection errors of the queues and workers (Redis or Postgres away); they reconnect by themselves. */
+  onError?: (err: Error) => void;
 }
 
 export interface JobContext {
@@ -54,12 +56,20 @@ export function createQueueKit(opts: QueueKitOptions): QueueKit {
 
   if (opts.redisUrl) {
     backend = 'redis';
-    const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-    connection.on('error', () => undefined);
-    closers.push(() => connection.quit().catch(() => undefined));
+    // Two connections, as BullMQ advises: producers fail fast while Redis is away (the relay keeps
+    // the outbox row and tries again; nothing waits in a client-side queue), workers wait and
+    // reconnect by themselves (maxRetriesPerRequest: null). Errors are logged by the caller's
+    // listeners, throttled; without a listener ioredis would print raw lines.
+    const retryStrategy = (times: number) => Math.min(times * 200, 2000);
+    const producer = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy });
+    const consumer = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, retryStrategy });
+    for (const c of [producer, consumer]) {
+      c.on('error', (err) => opts.onError?.(err));
+      closers.push(() => c.quit().catch(() => c.disconnect()));
+    }
     const prefix = opts.prefix ?? 'hy';
-    makeQueue = (name) => new Queue(name, { connection, prefix, defaultJobOptions: JOB_DEFAULTS });
-    makeWorker = (name, fn, concurrency) => new Worker(name, fn, { connection, prefix, concurrency, ...lease });
+    makeQueue = (name) => new Queue(name, { connection: producer, prefix, defaultJobOptions: JOB_DEFAULTS });
+    makeWorker = (name, fn, concurrency) => new Worker(name, fn, { connection: consumer, prefix, concurrency, ...lease });
   } else {
     backend = 'postgres';
     const pg = withBackend(createPostgresBackend);
@@ -74,7 +84,7 @@ export function createQueueKit(opts: QueueKitOptions): QueueKit {
     let q = queues.get(name);
     if (!q) {
       q = makeQueue(name);
-      q.on('error', () => undefined);
+      q.on('error', (err) => opts.onError?.(err));
       queues.set(name, q);
     }
     return q;
@@ -91,7 +101,7 @@ export function createQueueKit(opts: QueueKitOptions): QueueKit {
         async (job) => processor(job.data, { id: String(job.id), attemptsMade: job.attemptsMade, log: (m) => job.log(m) }),
         concurrency,
       );
-      w.on('error', () => undefined);
+      w.on('error', (err) => opts.onError?.(err));
       workers.push(w);
     },
     async cron(name, schedulerId, pattern) {

@@ -23,7 +23,8 @@ for (const backend of BACKENDS) {
     });
     const elapsed = Date.now() - started;
     t.comment(`${backend}: assigned ${elapsed} ms after registration`);
-    t.ok(elapsed < 2000, `assigned within 2 s (took ${elapsed} ms)`);
+    // A generous bound that only catches real breakage (a shared CI machine); latency is measured in the bench.
+    t.ok(elapsed < 20_000, `assigned within 20 s (took ${elapsed} ms)`);
     t.equal(ticket.departmentCode, 'sw');
     t.ok(ticket.signOffDueAt);
     t.equal(ticket.timeline.find((e: { type: string }) => e.type === 'assigned').actor, '系统自动分派');

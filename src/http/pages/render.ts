@@ -2,7 +2,8 @@
 // token, the formatting helpers) and the HTML answers for errors — a sign-in redirect for a missing
 // session, a friendly page in Chinese for everything else.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError } from '../../domain/errors.js';
+import { DomainError, ERROR_MESSAGES } from '../../domain/errors.js';
+import { isDependencyDown } from '../../resilience.js';
 import type { Role } from '../../domain/roles.js';
 import { getCatalogue } from '../../services/catalogue.service.js';
 import { staffActor, type StaffActor } from '../plugins/auth.js';
@@ -110,6 +111,13 @@ export async function pageErrorHandler(this: unknown, err: FastifyError, request
       return reply.redirect(next ? `/staff/login?next=${encodeURIComponent(next)}` : '/staff/login', 303);
     }
     return renderError(request, reply, statusOf(err), err.message);
+  }
+  if (isDependencyDown(err)) {
+    // The staff frame reads the database: while it is away, the plain public error page.
+    request.log.warn({ err: err.message, code: err.code }, 'dependency unavailable on a page');
+    return renderPublic(reply.header('retry-after', '5'), 'error', {
+      title: '服务暂时不可用', status: 503, message: ERROR_MESSAGES.DEPENDENCY_UNAVAILABLE, requestId: String(request.id),
+    }, 503);
   }
   const status = err.statusCode ?? 500;
   // @fastify/rate-limit's error carries the Chinese "try again in N seconds" of app.ts.

@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_MESSAGES, type ErrorDetail } from '../../domain/errors.js';
 import { issuesToDetails } from '../zod-zh.js';
+import { isDependencyDown } from '../../resilience.js';
 
 const STATUS_BY_CODE: Record<string, number> = {
   VALIDATION_FAILED: 400,
@@ -27,6 +28,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   LOOKUP_LOCKED: 429,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
+  DEPENDENCY_UNAVAILABLE: 503,
 };
 
 export interface ErrorBody {
@@ -108,6 +110,11 @@ export default fp(async function errorsPlugin(app) {
                 ? '请求体不能为空'
                 : '请求无效';
       return reply.code(status).send(errorBody(request, status, status === 400 ? 'VALIDATION_FAILED' : 'BAD_REQUEST', message));
+    }
+    if (isDependencyDown(err)) {
+      // Postgres (or another dependency) is away: a retry later will work, so 503, never 500.
+      request.log.warn({ err: err.message, code: err.code }, 'dependency unavailable');
+      return reply.code(503).header('retry-after', '5').send(errorBody(request, 503, 'DEPENDENCY_UNAVAILABLE'));
     }
     request.log.error({ err }, 'unhandled error');
     if (status === 503) return reply.code(503).send(errorBody(request, 503, 'SERVICE_UNAVAILABLE'));

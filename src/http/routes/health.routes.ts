@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { getPolicy } from '../../services/policy.service.js';
 import { shanghaiDateKeyIso } from '../../domain/local-date.js';
+import { withTimeout } from '../../resilience.js';
 
 const routes: FastifyPluginAsync = async (app) => {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
@@ -10,8 +11,9 @@ const routes: FastifyPluginAsync = async (app) => {
     const checks: Record<string, string> = {};
     const warnings: string[] = [];
     let ok = true;
+    // Every check is bounded, so /readyz answers within 2 s whatever hangs.
     try {
-      await app.deps.db.query('SELECT 1');
+      await withTimeout(app.deps.db.query('SELECT 1'), 1500, 'postgres');
       checks.postgres = 'ok';
     } catch {
       checks.postgres = 'down';
@@ -19,7 +21,7 @@ const routes: FastifyPluginAsync = async (app) => {
     }
     if (app.redis) {
       try {
-        await app.redis.ping();
+        await withTimeout(app.redis.ping(), 1000, 'redis');
         checks.redis = 'ok';
       } catch {
         checks.redis = 'down';
@@ -30,13 +32,18 @@ const routes: FastifyPluginAsync = async (app) => {
     }
     if (checks.postgres === 'ok') {
       // A missing calendar is a warning, not an outage: deadlines are then flagged, not refused.
-      const { years } = await getPolicy(app.deps.db);
-      const year = Number(shanghaiDateKeyIso(app.deps.clock.now()).slice(0, 4));
-      const missing = [year, year + 1].filter((y) => !years.includes(y));
-      checks.calendar = missing.length ? `missing ${missing.join(', ')}` : 'ok';
-      for (const y of missing) warnings.push(`${y}年节假日安排未配置，期限将按周一至周五计算并标记`);
+      try {
+        const { years } = await withTimeout(getPolicy(app.deps.db), 1000, 'policy');
+        const year = Number(shanghaiDateKeyIso(app.deps.clock.now()).slice(0, 4));
+        const missing = [year, year + 1].filter((y) => !years.includes(y));
+        checks.calendar = missing.length ? `missing ${missing.join(', ')}` : 'ok';
+        for (const y of missing) warnings.push(`${y}年节假日安排未配置，期限将按周一至周五计算并标记`);
+      } catch {
+        checks.calendar = 'unknown';
+      }
     }
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks, warnings });
+    const down = Object.entries(checks).filter(([, v]) => v === 'down').map(([k]) => k);
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', ...(down.length ? { unavailable: down } : {}), checks, warnings });
   });
 };
 

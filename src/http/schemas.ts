@@ -1,6 +1,7 @@
 // zod schemas of the HTTP API (SPEC §4, §12): they validate, strip nothing silently (unknown fields
 // are refused), and feed the OpenAPI document.
 import { z } from 'zod';
+import { API_SCOPES } from '../domain/api-scopes.js';
 import { ROLES } from '../domain/roles.js';
 import { CHANNELS, KINDS } from '../domain/sla.js';
 
@@ -156,3 +157,17 @@ export const loginSchema = z.strictObject({
   username: z.string().min(1).max(60),
   password: z.string().min(1).max(200),
 });
+
+/** Integration keys (SPEC §10): a name and the scopes of API_SCOPES. */
+export const apiScopesSchema = z
+  .array(z.enum(API_SCOPES, { error: `权限范围只能是 ${API_SCOPES.join('、')}` }))
+  .min(1, '请至少选择一个权限范围')
+  .max(API_SCOPES.length)
+  .transform((v) => [...new Set(v)]);
+export const apiKeySchema = z.strictObject({ name: z.string().trim().min(1, '请填写名称').max(60), scopes: apiScopesSchema });
+export const apiKeyPatchSchema = z.strictObject({
+  name: z.string().trim().min(1).max(60).optional(),
+  scopes: apiScopesSchema.optional(),
+  active: z.boolean().optional(),
+});
+export const apiKeyParams = z.strictObject({ prefix: z.string().regex(/^[A-Za-z0-9]{8}$/, '密钥前缀为8位字母或数字') });

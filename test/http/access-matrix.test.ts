@@ -33,7 +33,7 @@ async function signInAll(): Promise<Record<Caller, Record<string, string>>> {
     headers[caller as Caller] = (await staffSession(ctx, roles, dept)).headers;
   }
   headers.anonymous = {};
-  headers.apiKey = { authorization: `Bearer ${await createApiKey(['intake:wechat'])}` };
+  headers.apiKey = { authorization: `Bearer ${await createApiKey(['intake:api'])}` };
   return headers;
 }
 
@@ -143,7 +143,7 @@ t.test('another department\'s ticket is "not found", exactly like a number that 
 
 // ─── The matrix ───────────────────────────────────────────────────────────────────────────────
 // One row per route; the statuses are, in order, for:
-//   clerk · handler of A · handler of B · supervisor · leader · admin · anonymous · API key (intake:wechat)
+//   clerk · handler of A · handler of B · supervisor · leader · admin · anonymous · API key (intake:api)
 // The ticket rows use A1, a ticket of department A. Admin rows create or change a distinct thing
 // per caller, so every caller's request would succeed if the role check were missing.
 
@@ -221,7 +221,7 @@ const MATRIX: Row[] = [
   { route: 'GET /api/v1/admin/api-keys',              expect: [403, 403, 403, 403, 403, 200, 401, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/api-keys' }) },
   { route: 'POST /api/v1/admin/api-keys',             expect: [403, 403, 403, 403, 403, 201, 401, 403],
-    request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/api-keys', payload: { name: `矩阵接口${i}`, scopes: ['intake:wechat'] } }) },
+    request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/api-keys', payload: { name: `矩阵接口${i}`, scopes: ['intake:api'] } }) },
   { route: 'PATCH /api/v1/admin/api-keys/:prefix',    expect: [403, 403, 403, 403, 403, 200, 401, 403],
     request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/api-keys/mtrx0001', payload: { name: `改名接口${i}` } }) },
   { route: 'POST /api/v1/admin/notices',              expect: [403, 403, 403, 201, 403, 201, 401, 403],
@@ -340,11 +340,11 @@ t.test('API keys: only the intake scope registers; bad or disabled keys are anon
   t.equal(open311.statusCode, 403, 'a key without an intake scope');
   t.equal(json(open311).code, 'FORBIDDEN');
 
-  const disabled = await withKey(await createApiKey(['intake:wechat'], false), 'matrix-key-disabled');
+  const disabled = await withKey(await createApiKey(['intake:api'], false), 'matrix-key-disabled');
   t.equal(disabled.statusCode, 401, 'a disabled key');
   t.equal(json(disabled).code, 'UNAUTHENTICATED');
 
-  const good = await createApiKey(['intake:wechat']);
+  const good = await createApiKey(['intake:api']);
   const wrongSecret = await withKey(good.replace(/.$/, (c) => (c === 'x' ? 'y' : 'x')), 'matrix-key-wrong');
   t.equal(wrongSecret.statusCode, 401, 'the right prefix with a wrong secret');
   const unknownPrefix = await withKey('hy_zzzzzzzz_abcdefghijklmnopqrstuvwxyz', 'matrix-key-unknown');

@@ -283,7 +283,7 @@ t.test('every admin route refuses non-admins (403) and anonymous callers (401)',
 t.test('API keys: created once with the secret shown, stored hashed, usable for intake, revocable', async (t) => {
   const ctx2 = await setupApp(t);
   const admin = await staffSession(ctx2, ['admin']);
-  const created = await ctx2.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: '微信群接入', scopes: ['intake:wechat'] } });
+  const created = await ctx2.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: '微信群接入', scopes: ['intake:api'] } });
   t.equal(created.statusCode, 201, created.body);
   const { key, prefix } = created.json();
   t.match(key, /^hy_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{20,}$/);
@@ -302,6 +302,14 @@ t.test('API keys: created once with the secret shown, stored hashed, usable for 
   t.equal(off.statusCode, 200);
   const refused = await ctx2.app.inject({ method: 'POST', url: '/api/v1/tickets', headers: { authorization: `Bearer ${key}`, 'idempotency-key': 'wx-2-key-000' }, payload: body });
   t.equal(refused.statusCode, 401, 'a disabled key is refused');
-  const bad = await ctx2.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: 'x', scopes: ['everything'] } });
-  t.equal(bad.statusCode, 400);
+  for (const scopes of [['everything'], ['intake:wechat'], []]) {
+    const bad = await ctx2.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: 'x', scopes } });
+    t.equal(bad.statusCode, 400, `scopes ${JSON.stringify(scopes)} refused`);
+    t.match(bad.json().details[0].path, /^scopes/, 'the field is named');
+  }
+  const open311 = await ctx2.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: 'FixMyStreet', scopes: ['open311'] } });
+  t.equal(open311.statusCode, 201, 'the open311 scope of SPEC §10');
+  const o311Key = open311.json().key;
+  const noIntake = await ctx2.app.inject({ method: 'POST', url: '/api/v1/tickets', headers: { authorization: `Bearer ${o311Key}`, 'idempotency-key': 'o311-key-0001' }, payload: body });
+  t.equal(noIntake.statusCode, 403, 'an open311 key cannot use the intake API');
 });

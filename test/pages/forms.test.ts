@@ -200,3 +200,32 @@ t.test('what people typed is escaped on every page', async (t) => {
   t.match(res.headers['content-security-policy'], "script-src 'self'");
   t.notMatch(res.headers['content-security-policy'], 'upgrade-insecure-requests', 'plain-http LAN addresses keep working');
 });
+
+t.test('admin page for API keys: scopes of SPEC §10, the key shown once, disable and enable', async (t) => {
+  const page = await get(admin, '/staff/admin/api-keys');
+  t.equal(page.statusCode, 200);
+  for (const scope of ['open311', 'intake:hotline', 'intake:api']) t.match(page.body, `value="${scope}"`, `offers ${scope}`);
+  t.equal((await get(clerk, '/staff/admin/api-keys')).statusCode, 403, 'admins only');
+
+  const empty = await post(admin, '/staff/admin/api-keys', { name: '县12345平台' });
+  t.equal(empty.statusCode, 400);
+  t.match(empty.body, '请至少选择一个权限范围');
+  t.match(empty.body, 'value="县12345平台"', 'what was typed is kept');
+
+  const created = await post(admin, '/staff/admin/api-keys', { name: '县12345平台', scopes: ['intake:hotline', 'open311'] });
+  t.equal(created.statusCode, 201);
+  const key = /hy_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{20,}/.exec(created.body)?.[0];
+  t.ok(key, 'the new key is on the page');
+  t.match(created.body, '只显示这一次');
+  const prefix = key!.slice(3, 11);
+  const again = await get(admin, '/staff/admin/api-keys');
+  t.notMatch(again.body, key!, 'never shown again');
+  t.match(again.body, '12345 热线工单推送');
+
+  const off = await post(admin, `/staff/admin/api-keys/${prefix}/disable`, {});
+  t.equal(off.statusCode, 303);
+  const { rows } = await ctx.db.pool.query('SELECT active, scopes FROM api_keys WHERE prefix = $1', [prefix]);
+  t.same(rows[0], { active: false, scopes: ['intake:hotline', 'open311'] });
+  t.equal((await post(admin, `/staff/admin/api-keys/${prefix}/enable`, {})).statusCode, 303);
+  t.equal((await post(admin, `/staff/admin/api-keys/${prefix}/enable`, {}, 'wrong-token')).statusCode, 403, 'CSRF checked');
+});

@@ -2,6 +2,7 @@
 // `fields` partial renders and that maps error paths back to fields. Options come from the
 // catalogue and the domain's label tables.
 import { CHANNELS, KINDS } from '../../domain/sla.js';
+import { API_SCOPE_LABELS, API_SCOPES } from '../../domain/api-scopes.js';
 import { ROLES } from '../../domain/roles.js';
 import { REACHED_SATISFACTIONS, REPLY_RESULTS, RETURN_REASON_CODES, type TicketAction } from '../../domain/ticket-rules.js';
 import type { Catalogue } from '../../services/catalogue.service.js';
@@ -282,5 +283,12 @@ export function listFilterFields(o: CatalogueOptions): FieldSpec[] {
     { name: 'channel', label: '渠道', type: 'select', empty: any, options: opts(LABELS.channel, CHANNELS) },
     { name: 'escalation', label: '督办级别', type: 'select', empty: any, options: opts(LABELS.level, Object.keys(LABELS.level)) },
     { name: 'overdue', label: '仅看逾期', type: 'checkbox' },
+  ];
+}
+
+export function apiKeyFields(): FieldSpec[] {
+  return [
+    { name: 'name', label: '名称', type: 'text', required: true, hint: '用于识别调用方，如“县12345平台”', attrs: { maxlength: 60 } },
+    { name: 'scopes', label: '权限范围', type: 'checkboxes', required: true, options: API_SCOPES.map((value) => ({ value, label: `${API_SCOPE_LABELS[value]}（${value}）` })) },
   ];
 }

@@ -16,6 +16,7 @@ import ticketPages from './ticket.pages.js';
 import workPages from './work.pages.js';
 import adminCataloguePages from './admin-catalogue.pages.js';
 import adminPolicyPages from './admin-policy.pages.js';
+import adminApiKeyPages from './admin-api-keys.pages.js';
 import statsPages from './stats.pages.js';
 import noticesPages from './notices.pages.js';
 import publicPages from './public.pages.js';
@@ -47,6 +48,7 @@ const pages: FastifyPluginAsync = async (app) => {
       await staff.register(workPages);
       await staff.register(adminCataloguePages);
       await staff.register(adminPolicyPages);
+      await staff.register(adminApiKeyPages);
       await staff.register(statsPages);
       await staff.register(noticesPages);
       // Any other /staff address: sign in first; signed in, a page-not-found in the staff frame.

@@ -26,6 +26,7 @@ const NAV: NavItem[] = [
   { href: '/staff/admin/departments', label: '部门', roles: ['admin'] },
   { href: '/staff/admin/categories', label: '分类', roles: ['admin'] },
   { href: '/staff/admin/sla', label: '时限', roles: ['admin'] },
+  { href: '/staff/admin/api-keys', label: '接口密钥', roles: ['admin'] },
   { href: '/staff/admin/calendar', label: '日历', roles: ['admin'] },
   { href: '/staff/admin/queues', label: '队列', roles: ['admin'] },
   { href: '/staff/notices', label: '公示' },

@@ -6,11 +6,10 @@ import { listCategories, listDepartments } from '../../db/catalogue.repository.j
 import { staffActor } from '../plugins/auth.js';
 import {
   categoryPatchSchema, categorySchema, codeParams, createUserSchema, departmentPatchSchema, departmentSchema,
-  updateUserSchema, usernameParams, calendarBodySchema, slaSchema, yearParams,
+  updateUserSchema, usernameParams, calendarBodySchema, slaSchema, yearParams, apiKeySchema, apiKeyPatchSchema, apiKeyParams,
 } from '../schemas.js';
 import { getCalendarYear, getSla, putCalendarYear, putSla } from '../../services/policy.admin.service.js';
 import { createApiKey, listApiKeyViews, updateApiKey } from '../../services/api-keys.service.js';
-import { z } from 'zod';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   // Before validation: who may call is settled before what they sent is looked at (an anonymous
@@ -52,15 +51,14 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('/admin/sla', { schema: { tags } }, async () => getSla(app.deps));
   app.put('/admin/sla', { schema: { tags, body: slaSchema } }, async (request) => putSla(app.deps, who(request), request.body));
 
-  const scopes = z.array(z.string().regex(/^[a-z0-9_]+:[a-z0-9_*]+$/, '权限范围格式如 intake:wechat')).min(1).max(20);
   app.get('/admin/api-keys', { schema: { tags } }, async () => ({ items: await listApiKeyViews(app.deps) }));
-  app.post('/admin/api-keys', { schema: { tags, body: z.strictObject({ name: z.string().trim().min(1).max(60), scopes }) } }, async (request, reply) => {
+  app.post('/admin/api-keys', { schema: { tags, body: apiKeySchema } }, async (request, reply) => {
     const a = staffActor(request);
     return reply.code(201).send(await createApiKey(app.deps, { username: a.username, userId: a.userId }, request.body));
   });
   app.patch(
     '/admin/api-keys/:prefix',
-    { schema: { tags, params: z.strictObject({ prefix: z.string().regex(/^[A-Za-z0-9]{8}$/) }), body: z.strictObject({ name: z.string().trim().min(1).max(60).optional(), scopes: scopes.optional(), active: z.boolean().optional() }) } },
+    { schema: { tags, params: apiKeyParams, body: apiKeyPatchSchema } },
     async (request) => updateApiKey(app.deps, who(request), request.params.prefix, request.body),
   );
 };

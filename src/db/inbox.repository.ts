@@ -45,12 +45,14 @@ export interface StaffNotificationRow {
   template: string;
   audience: string;
   departmentCode: string | null;
+  /** Which deadline an escalation step is about (null for other notifications). */
+  deadline: 'signOff' | 'resolve' | null;
   createdAt: Date;
 }
 
 export async function staffNotificationsFor(db: Db, q: { departmentCode: string | null; audiences: string[] }): Promise<StaffNotificationRow[]> {
   const { rows } = await db.query(
-    `SELECT n.id::text, t.ticket_no, n.template, n.audience, n.department_code, n.created_at
+    `SELECT n.id::text, t.ticket_no, n.template, n.audience, n.department_code, n.deadline, n.created_at
        FROM staff_notifications n JOIN tickets t ON t.id = n.ticket_id
       WHERE (n.audience = ANY($2) AND n.audience <> 'department') OR (n.audience = 'department' AND n.department_code = $1)
       ORDER BY n.created_at DESC, n.id DESC LIMIT ${LIMIT}`,
@@ -62,6 +64,7 @@ export async function staffNotificationsFor(db: Db, q: { departmentCode: string 
     template: r.template,
     audience: r.audience,
     departmentCode: r.department_code,
+    deadline: r.deadline,
     createdAt: r.created_at,
   }));
 }

@@ -83,3 +83,46 @@ export function nextStepAt(times: LadderTimes, current: Level | null): Date | nu
   const next = LEVELS.find((l) => levelRank(l) > levelRank(current));
   return next ? times[next] : null;
 }
+
+/** A Duration in words: 3个工作日, 2小时, 1分钟, 30秒. */
+export function durationZh(d: Duration): string {
+  const n = (x: number) => String(Math.round(x * 100) / 100);
+  switch (d.unit) {
+    case 'working_days':
+      return `${n(d.amount)}个工作日`;
+    case 'days':
+      return `${n(d.amount)}天`;
+    case 'hours':
+      return d.amount < 1 ? `${n(d.amount * 60)}分钟` : `${n(d.amount)}小时`;
+    case 'minutes':
+      return d.amount < 1 ? `${n(d.amount * 60)}秒` : `${n(d.amount)}分钟`;
+    default:
+      return `${n(d.amount)} ${String(d.unit)}`;
+  }
+}
+
+const DEADLINE_NAMES: Record<DeadlineKind, { name: string; verb: string }> = {
+  signOff: { name: '签收期限', verb: '签收' },
+  resolve: { name: '办理期限', verb: '办结' },
+};
+
+/**
+ * What a reminder or escalation says, from the ladder in force and naming the deadline it is about
+ * (SPEC §7): never a fixed "3 working days" when the policy says otherwise. `deadline` null: a
+ * step recorded before deadlines were named; it is about the handling deadline.
+ */
+export function escalationMessage(level: Level, deadline: DeadlineKind | null, ladders: Record<DeadlineKind, Ladder>): string {
+  const kind = deadline ?? 'resolve';
+  const { name, verb } = DEADLINE_NAMES[kind];
+  const ladder = ladders[kind];
+  switch (level) {
+    case 'warning':
+      return `预警：工单${name}将到（期限前${durationZh(ladder.warningBefore)}提醒），请抓紧${verb === '签收' ? '签收' : '办理'}`;
+    case 'overdue':
+      return `逾期：工单已超过${name}，仍未${verb}（催办）`;
+    case 'escalated':
+      return `督办：工单超过${name}${durationZh(ladder.escalatedAfter)}仍未${verb}`;
+    case 'summons':
+      return `约谈：工单超过${name}${durationZh(ladder.summonsAfter)}仍未${verb}`;
+  }
+}

@@ -6,6 +6,9 @@ import { allowedActions } from '../domain/ticket.js';
 import { domainActor, ticketState, type StaffIdentity } from './tickets.query.service.js';
 import { staffTicketView } from './ticket-view.js';
 import type { ServiceDeps } from './deps.js';
+import { getPolicy } from './policy.service.js';
+import { escalationMessage, LEVELS, type Level } from '../domain/deadlines.js';
+import type { SlaPolicy } from '../domain/sla.js';
 
 const STAFF_TEMPLATE_LABELS: Record<string, string> = {
   assigned: '新转办工单，请及时签收',
@@ -14,11 +17,14 @@ const STAFF_TEMPLATE_LABELS: Record<string, string> = {
   extension_refused: '延期申请未获批准',
   reopened: '工单重办，请重新办理',
   instructed: '领导批示',
-  escalation_warning: '预警：工单即将到期，请抓紧办理（催办）',
-  escalation_overdue: '逾期：工单已超过办理期限（催办通知）',
-  escalation_escalated: '督办：工单逾期3个工作日以上',
-  escalation_summons: '约谈：工单严重逾期或二次重办',
 };
+
+/** The inbox line of a notification; escalation steps are worded from the ladder in force. */
+function messageOf(n: inbox.StaffNotificationRow, ladders: SlaPolicy['ladders']): string {
+  const level = n.template.startsWith('escalation_') ? (n.template.slice('escalation_'.length) as Level) : null;
+  if (level && LEVELS.includes(level)) return escalationMessage(level, n.deadline, ladders);
+  return STAFF_TEMPLATE_LABELS[n.template] ?? n.template;
+}
 
 export async function inboxFor(deps: ServiceDeps, staff: StaffIdentity) {
   const roles = new Set(staff.roles);
@@ -37,6 +43,7 @@ export async function inboxFor(deps: ServiceDeps, staff: StaffIdentity) {
   });
   const actor = domainActor(staff);
   const now = deps.clock.now();
+  const { policy } = await getPolicy(deps.db);
   return {
     tasks: [...byNo.values()]
       .map((t) => ({ ...staffTicketView(t), allowedActions: allowedActions(ticketState(t), actor, now) }))
@@ -44,7 +51,8 @@ export async function inboxFor(deps: ServiceDeps, staff: StaffIdentity) {
     notifications: notices.map((n) => ({
       ticketNo: n.ticketNo,
       template: n.template,
-      message: STAFF_TEMPLATE_LABELS[n.template] ?? n.template,
+      message: messageOf(n, policy.ladders),
+      deadline: n.deadline,
       audience: n.audience,
       createdAt: n.createdAt.toISOString(),
     })),

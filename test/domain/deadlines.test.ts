@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { OFFICIAL_CALENDARS, WorkCalendar, addDuration, type Duration } from '../../src/domain/calendar.js';
-import { LEVELS, dueSteps, ladderTimes, levelRank, nextStepAt, type LadderTimes, type Level } from '../../src/domain/deadlines.js';
+import { LEVELS, dueSteps, durationZh, escalationMessage, ladderTimes, levelRank, nextStepAt, type LadderTimes, type Level } from '../../src/domain/deadlines.js';
 import type { Ladder } from '../../src/domain/sla.js';
 
 const cal = new WorkCalendar(OFFICIAL_CALENDARS);
@@ -351,4 +351,19 @@ t.test('property: calendarWarning exactly when a counted day falls in 2027', asy
     { numRuns: 1000 },
   );
   t.ok(flagged > 0, `some ladders ran into 2027 (${flagged})`);
+});
+
+t.test('escalation messages follow the ladder in force and name the deadline', async (t) => {
+  const ladders = {
+    signOff: { warningBefore: { amount: 2, unit: 'hours' as const }, escalatedAfter: { amount: 1, unit: 'minutes' as const }, summonsAfter: { amount: 2, unit: 'working_days' as const } },
+    resolve: { warningBefore: { amount: 1, unit: 'working_days' as const }, escalatedAfter: { amount: 3, unit: 'working_days' as const }, summonsAfter: { amount: 0.5, unit: 'minutes' as const } },
+  };
+  t.equal(escalationMessage('escalated', 'signOff', ladders), '督办：工单超过签收期限1分钟仍未签收');
+  t.equal(escalationMessage('escalated', 'resolve', ladders), '督办：工单超过办理期限3个工作日仍未办结');
+  t.equal(escalationMessage('summons', 'resolve', ladders), '约谈：工单超过办理期限30秒仍未办结');
+  t.equal(escalationMessage('overdue', 'signOff', ladders), '逾期：工单已超过签收期限，仍未签收（催办）');
+  t.match(escalationMessage('warning', 'signOff', ladders), '期限前2小时');
+  t.match(escalationMessage('warning', null, ladders), '办理期限', 'an unnamed old step is about the handling deadline');
+  t.equal(durationZh({ amount: 0.016666666666666666, unit: 'minutes' }), '1秒');
+  t.equal(durationZh({ amount: 24, unit: 'hours' }), '24小时');
 });

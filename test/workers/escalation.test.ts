@@ -90,6 +90,12 @@ t.test('the sign-off ladder, then the resolve ladder, each step exactly once', a
   t.ok(mine.includes('escalation_warning') && mine.includes('escalation_overdue'), 'the department heard of its warning and overdue');
   const leaders = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/inbox', headers: (await as('leader')).headers }));
   t.ok(leaders.notifications.some((n: { ticketNo: string; template: string }) => n.ticketNo === no && n.template === 'escalation_summons'), 'leaders hear of 约谈');
+  // The words come from the ladder in force (default: 督办 3 working days after, 约谈 5) and name the deadline.
+  const { rows: [{ ladder }] } = await ctx.db.pool.query("SELECT policy->'ladders'->'resolve' AS ladder FROM sla_policy");
+  const summons = leaders.notifications.find((n: { ticketNo: string; template: string }) => n.ticketNo === no && n.template === 'escalation_summons');
+  t.equal(summons.deadline, 'resolve');
+  t.match(summons.message, /^约谈：工单超过办理期限\S+仍未办结$/, summons.message);
+  t.match(summons.message, `${ladder.summonsAfter.amount}个工作日`, 'the amount of the policy in force');
 });
 
 t.test('an approved extension moves the deadline and cancels the pending steps', async (t) => {

@@ -32,3 +32,35 @@ export async function supervisionItems(db: Db, limit = 500): Promise<Supervision
     status: r.status,
   }));
 }
+
+/** Active handlers per department (every department, 0 included). */
+export async function handlerCounts(db: Db): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ code: string; n: number }>(
+    `SELECT d.code, count(u.id)::int AS n
+       FROM departments d
+       LEFT JOIN users u ON u.department_code = d.code AND u.active AND 'handler' = ANY(u.roles)
+      GROUP BY d.code`,
+  );
+  return new Map(rows.map((r) => [r.code, r.n]));
+}
+
+export interface UnstaffedRow {
+  ticketNo: string;
+  departmentCode: string;
+  dueAt: Date;
+  status: string;
+}
+
+/** Open tickets waiting in a department that has no active handler: nobody will ever sign them off. */
+export async function unstaffedTickets(db: Db, limit = 500): Promise<UnstaffedRow[]> {
+  const { rows } = await db.query(
+    `SELECT t.ticket_no, t.department_code, t.due_at, t.status
+       FROM tickets t
+      WHERE t.status IN ('assigned', 'in_progress') AND t.department_code IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.department_code = t.department_code AND u.active AND 'handler' = ANY(u.roles))
+      ORDER BY t.due_at, t.ticket_no
+      LIMIT $1`,
+    [limit],
+  );
+  return rows.map((r) => ({ ticketNo: r.ticket_no, departmentCode: r.department_code, dueAt: r.due_at, status: r.status }));
+}

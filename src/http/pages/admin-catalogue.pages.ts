@@ -8,6 +8,7 @@ import type { Duration } from '../../domain/calendar.js';
 import { createUser, listUserViews, updateUser } from '../../services/users.service.js';
 import * as catalogueAdmin from '../../services/catalogue.admin.service.js';
 import { getCatalogue } from '../../services/catalogue.service.js';
+import { departmentHandlerCounts } from '../../services/supervision.service.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import {
   categoryPatchSchema, categorySchema, createUserSchema, departmentPatchSchema, departmentSchema, updateUserSchema,
@@ -70,8 +71,12 @@ const RESOURCES: Resource[] = [
     path: 'departments',
     title: '部门管理',
     noun: '部门',
-    rows: async (deps) =>
-      [...(await getCatalogue(deps.db)).departments.values()].map((d) => ({ key: d.code, row: d, values: { name: d.name, kind: d.kind, ...flag(d.active) } })),
+    rows: async (deps) => {
+      const handlers = await departmentHandlerCounts(deps);
+      return [...(await getCatalogue(deps.db)).departments.values()].map((d) => ({
+        key: d.code, row: { ...d, handlers: handlers.get(d.code) ?? 0 }, values: { name: d.name, kind: d.kind, ...flag(d.active) },
+      }));
+    },
     fields: (_o, creating) => departmentFields(creating),
     newValues: { active: 'true', kind: 'office' },
     create: (deps, actor, v) =>

@@ -2,7 +2,7 @@
 // assignments and follow-up calls) and the supervision board (SPEC §7, §13).
 import type { FastifyPluginAsync } from 'fastify';
 import { inboxFor } from '../../services/inbox.service.js';
-import { supervisionBoard } from '../../services/supervision.service.js';
+import { supervisionBoard, unstaffedBoard } from '../../services/supervision.service.js';
 import { LEVELS } from '../../domain/deadlines.js';
 import { staffActor } from '../plugins/auth.js';
 import { renderStaff } from './render.js';
@@ -28,6 +28,7 @@ const pages: FastifyPluginAsync = async (app) => {
     return renderStaff(request, reply, 'staff/supervision', {
       title: '督办看板',
       levels,
+      unstaffed: await unstaffedBoard(deps),
       returns: decisions.filter((t) => t.allowedActions.includes('decide_return')),
       extensions: decisions.filter((t) => t.allowedActions.includes('decide_extension')),
       canDecide: actor.roles.includes('supervisor'),

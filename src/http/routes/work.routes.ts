@@ -6,7 +6,7 @@ import { suggestCategories } from '../../services/catalogue.service.js';
 import { notificationsForStaff } from '../../services/tickets.query.service.js';
 import { staffActor } from '../plugins/auth.js';
 import { ticketNoParams } from '../schemas.js';
-import { supervisionBoard } from '../../services/supervision.service.js';
+import { supervisionBoard, unstaffedBoard } from '../../services/supervision.service.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('/inbox', { schema: { tags: ['work'], summary: '我的待办 (the caller’s work)' }, preValidation: app.guard() }, async (request) =>
@@ -16,10 +16,17 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/supervision',
     {
-      schema: { tags: ['work'], summary: '督办看板 (open tickets with a reached escalation step, highest first)' },
+      schema: {
+        tags: ['work'],
+        summary: '督办看板 (open tickets with a reached escalation step, highest first)',
+        description: '`unstaffed`: open tickets assigned to a department that has no active handler (nobody can sign them off).',
+      },
       preValidation: app.guard({ roles: ['supervisor', 'leader'] }),
     },
-    async () => ({ items: (await supervisionBoard(app.deps)).map((r) => ({ ...r, dueAt: r.dueAt.toISOString() })) }),
+    async () => ({
+      items: (await supervisionBoard(app.deps)).map((r) => ({ ...r, dueAt: r.dueAt.toISOString() })),
+      unstaffed: (await unstaffedBoard(app.deps)).map((r) => ({ ...r, dueAt: r.dueAt.toISOString() })),
+    }),
   );
 
   app.post(

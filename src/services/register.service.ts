@@ -6,7 +6,7 @@ import { DomainError, validationError, type ErrorDetail } from '../domain/errors
 import { addDuration } from '../domain/calendar.js';
 import { generateTicketNo } from '../domain/ticket-number.js';
 import { resolveLimit, type Channel, type Kind } from '../domain/sla.js';
-import { similarityTo } from '../domain/classify.js';
+import { DUPLICATE_WINDOW_MS, rankDuplicates } from '../domain/duplicates.js';
 import { withTx } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
@@ -46,8 +46,6 @@ export interface RegistrationAnswer {
   replayed: boolean;
 }
 
-const DUPLICATE_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
-const DUPLICATE_SIMILARITY = 0.3;
 /** Clock skew tolerated between a clerk's PC and the server before a time counts as future. */
 const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 const MAX_BACKDATE_MS = 366 * 24 * 60 * 60 * 1000;
@@ -165,19 +163,13 @@ async function registerInTx(
     if (row.categoryCode) outbox.push({ topic: 'routing', payload: { ticketId: row.id }, jobId: `route-${row.id}` });
     outbox.push(...ladderJobs(row.id, {}, plan));
 
-    const scoreAgainst = similarityTo(input.content);
-    const duplicateCandidates = candidates
-      .map((c) => ({ c, score: scoreAgainst(c.content) }))
-      .filter(({ c, score }) => (phone !== null && c.complainantPhone === phone) || score >= DUPLICATE_SIMILARITY)
-      .sort((a, b) => b.score - a.score)
-      .slice(0, 5)
-      .map(({ c, score }) => ({
-        ticketNo: c.ticketNo,
-        status: c.status,
-        receivedAt: c.receivedAt.toISOString(),
-        similarity: Math.round(score * 100) / 100,
-        samePhone: phone !== null && c.complainantPhone === phone,
-      }));
+    const duplicateCandidates = rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({
+      ticketNo: c.ticketNo,
+      status: c.status,
+      receivedAt: c.receivedAt.toISOString(),
+      similarity: score,
+      samePhone,
+    }));
 
     const body = {
       ...staffTicketView(row),

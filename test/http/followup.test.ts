@@ -110,3 +110,25 @@ t.test('the classifier learns the category a clerk finally chose', async (t) => 
   const after = json(await ctx.app.inject({ method: 'POST', url: '/api/v1/classify', headers: clerk.headers, payload: { content: odd } }));
   t.equal(after.suggestedCategories[0]?.code, 'market', 'ranked first after one confirmed example');
 });
+
+t.test('classify warns of duplicates before registering: same phone, or same village and category, similar content', async (t) => {
+  const first = json(await ctx.app.inject(registrationRequest(clerk, {
+    channel: 'phone', kind: 'complaint', content: '西河村村口道路有个大坑，晚上骑车很危险', categoryCode: 'road', villageCode: 'xihe',
+    complainant: { phone: '13700009999' },
+  }))).ticketNo;
+  const ask = (payload: object) => ctx.app.inject({ method: 'POST', url: '/api/v1/classify', headers: clerk.headers, payload });
+
+  const byPhone = json(await ask({ content: '我上次反映的事怎么样了', phone: '137 0000 9999' }));
+  t.same(byPhone.duplicateCandidates.map((d: { ticketNo: string }) => d.ticketNo), [first], 'the same phone, whatever the words');
+  t.match(byPhone.duplicateCandidates[0], { status: 'registered', statusLabel: '已登记', samePhone: true, excerpt: '西河村村口道路有个大坑，晚上骑车很危险' });
+
+  const byPlace = json(await ask({ content: '西河村村口的路上有大坑，骑车危险', villageCode: 'xihe' }));
+  t.ok(byPlace.duplicateCandidates.some((d: { ticketNo: string; score: number }) => d.ticketNo === first && d.score >= 0.3), 'same village, suggested category and similar words');
+
+  const elsewhere = json(await ask({ content: '西河村村口的路上有大坑，骑车危险', villageCode: 'dongshan' }));
+  t.notOk(elsewhere.duplicateCandidates.some((d: { ticketNo: string }) => d.ticketNo === first), 'another village is not a duplicate');
+
+  const bad = await ask({ content: '路坏了', phone: '12345' });
+  t.equal(bad.statusCode, 400);
+  t.equal(json(bad).details[0].path, 'phone');
+});

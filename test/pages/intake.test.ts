@@ -149,3 +149,22 @@ t.test('a resident on a phone looks the ticket up, and rates the reply the handl
   t.equal(await phone.locator('form.rating').count(), 0, 'no second rating form');
   await shot(phone, 'public-track-closed');
 });
+
+t.test('the duplicate warning comes while typing, before a second ticket exists', async (t) => {
+  const { page } = await newPage(t, live);
+  await signIn(page, clerk);
+  const { rows: [{ n: before }] } = await live.db.pool.query('SELECT count(*)::int AS n FROM tickets');
+  await page.fill('#f-complainant-phone', '13600001234');
+  await page.fill('#f-content', '村口那个大坑还没修，晚上骑车很危险');
+  await page.locator('#f-content').blur();
+  const warning = page.locator('#dup-warning');
+  await warning.waitFor({ state: 'visible' });
+  const text = (await warning.textContent()) ?? '';
+  t.match(text, '可能重复');
+  t.match(text, `${ticketNo.slice(0, 8)}-${ticketNo.slice(8, 14)}-${ticketNo.slice(14)}`, 'names the earlier ticket');
+  t.match(text, '同一来电号码');
+  t.equal(await warning.locator('a').first().getAttribute('href'), `/staff/tickets/${ticketNo}`);
+  await shot(page, 'staff-register-duplicate-warning');
+  const { rows: [{ n: after }] } = await live.db.pool.query('SELECT count(*)::int AS n FROM tickets');
+  t.equal(after, before, 'nothing was registered');
+});

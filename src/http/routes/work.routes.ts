@@ -2,10 +2,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { inboxFor } from '../../services/inbox.service.js';
-import { suggestCategories } from '../../services/catalogue.service.js';
+import { classifyDemand } from '../../services/classify.service.js';
 import { notificationsForStaff } from '../../services/tickets.query.service.js';
 import { staffActor } from '../plugins/auth.js';
-import { ticketNoParams } from '../schemas.js';
+import { codeSchema, phoneSchema, ticketNoParams } from '../schemas.js';
 import { supervisionBoard, unstaffedBoard } from '../../services/supervision.service.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
@@ -34,12 +34,17 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['work'],
-        summary: '分类建议 (suggest categories)',
-        body: z.strictObject({ content: z.string().trim().min(1).max(2000) }),
+        summary: '分类建议与重复提醒 (suggest categories, warn of duplicates before registering)',
+        body: z.strictObject({
+          content: z.string().trim().min(1).max(2000),
+          phone: phoneSchema.optional(),
+          villageCode: codeSchema.optional(),
+          categoryCode: codeSchema.optional(),
+        }),
       },
       preValidation: app.guard({ roles: ['clerk', 'supervisor'] }),
     },
-    async (request) => ({ suggestedCategories: await suggestCategories(app.deps.db, request.body.content, 5) }),
+    async (request) => classifyDemand(app.deps, request.body),
   );
 
   app.get(

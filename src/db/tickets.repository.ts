@@ -273,9 +273,19 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   if (f.overdue === false) add(`NOT (t.status IN ${OPEN_STATUSES} AND t.due_at < ?)`, f.now);
   if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
   if (f.q) {
-    const digits = f.q.replace(/[\s-]/g, '');
-    if (/^\d{6,15}$/.test(digits)) add('t.ticket_no LIKE ?', `%${digits}%`);
-    else add(`t.content ILIKE ? ESCAPE '\\'`, `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    // SPEC §12: ticket number (whole or part), phone (whole or last 4),
+    // complainant name, or words of the content.
+    const digits = f.q.replace(/[\s()（）-]/g, '');
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    if (/^\d{4}$/.test(digits)) {
+      add(`right(replace(t.complainant_phone, '-', ''), 4) = ?`, digits);
+    } else if (/^\d{5,15}$/.test(digits)) {
+      params.push(`%${digits}%`, digits);
+      where.push(`(t.ticket_no LIKE $${params.length - 1} OR replace(t.complainant_phone, '-', '') = $${params.length})`);
+    } else {
+      params.push(like);
+      where.push(`(t.content ILIKE $${params.length} ESCAPE '\\' OR t.complainant_name ILIKE $${params.length} ESCAPE '\\')`);
+    }
   }
   if (f.from) add('t.received_at >= ?', f.from);
   if (f.to) add('t.received_at < ?', f.to);

@@ -104,6 +104,13 @@ t.test('q searches the content text and the ticket number digits', async (t) => 
   t.same(await list(`q=${A.slice(8, 14)}`), ['A'], 'the random part alone');
   t.same(await list(`q=${q('%')}`), [], '% is a character, not a wildcard');
   t.same(await list(`q=${q('_')}`), [], '_ is a character, not a wildcard');
+  // "我上次反映的事怎么样了": the resident's phone, its last 4 digits, or the name (SPEC §12).
+  t.same(await list('q=13812345678'), ['A'], 'the whole phone');
+  t.same(await list(`q=${q('138 1234 5678')}`), ['A'], 'the phone as spoken, with spaces');
+  t.same(await list('q=5678'), ['A'], 'the last 4 digits of the phone');
+  t.same(await list('q=0000'), [], 'last 4 digits nobody has');
+  t.same(await list(`q=${q('张三')}`), ['A'], 'the complainant name');
+  t.same(await list(`q=${q('张')}`), ['A'], 'part of the name');
 });
 
 t.test('from (inclusive) and to (exclusive) bound receivedAt', async (t) => {

@@ -272,7 +272,7 @@ const OPEN_FILTER = 'registered,assigned,in_progress,returned,replied';
 export function listFilterFields(o: CatalogueOptions): FieldSpec[] {
   const any = '全部';
   return [
-    text('q', '工单号或内容', 100, { attrs: { type: 'search' } }),
+    text('q', '搜索', 100, { hint: '工单号、电话或后4位、姓名、内容', attrs: { type: 'search' } }),
     {
       name: 'status', label: '状态', type: 'select', empty: any,
       options: [{ value: OPEN_FILTER, label: '未办结（全部）' }, ...opts(LABELS.status, Object.keys(LABELS.status))],

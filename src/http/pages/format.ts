@@ -1,5 +1,6 @@
 // What templates use to show codes and instants to people: Asia/Shanghai times, Chinese labels,
 // department and category names, and the readable details of a timeline event. Presentation only.
+import { excerpt } from '../../domain/duplicates.js';
 import {
   ACTION_LABELS, EVENT_TYPE_LABELS, OUTCOME_LABELS, RETURN_REASON_LABELS, SATISFACTION_LABELS, STATUS_LABELS,
 } from '../../domain/ticket-labels.js';
@@ -98,6 +99,7 @@ export interface Helpers {
   cat: (code: string | null | undefined) => string;
   overdue: (t: { status: string; dueAt: string }) => boolean;
   eventDetails: (e: Record<string, unknown>) => string[];
+  excerpt: typeof excerpt;
 }
 
 const OPEN = new Set(['registered', 'assigned', 'in_progress', 'returned']);
@@ -117,6 +119,7 @@ export function helpers(catalogue: Catalogue, now: Date): Helpers {
     label,
     dept,
     cat,
+    excerpt,
     overdue: (t) => OPEN.has(t.status) && new Date(t.dueAt).getTime() < now.getTime(),
     eventDetails: (e) => eventDetails(e, { label, dept, cat }),
   };

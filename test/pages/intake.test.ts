@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import jsQRModule from 'jsqr';
 import type { Page } from 'playwright-core';
-import { ARTIFACTS, PHONE, liveApp, newPage, shot, signIn, staffUser, waitForFocus } from '../helpers/browser.js';
+import { ARTIFACTS, PASSWORD, PHONE, liveApp, newPage, shot, signIn, staffUser, waitForFocus } from '../helpers/browser.js';
 
 // jsqr is a UMD bundle: its default export is the module itself under Node's ESM loader.
 const jsQR: typeof jsQRModule.default = (jsQRModule as any).default ?? jsQRModule;
@@ -140,7 +140,15 @@ t.test('a resident on a phone looks the ticket up, and rates the reply the handl
   t.equal((await phone.locator('h1.state').textContent())?.trim(), '已答复（待回访）');
   t.match(await phone.locator('.result').textContent(), '已安排施工队于本周修补村口路面。', 'the reply is shown');
   await shot(phone, 'public-track-rating');
+  // Incomplete: the answer scrolls to the rating form and says what is missing, in view.
   await phone.getByLabel('已解决').check();
+  await Promise.all([phone.waitForLoadState('load'), phone.getByRole('button', { name: '提交评价' }).click()]);
+  const missing = phone.locator('#rate .alert.error');
+  t.match(await missing.textContent(), '请选择满意程度');
+  const top = await missing.evaluate((el) => el.getBoundingClientRect().top);
+  t.ok(top >= 0 && top < PHONE.height, `the missing answer is on screen (${Math.round(top)} px from the top)`);
+  await shot(phone, 'public-track-rating-incomplete');
+  t.equal(await phone.isChecked('input[name=resolved][value=true]'), true, 'what was chosen is kept');
   await phone.getByLabel('满意', { exact: true }).check();
   await phone.fill('#f-comment', '修得很快，谢谢');
   await Promise.all([phone.waitForLoadState('load'), phone.getByRole('button', { name: '提交评价' }).click()]);
@@ -148,6 +156,40 @@ t.test('a resident on a phone looks the ticket up, and rates the reply the handl
   t.match((await phone.locator('h1.state').textContent())?.trim(), /^已办结\s*·\s*已解决$/, 'the resident sees it closed, resolved');
   t.equal(await phone.locator('form.rating').count(), 0, 'no second rating form');
   await shot(phone, 'public-track-closed');
+});
+
+t.test('a resident who is not satisfied is told what happens next', async (t) => {
+  const staff = async (roles: Parameters<typeof staffUser>[1], dept: string | null = null) => {
+    const username = await staffUser(live, roles, dept);
+    const res = await live.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password: PASSWORD } });
+    const body = res.json();
+    return { cookie: `hy_session=${/hy_session=([^;]+)/.exec(String(res.headers['set-cookie']))![1]}`, 'x-csrf-token': body.csrfToken };
+  };
+  const clerkH = await staff(['clerk']);
+  const handlerH = await staff(['handler'], 'sw');
+  const reg = await live.app.inject({
+    method: 'POST', url: '/api/v1/tickets', headers: { ...clerkH, 'idempotency-key': 'unhappy-resident-0001' },
+    payload: { channel: 'phone', kind: 'help', content: '自来水水压太低，二楼没有水', categoryCode: 'drinking_water', complainant: { phone: '13900004321' } },
+  });
+  const no = reg.json().ticketNo;
+  const act = (h: Record<string, string>, action: string, payload: object = {}) =>
+    live.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: h, payload });
+  t.equal((await act(clerkH, 'assign', { departmentCode: 'sw' })).statusCode, 200);
+  t.equal((await act(handlerH, 'accept')).statusCode, 200);
+  t.equal((await act(handlerH, 'reply', { reply: '已检修加压泵，水压恢复正常。', result: 'resolved' })).statusCode, 200);
+
+  const { page: phone } = await newPage(t, live, PHONE);
+  await phone.goto(`/track?no=${no}`);
+  await phone.fill('#f-verify', '4321');
+  await Promise.all([phone.waitForLoadState('load'), phone.getByRole('button', { name: '查询' }).click()]);
+  await phone.getByLabel('没有解决').check();
+  await phone.getByLabel('不满意', { exact: true }).check();
+  await Promise.all([phone.waitForLoadState('load'), phone.getByRole('button', { name: '提交评价' }).click()]);
+  const said = (await phone.locator('[role=status]').first().textContent()) ?? '';
+  t.match(said, '重新交给水务站办理', 'says the ticket went back to the department');
+  t.match(said, '新的办理期限', 'and by when');
+  t.match(said, '再次短信通知', 'and that an SMS will follow');
+  await shot(phone, 'public-track-dissatisfied');
 });
 
 t.test('the duplicate warning comes while typing, before a second ticket exists', async (t) => {

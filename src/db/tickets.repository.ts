@@ -475,3 +475,22 @@ export async function findDuplicateCandidates(
     categoryCode: r.category_code, receivedAt: r.received_at, status: r.status,
   }));
 }
+
+export interface MergedTicketRow {
+  id: string;
+  ticketNo: string;
+  complainantPhone: string | null;
+  accessCode: string | null;
+  receivedAt: Date;
+}
+
+/** The tickets merged into `ticketNo` (their residents wait on it too), oldest first. */
+export async function findMergedInto(db: Db, ticketNo: string): Promise<MergedTicketRow[]> {
+  const { rows } = await db.query({
+    name: 'hy-merged-into',
+    text: `SELECT id::text, ticket_no, complainant_phone, access_code, received_at FROM tickets
+            WHERE merged_into = $1 AND status = 'merged' ORDER BY received_at, id`,
+    values: [ticketNo],
+  });
+  return rows.map((r) => ({ id: r.id, ticketNo: r.ticket_no, complainantPhone: r.complainant_phone, accessCode: r.access_code, receivedAt: r.received_at }));
+}

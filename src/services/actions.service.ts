@@ -188,6 +188,16 @@ export async function performAction(
     u.signOffNextEscalationAt = plan.signOffNextEscalationAt;
     u.calendarWarning ||= plan.calendarWarning;
     outbox.push(...ladderJobs(row.id, row, plan));
+    // Residents whose tickets were merged into this one wait for the same reply: each gets it.
+    if (decision.effects.some((e) => e.type === 'notify_resident' && e.template === 'replied')) {
+      for (const m of await tickets.findMergedInto(tx, row.ticketNo)) {
+        outbox.push({
+          topic: 'notifications',
+          payload: { ticketId: m.id, template: 'replied', version: row.version + 1 },
+          jobId: `notify-replied-${m.id}-via-${row.id}-${row.version + 1}`,
+        });
+      }
+    }
     const updated = await tickets.updateTicket(tx, row.id, row.version, u, now);
     await tickets.insertEvents(tx, row.id, eventRows([...decision.events, ...extraEvents], party));
     await enqueueOutbox(tx, outbox, now);

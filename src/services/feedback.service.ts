@@ -2,7 +2,8 @@
 // follow-up as a clerk's record_followup. The first follow-up of a reply round wins; later
 // ratings are kept as comments.
 import { DomainError } from '../domain/errors.js';
-import { verifiedTicket } from './public-lookup.service.js';
+import { ratedTicket } from './public-lookup.service.js';
+import { formatTicketNo } from '../domain/ticket-number.js';
 import { performAction } from './actions.service.js';
 import { publicLookup } from './public-lookup.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -16,9 +17,11 @@ export interface FeedbackInput {
 }
 
 export async function submitFeedback(deps: ServiceDeps, ticketNoInput: string, input: FeedbackInput) {
-  const t = await verifiedTicket(deps, ticketNoInput, input.verify);
+  // A merged ticket's resident rates the ticket it was merged into (the reply they got).
+  const { own, rated: t } = await ratedTicket(deps, ticketNoInput, input.verify);
+  const label = own === t ? '群众（网上评价）' : `群众（网上评价，经合并工单${formatTicketNo(own.ticketNo)}）`;
   try {
-    await performAction(deps, { actor: { kind: 'resident', id: null, roles: [], departmentCode: null }, label: '群众（网上评价）' }, t.ticketNo, {
+    await performAction(deps, { actor: { kind: 'resident', id: null, roles: [], departmentCode: null }, label }, t.ticketNo, {
       action: 'record_followup',
       resolved: input.resolved,
       satisfaction: input.satisfaction,

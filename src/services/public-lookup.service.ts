@@ -33,7 +33,7 @@ function same(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
-export function verificationMatches(t: tickets.TicketRow, verify: string): boolean {
+export function verificationMatches(t: Pick<tickets.TicketRow, 'complainantPhone' | 'accessCode'>, verify: string): boolean {
   const last4 = phoneLast4(t.complainantPhone);
   if (verify.length === 4 && last4) return same(verify, last4);
   if (verify.length === 6 && t.accessCode) return same(verify, t.accessCode);
@@ -48,6 +48,10 @@ async function verified(deps: ServiceDeps, ticketNoInput: string, verify: string
   if (read.lockedUntil) throw new DomainError('LOOKUP_LOCKED');
   const t = read.ticket;
   if (t && verificationMatches(t, verify)) return { ...read, ticket: t };
+  // A resident whose ticket was merged into this one follows it with their own phone or code.
+  if (t && t.status !== 'merged' && (await tickets.findMergedInto(deps.db, t.ticketNo)).some((m) => verificationMatches(m, verify))) {
+    return { ...read, ticket: t };
+  }
   await withTx(deps.db, async (tx) => {
     const failures = await lookup.recordLookupFailure(tx, ticketNo, now, new Date(now.getTime() - FAILURE_WINDOW_MS));
     if (failures >= MAX_FAILURES) await lookup.lockLookup(tx, ticketNo, new Date(now.getTime() + LOCK_MS));
@@ -61,7 +65,30 @@ export async function verifiedTicket(deps: ServiceDeps, ticketNoInput: string, v
   return (await verified(deps, ticketNoInput, verify, false)).ticket;
 }
 
+/**
+ * The ticket a merged one now lives on (merges may chain: followed a few steps), or the ticket
+ * itself. A merged number is not a dead end: its resident sees, and may rate, the survivor.
+ */
+async function survivorOf(deps: ServiceDeps, t: tickets.TicketRow): Promise<tickets.TicketRow> {
+  let current = t;
+  for (let hops = 0; hops < 5 && current.status === 'merged' && current.mergedInto; hops++) {
+    const next = await tickets.findTicketByNo(deps.db, current.mergedInto);
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
+
+/** The ticket number a resident's rating of `ticketNoInput` is recorded on (the survivor of a merge). */
+export async function ratedTicket(deps: ServiceDeps, ticketNoInput: string, verify: string): Promise<{ own: tickets.TicketRow; rated: tickets.TicketRow }> {
+  const own = await verifiedTicket(deps, ticketNoInput, verify);
+  return { own, rated: await survivorOf(deps, own) };
+}
+
 export async function publicLookup(deps: ServiceDeps, ticketNoInput: string, verify: string) {
   const { ticket, publicEvents, names } = await verified(deps, ticketNoInput, verify, true);
-  return publicTicketView(ticket, names, publicEvents);
+  const survivor = await survivorOf(deps, ticket);
+  if (survivor === ticket) return { ...publicTicketView(ticket, names, publicEvents), mergedFrom: null };
+  const read = await lookup.readForLookup(deps.db, survivor.ticketNo, deps.clock.now(), true);
+  return { ...publicTicketView(survivor, read.names, read.publicEvents), mergedFrom: publicTicketView(ticket, names, []).ticketNo };
 }

@@ -62,8 +62,11 @@ export async function getTicketForStaff(
     );
   }
   const events = await tickets.listEvents(deps.db, t.id);
+  // The residents of merged tickets wait on this one too: the handler sees how many and which.
+  const merged = t.status === 'merged' ? [] : await tickets.findMergedInto(deps.db, t.ticketNo);
   return {
     ...staffTicketView(t, opts),
+    mergedTickets: merged.map((m) => ({ ticketNo: m.ticketNo, receivedAt: m.receivedAt.toISOString() })),
     allowedActions: allowedActions(ticketState(t), actor, deps.clock.now()),
     timeline: events.map(staffEventView),
   };

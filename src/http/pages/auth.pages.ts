@@ -22,8 +22,11 @@ const pages: FastifyPluginAsync = async (app) => {
   }
 
   app.get('/login', async (request, reply) => {
-    const next = safeNext((request.query as Record<string, unknown>).next);
-    return loginPage(reply, { next });
+    const query = request.query as Record<string, unknown>;
+    const next = safeNext(query.next);
+    // A form posted after the session expired: what was typed waits in the browser (draft.js).
+    const message = next && query.expired === '1' ? '登录已超时，请重新登录。您填写的内容已保留，登录后将自动恢复。' : undefined;
+    return loginPage(reply, { next, message });
   });
 
   app.post('/login', async (request, reply) => {

@@ -93,6 +93,18 @@ export function statusOf(err: DomainError): number {
   return PAGE_STATUS[err.code] ?? 400;
 }
 
+/**
+ * The staff page a form was posted from, for going back to it (helmet sends no Referer): the
+ * registration form for a registration, the ticket page for one of its actions — the forms that
+ * keep a draft (draft.js). Other forms answer as before.
+ */
+export function formPagePath(request: FastifyRequest): string | null {
+  const path = request.url.split('?')[0];
+  if (path === '/staff/tickets') return '/staff/tickets/new';
+  const action = /^(\/staff\/tickets\/\d{15})\/actions\/[a-z_]+$/.exec(path);
+  return action ? action[1] : null;
+}
+
 /** Only local staff paths are followed after signing in (no open redirect). */
 export function safeNext(next: unknown): string | null {
   return typeof next === 'string' && /^\/staff\/[^/\\]/.test(next) && !next.startsWith('/staff/login') ? next : null;
@@ -108,8 +120,16 @@ export async function renderError(request: FastifyRequest, reply: FastifyReply, 
 export async function pageErrorHandler(this: unknown, err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (err instanceof DomainError) {
     if (err.code === 'UNAUTHENTICATED') {
-      const next = request.method === 'GET' ? safeNext(request.url) : null;
-      return reply.redirect(next ? `/staff/login?next=${encodeURIComponent(next)}` : '/staff/login', 303);
+      // A form posted after the session expired goes back to its page once signed in again,
+      // where draft.js puts back what was typed (the post itself changed nothing).
+      const next = request.method === 'GET' ? safeNext(request.url) : formPagePath(request);
+      const expired = request.method === 'GET' ? '' : '&expired=1';
+      return reply.redirect(next ? `/staff/login?next=${encodeURIComponent(next)}${expired}` : '/staff/login', 303);
+    }
+    if (err.code === 'CSRF_FAILED' && request.method === 'POST') {
+      // A stale page (signed in again in another tab): back to the form, refilled by draft.js.
+      const back = formPagePath(request);
+      if (back) return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}stale=1`, 303);
     }
     return renderError(request, reply, statusOf(err), err.message);
   }

@@ -1,4 +1,4 @@
-/* global document, window, sessionStorage */
+/* global document, window, URLSearchParams */
 // Nothing typed is lost (issue 11 item 9): a staff form marked data-draft keeps what is typed in
 // this tab's sessionStorage. When the submit does not go through — the session expired during a
 // long call (the server sends the clerk to sign in, then back to this form), or the page's CSRF

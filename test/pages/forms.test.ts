@@ -238,3 +238,18 @@ t.test('admin page for API keys: scopes of SPEC §10, the key shown once, disabl
   t.equal((await post(admin, `/staff/admin/api-keys/${prefix}/enable`, {})).statusCode, 303);
   t.equal((await post(admin, `/staff/admin/api-keys/${prefix}/enable`, {}, 'wrong-token')).statusCode, 403, 'CSRF checked');
 });
+
+t.test('a bad address opened in a browser is a Chinese page, never raw JSON; the API keeps JSON', async (t) => {
+  for (const url of ['/foo', '/track/xyz', '/notices/abc']) {
+    const res = await get(null, url);
+    t.equal(res.statusCode, 404, url);
+    t.match(res.headers['content-type'], /text\/html/, url);
+    t.match(res.body, '<html lang="zh-CN"', url);
+    if (!url.startsWith('/notices')) t.match(res.body, '页面不存在', url);
+  }
+  for (const url of ['/api/v1/nope', '/open311/v2/nope.json']) {
+    const res = await get(null, url);
+    t.equal(res.statusCode, 404, url);
+    t.equal(res.json().code, 'NOT_FOUND', url);
+  }
+});

@@ -31,6 +31,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   DEPENDENCY_UNAVAILABLE: 503,
 };
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    notFoundPage: { render: ((request: FastifyRequest, reply: FastifyReply) => FastifyReply) | null };
+  }
+}
+
 export interface ErrorBody {
   statusCode: number;
   code: string;
@@ -121,7 +127,14 @@ export default fp(async function errorsPlugin(app) {
     return reply.code(500).send(errorBody(request, 500, 'INTERNAL_ERROR'));
   });
 
+  // Addresses a person opens in a browser get the Chinese page-not-found page (the pages plugin
+  // supplies the renderer); the API, Open311 and operations paths keep the JSON body.
+  app.decorate('notFoundPage', { render: null });
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody(request, 404, 'NOT_FOUND'));
+    const path = request.url.split('?')[0];
+    const machine = /^\/(api|open311|metrics|healthz|readyz|openapi\.json|docs)(\/|$|\.)/.test(path);
+    const render = app.notFoundPage.render;
+    if (!machine && render && request.method === 'GET') return render(request, reply);
+    return reply.code(404).send(errorBody(request, 404, 'NOT_FOUND'));
   });
 });

@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
   const log = pino(loggerOptions(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
   const db = await resolveDatabase(config, log);
   try {
-    await prepareDatabase(config, db.url, log);
+    await prepareDatabase(config, db, log);
     if (command === 'migrate') {
       console.log('migrations applied');
       return 0;

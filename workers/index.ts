@@ -6,6 +6,7 @@ import type { Config } from '../src/config.js';
 import type { Clock } from '../src/clock.js';
 import type { Log } from '../src/services/deps.js';
 import { createQueueKit, type QueueKit } from '../src/queue/backend.js';
+import { prepareQueueSchema } from '../src/db/queue-schema.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
 import { startRelay, type Relay } from '../src/queue/relay.js';
 import { createNotifier, type Notifier } from '../src/services/notifier.js';
@@ -44,6 +45,12 @@ async function scheduleNotices(kit: QueueKit, log: Log): Promise<void> {
 export const SWEEP_EVERY_MS = 30_000;
 
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
+  const prefix = deps.queuePrefix ?? deps.config.QUEUE_PREFIX;
+  if (!deps.config.REDIS_URL) {
+    // BullMQ's PostgreSQL schema is DDL the application role may not run: the owner (when its URL
+    // is given, as the tests do) prepares it; otherwise the migration step already has.
+    await prepareQueueSchema({ ownerUrl: deps.config.MIGRATION_DATABASE_URL ?? deps.config.DATABASE_URL, appUrl: deps.config.DATABASE_URL, prefix });
+  }
   const pool = new pg.Pool({ connectionString: deps.config.DATABASE_URL, max: 10 });
   pool.on('error', (err) => deps.log.warn({ err: err.message }, 'idle Postgres client error'));
   const services = {
@@ -56,7 +63,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const kit = createQueueKit({
     redisUrl: deps.config.REDIS_URL,
     databaseUrl: deps.config.DATABASE_URL,
-    prefix: deps.queuePrefix ?? deps.config.QUEUE_PREFIX,
+    prefix,
     lockDurationMs: deps.config.QUEUE_LOCK_MS,
   });
   const handlers = processors(services);

@@ -46,11 +46,15 @@ async function applyMigrations(db: Database, log: Log): Promise<void> {
   try {
     await migrate(db.ownerUrl, { info: (m) => log.info(m) });
   } catch (err) {
-    if ((err as { code?: string }).code === '42501' && db.ownerUrl === db.url) {
-      throw new Error(
-        `migrations pending (${pending.join(', ')}) and DATABASE_URL's role may not apply them: ` +
-          'set MIGRATION_DATABASE_URL to the owner role, or run `npm run migrate` with it first',
-      );
+    if (db.ownerUrl === db.url) {
+      const me = await connectedRole(db.url);
+      if (!me.superuser && !me.ownsTables) {
+        throw new Error(
+          `migrations pending (${pending.join(', ')}) and DATABASE_URL's role ${me.role} may not apply them: ` +
+            'set MIGRATION_DATABASE_URL to the owner role, or run `npm run migrate` with it first',
+          { cause: err },
+        );
+      }
     }
     throw err;
   }

@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import { embeddedAppPassword, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { prepareQueueSchema } from './db/queue-schema.js';
-import { connectedRole, DEFAULT_APP_ROLE, ensureAppRole, urlAs, urlPassword, urlRole } from './db/roles.js';
+import { canSignIn, connectedRole, DEFAULT_APP_ROLE, ensureAppRole, urlAs, urlPassword, urlRole } from './db/roles.js';
 import { countDepartments } from './db/catalogue.repository.js';
 import { withTx } from './db/tx.js';
 import { loadDefaultCatalogue } from './services/default-catalogue.js';
@@ -19,8 +19,6 @@ export interface Database {
   url: string;
   /** Migrations and grants (MIGRATION_DATABASE_URL, else DATABASE_URL): the owner of the tables. */
   ownerUrl: string;
-  /** The embedded default's generated application-role password, set on the role at every start. */
-  appPassword?: string;
   embedded: EmbeddedServer | null;
 }
 
@@ -35,8 +33,8 @@ export async function resolveDatabase(config: Config, log: Log): Promise<Databas
   }
   log.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'DATABASE_URL not set: starting embedded PostgreSQL');
   const embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT });
-  const appPassword = embeddedAppPassword(config.EMBEDDED_PG_DIR);
-  return { url: urlAs(embedded.url, DEFAULT_APP_ROLE, appPassword), ownerUrl: embedded.url, appPassword, embedded };
+  const url = urlAs(embedded.url, DEFAULT_APP_ROLE, embeddedAppPassword(config.EMBEDDED_PG_DIR));
+  return { url, ownerUrl: embedded.url, embedded };
 }
 
 /** Applies pending migrations as the owner; explains when the owner URL is the restricted role. */
@@ -70,9 +68,11 @@ export async function prepareDatabase(config: Config, db: Database, log: Log): P
   const appRole = urlRole(db.url) ?? (db.url === db.ownerUrl ? owner.role : (await connectedRole(db.url)).role);
   if (!config.REDIS_URL) await prepareQueueSchema({ ownerUrl: db.ownerUrl, appUrl: db.url, prefix: config.QUEUE_PREFIX });
   if (appRole !== owner.role) {
+    // The password in DATABASE_URL (the embedded default: its generated one) is the one to have:
+    // set it when the role is missing or cannot sign in with it, and leave the role alone otherwise.
     const report = await ensureAppRole(db.ownerUrl, appRole, {
-      password: db.appPassword ?? urlPassword(db.url),
-      resetPassword: db.appPassword !== undefined,
+      password: urlPassword(db.url),
+      resetPassword: !(await canSignIn(db.url)),
     });
     log.info({ role: report.role, owner: report.owner, created: report.created, queueSchemas: report.queueSchemas }, 'application role has its grants');
     if (report.logSettings === 'not permitted') {

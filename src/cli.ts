@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
           const named = urlRole(db.url);
           const fromUrl = named !== null && named !== owner.role;
           const role = values.role ?? (fromUrl ? named : DEFAULT_APP_ROLE);
-          const password = values.password ?? (role === named ? (db.appPassword ?? urlPassword(db.url)) : undefined);
+          const password = values.password ?? (role === named ? urlPassword(db.url) : undefined);
           const report = await ensureAppRole(db.ownerUrl, role, { password, resetPassword: password !== undefined });
           console.log(`role ${report.role}: ${report.created ? 'created' : 'exists'}${report.passwordSet ? ', password set' : ''}; tables owned by ${report.owner}`);
           console.log(`grants written on schema public${report.queueSchemas.length ? ` and ${report.queueSchemas.join(', ')}` : ''}; log settings ${report.logSettings}`);

@@ -11,6 +11,7 @@ import { QUEUE_NAMES } from '../src/queue/names.js';
 import { startRelay, type Relay } from '../src/queue/relay.js';
 import { createNotifier, type Notifier } from '../src/services/notifier.js';
 import { housekeeping } from './housekeeping.processor.js';
+import { checkpointKey } from '../src/services/audit.service.js';
 import { processors } from './processors.js';
 import { startSweeper, type Sweeper } from './sweeper.js';
 
@@ -82,6 +83,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const timer = setInterval(tick, HOUSEKEEPING_EVERY_MS);
   timer.unref();
   deps.log.info({ backend: kit.backend }, 'workers started');
+  if (!checkpointKey(deps.config)) {
+    deps.log.warn({}, 'neither AUDIT_CHECKPOINT_KEY nor SESSION_SECRET is set: the daily audit checkpoints are written unsigned');
+  }
 
   return {
     kit,

@@ -64,7 +64,8 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
 /**
  * The application role's password for the embedded server: generated at the first start and kept
  * in the cluster's own directory (mode 0600), so it lives and goes with the cluster. bootstrap.ts
- * sets it on the role at every start; the superuser (`postgres`) is used only for migrations.
+ * gives it to the role whenever the role cannot sign in with it (first start, a deleted file); the
+ * superuser (`postgres`) is used only for migrations and grants.
  */
 export function embeddedAppPassword(dir: string): string {
   const file = path.join(path.resolve(dir), 'huiying_app.password');

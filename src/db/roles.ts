@@ -68,6 +68,23 @@ export function urlAs(url: string, role: string, password?: string): string {
   return u.toString();
 }
 
+/**
+ * Whether `url` can sign in: false when the server refuses the role or its password (SQLSTATE class
+ * 28), so a start-up knows the application role is missing or its password differs.
+ */
+export async function canSignIn(url: string): Promise<boolean> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await c.connect();
+    return true;
+  } catch (err) {
+    if (String((err as { code?: string }).code ?? '').startsWith('28')) return false;
+    throw err;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
 export interface RoleInfo {
   role: string;
   superuser: boolean;
@@ -134,7 +151,7 @@ export async function lockRoles(db: pg.ClientBase): Promise<void> {
 export interface EnsureAppRoleOptions {
   /** Given to the role when it is created. */
   password?: string;
-  /** Also set `password` on a role that exists (the embedded default; `db:roles`). */
+  /** Also set `password` on a role that exists (start-up when it cannot sign in; `db:roles`). */
   resetPassword?: boolean;
 }
 
@@ -197,7 +214,13 @@ export async function ensureAppRole(ownerUrl: string, role: string, opts: Ensure
         if (excess.length > 0) throw new Error(`role "${role}" has ${excess.join(', ')}: the application role must not (ALTER ROLE ${role} NO…)`);
       }
       if (!report.created && password && opts.resetPassword) {
-        await c.query(`ALTER ROLE ${r} ${password}`);
+        await c.query('SAVEPOINT set_password');
+        try {
+          await c.query(`ALTER ROLE ${r} ${password}`);
+        } catch (err) {
+          if ((err as { code?: string }).code !== '42501') throw err;
+          throw new Error(`role "${owner}" may not set the password of "${role}": set it as a superuser (ALTER ROLE ${role} PASSWORD …) to the one in DATABASE_URL`, { cause: err });
+        }
         report.passwordSet = true;
       }
       const { rows: member } = await c.query<{ m: boolean }>(`SELECT pg_has_role($1, $2, 'MEMBER') AS m`, [role, owner]);

@@ -87,7 +87,8 @@ function checkpointLine(f: CheckpointFault): string {
 /** The operator's reading of a report (English, like the rest of the CLI and the logs). */
 export function formatAuditReport(r: AuditReport): string[] {
   const lines: string[] = [];
-  let unverified = 0;
+  let unsigned = 0;
+  let unchecked = 0;
   for (const chain of CHAINS) {
     const c = r.chains[chain];
     const label = CHAIN_LABEL[chain];
@@ -107,14 +108,14 @@ export function formatAuditReport(r: AuditReport): string[] {
       const l = cp.latest;
       lines.push(`  latest: ${l.day}, up to id ${l.lastId}, ${l.rowCount} ${label.rows}, digest ${l.digest}${l.signature ? `, signature ${l.signature}` : ''}`);
     }
-    unverified += cp.unverifiedSignatures;
+    unsigned += cp.unsigned;
+    unchecked += cp.unchecked;
   }
-  if (unverified > 0) {
-    lines.push(
-      r.keyConfigured
-        ? `warning: ${unverified} checkpoint(s) carry no signature (written while no key was set)`
-        : `warning: ${unverified} checkpoint signature(s) not checked: set AUDIT_CHECKPOINT_KEY (or SESSION_SECRET) as the workers have it`,
-    );
+  if (unsigned > 0) {
+    lines.push(`warning: ${unsigned} checkpoint(s) unsigned (written while neither AUDIT_CHECKPOINT_KEY nor SESSION_SECRET was set): the database owner could rewrite them unseen`);
+  }
+  if (unchecked > 0) {
+    lines.push(`warning: ${unchecked} checkpoint signature(s) not checked: run with the workers' AUDIT_CHECKPOINT_KEY (or SESSION_SECRET)`);
   }
   lines.push('Keep the "latest" lines outside the database: should rows and checkpoints ever be removed together, comparing with them shows it.');
   lines.push(r.ok ? 'result: intact' : 'result: ALTERED');

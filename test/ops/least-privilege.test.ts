@@ -12,7 +12,7 @@ import { prepareDatabase } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import type { Log } from '../../src/services/deps.js';
 
-const ctx = await setupApp(t);
+const ctx = await setupApp(t, { env: { AUDIT_CHECKPOINT_KEY: 'least-privilege-test-checkpoint-key-0123' } });
 const asApp = new pg.Pool({ connectionString: ctx.db.appUrl, max: 2 });
 asApp.on('error', () => undefined);
 t.teardown(() => asApp.end());

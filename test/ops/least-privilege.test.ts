@@ -11,6 +11,8 @@ import { checkAppRole, connectedRole, ensureAppRole } from '../../src/db/roles.j
 import { prepareDatabase } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import type { Log } from '../../src/services/deps.js';
+import { QUEUE_DASHBOARD_PATH } from '../../src/http/queue-dashboard.js';
+import { QUEUE_NAMES } from '../../src/queue/names.js';
 
 const ctx = await setupApp(t, { env: { AUDIT_CHECKPOINT_KEY: 'least-privilege-test-checkpoint-key-0123' } });
 const asApp = new pg.Pool({ connectionString: ctx.db.appUrl, max: 2 });
@@ -171,4 +173,13 @@ t.test('start-up: migrations as the owner, grants for the application; a warning
   } finally {
     await ctx.db.pool.query(`INSERT INTO pgmigrations (name, run_on) VALUES ('0008_audit_checkpoints', now())`);
   }
+});
+
+t.test('the admin queue dashboard reads the PostgreSQL queues as the application role', async (t) => {
+  const dash = await setupApp(t, { queueDashboard: true });
+  const admin = await staffSession(dash, ['admin']);
+  const res = await dash.app.inject({ method: 'GET', url: `${QUEUE_DASHBOARD_PATH}/api/queues`, headers: { cookie: admin.headers.cookie } });
+  t.equal(res.statusCode, 200, res.body.slice(0, 300));
+  const names = (json(res).queues as { name: string }[]).map((q) => q.name).sort();
+  t.same(names, [...QUEUE_NAMES].sort(), 'every queue listed');
 });

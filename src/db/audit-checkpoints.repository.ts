@@ -135,6 +135,8 @@ export interface CheckpointFault {
   problem: CheckpointProblem;
   expected?: number;
   found?: number;
+  /** For `signature`: the checkpoint names another key than the one given (rather than none, or this one). */
+  otherKey?: boolean;
 }
 
 export interface CheckpointCheck {
@@ -171,7 +173,9 @@ export async function verifyCheckpoints(db: Db, chain: Chain, key: string | null
       const c = checkpoints[next++];
       if (!c.signature) unsigned++;
       else if (!key) unchecked++;
-      else if (!signatureOk(key, c)) faults.push({ chain, day: c.day, lastId: c.lastId, problem: 'signature' });
+      else if (!signatureOk(key, c)) {
+        faults.push({ chain, day: c.day, lastId: c.lastId, problem: 'signature', otherKey: c.keyId !== null && c.keyId !== checkpointKeyId(key) });
+      }
       if (rowCount !== c.rowCount) {
         faults.push({ chain, day: c.day, lastId: c.lastId, problem: rowCount < c.rowCount ? 'rows_missing' : 'rows_added', expected: c.rowCount, found: rowCount });
       } else if (lastHash !== c.lastHash || digest.copy().digest('hex') !== c.digest) {

@@ -38,9 +38,18 @@ export async function prepareQueueSchema(opts: PrepareQueueSchemaOptions): Promi
       const { rows: v } = await c.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${rows[0].ledger}`);
       version = v[0].v ?? 0;
     }
-    const migrated = version < LATEST_SCHEMA_VERSION;
-    if (migrated) await runMigrations(c, schema);
     const me = rows[0].me;
+    const migrated = version < LATEST_SCHEMA_VERSION;
+    if (migrated) {
+      await runMigrations(c, schema).catch((err) => {
+        if ((err as { code?: string }).code !== '42501') throw err;
+        throw new Error(
+          `BullMQ's schema ${schema} is missing or outdated and role ${me} may not create it: run the migration step ` +
+            '(npm run migrate) with MIGRATION_DATABASE_URL and without REDIS_URL, or give this process MIGRATION_DATABASE_URL',
+          { cause: err },
+        );
+      });
+    }
     const appRole = urlRole(opts.appUrl) ?? (opts.appUrl === opts.ownerUrl ? me : null);
 
     const sequences = QUEUE_NAMES.map((q) => `bullmq_jid_${md5(q)}`);

@@ -74,7 +74,9 @@ function checkpointLine(f: CheckpointFault): string {
   const at = `checkpoint ${f.day} (up to id ${f.lastId})`;
   switch (f.problem) {
     case 'signature':
-      return `${at}: signature does not verify (forged, or signed under another key)`;
+      return f.otherKey
+        ? `${at}: signed under another key (AUDIT_CHECKPOINT_KEY or SESSION_SECRET changed?), or forged`
+        : `${at}: signature does not verify (forged)`;
     case 'rows_missing':
       return `${at}: ${f.expected} rows recorded, ${f.found} found (rows removed)`;
     case 'rows_added':

@@ -10,7 +10,7 @@ import { appendAudit, auditHash, verifyAuditChain, verifyTimelineChains } from '
 import { insertEvents } from '../../src/db/tickets.repository.js';
 import { withTx } from '../../src/db/tx.js';
 import { formatAuditReport, verifyAudit, writeCheckpoints } from '../../src/services/audit.service.js';
-import { chainState, signCheckpoint } from '../../src/db/audit-checkpoints.repository.js';
+import { chainState, checkpointKeyId, signCheckpoint } from '../../src/db/audit-checkpoints.repository.js';
 
 const KEY = 'audit-checkpoint-test-key-0123456789abcdef';
 const env = { AUDIT_CHECKPOINT_KEY: KEY };
@@ -165,9 +165,10 @@ t.test('a chain recomputed after an edit verifies by itself; the signed checkpoi
   // Nor can a checkpoint be written to match without the key.
   const day = '2026-11-26';
   const state = await chainState(ctx.db.pool, 'audit', String(rows.at(-1).id));
+  const guessed = 'a-guessed-key-that-is-not-the-real-one';
   await ctx.db.pool.query(
-    `INSERT INTO audit_checkpoints (chain, day, last_id, row_count, last_hash, digest, signature) VALUES ('audit', $1, $2, $3, $4, $5, $6)`,
-    [day, state.lastId, state.rowCount, state.lastHash, state.digest, signCheckpoint('a-guessed-key-that-is-not-the-real-one', 'audit', day, state)],
+    `INSERT INTO audit_checkpoints (chain, day, last_id, row_count, last_hash, digest, key_id, signature) VALUES ('audit', $1, $2, $3, $4, $5, $6, $7)`,
+    [day, state.lastId, state.rowCount, state.lastHash, state.digest, checkpointKeyId(guessed), signCheckpoint(guessed, 'audit', day, state)],
   );
   const forged = await verifyAudit(ctx.deps);
   t.same(
@@ -175,6 +176,7 @@ t.test('a chain recomputed after an edit verifies by itself; the signed checkpoi
     ['2026-11-25 rows_differ', `${day} signature`],
     'a checkpoint signed with another key is named',
   );
+  t.match(formatAuditReport(forged).join('\n'), new RegExp(`checkpoint ${day} \\(up to id \\d+\\): signed under another key`));
 });
 
 t.test('checkpoints wait for write transactions still open at their snapshot', async (t) => {

@@ -214,7 +214,6 @@ export async function ensureAppRole(ownerUrl: string, role: string, opts: Ensure
         if (excess.length > 0) throw new Error(`role "${role}" has ${excess.join(', ')}: the application role must not (ALTER ROLE ${role} NO…)`);
       }
       if (!report.created && password && opts.resetPassword) {
-        await c.query('SAVEPOINT set_password');
         try {
           await c.query(`ALTER ROLE ${r} ${password}`);
         } catch (err) {

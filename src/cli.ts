@@ -3,7 +3,8 @@
 //   migrate                                   apply migrations (and first-start data)
 //   user:create --username U --password P --roles clerk[,handler…] [--name 显示名] [--department code]
 //   catalogue:load                            add the default township catalogue (missing rows only)
-//   audit:verify                              check the audit log's hash chain
+//   audit:verify                              check both hash chains and their checkpoints; exit 1 if altered
+//   db:roles [--role R] [--password P]        create the application role and (re)write its grants
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -13,7 +14,8 @@ import { prepareDatabase, resolveDatabase } from './bootstrap.js';
 import { systemClock } from './clock.js';
 import { createUser } from './services/users.service.js';
 import { loadDefaultCatalogue } from './services/default-catalogue.js';
-import { verifyAuditChain, verifyTimelineChains } from './db/audit.repository.js';
+import { formatAuditReport, verifyAudit } from './services/audit.service.js';
+import { checkAppRole, connectedRole, DEFAULT_APP_ROLE, ensureAppRole, urlPassword, urlRole } from './db/roles.js';
 import { withTx } from './db/tx.js';
 import { DomainError } from './domain/errors.js';
 import { ROLES, type Role } from './domain/roles.js';
@@ -22,7 +24,8 @@ const USAGE = `usage: npm run cli -- <command>
   migrate
   user:create --username U --password P --roles clerk[,handler,...] [--name 显示名] [--department code]
   catalogue:load
-  audit:verify`;
+  audit:verify
+  db:roles [--role R] [--password P]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -30,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
   const log = pino(loggerOptions(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
   const db = await resolveDatabase(config, log);
   try {
-    await prepareDatabase(config, db.url, log);
+    await prepareDatabase(config, db, log);
     if (command === 'migrate') {
       console.log('migrations applied');
       return 0;
@@ -72,11 +75,25 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         case 'audit:verify': {
-          const bad = await verifyAuditChain(pool);
-          console.log(bad === null ? 'audit log intact' : `audit log altered: first bad row id ${bad}`);
-          const badEvent = await verifyTimelineChains(pool);
-          console.log(badEvent === null ? 'ticket timelines intact' : `ticket timeline altered: first bad event id ${badEvent}`);
-          return bad === null && badEvent === null ? 0 : 1;
+          const report = await verifyAudit(deps);
+          for (const line of formatAuditReport(report)) console.log(line);
+          return report.ok ? 0 : 1;
+        }
+        case 'db:roles': {
+          const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, password: { type: 'string' } } });
+          const owner = await connectedRole(db.ownerUrl);
+          // Default: the role DATABASE_URL names (with its password), else huiying_app.
+          const named = urlRole(db.url);
+          const fromUrl = named !== null && named !== owner.role;
+          const role = values.role ?? (fromUrl ? named : DEFAULT_APP_ROLE);
+          const password = values.password ?? (role === named ? urlPassword(db.url) : undefined);
+          const report = await ensureAppRole(db.ownerUrl, role, { password, resetPassword: password !== undefined });
+          console.log(`role ${report.role}: ${report.created ? 'created' : 'exists'}${report.passwordSet ? ', password set' : ''}; tables owned by ${report.owner}`);
+          console.log(`grants written on schema public${report.queueSchemas.length ? ` and ${report.queueSchemas.join(', ')}` : ''}; log settings ${report.logSettings}`);
+          const problems = await checkAppRole(pool, role);
+          console.log(problems.length === 0 ? 'nothing beyond the application grants' : problems.join('\n'));
+          if (!fromUrl) console.log(`now connect the application as ${role}: DATABASE_URL=postgres://${role}:…@host/db, MIGRATION_DATABASE_URL=<the owner's URL>`);
+          return problems.length === 0 ? 0 : 1;
         }
         default:
           console.error(USAGE);

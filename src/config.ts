@@ -13,10 +13,13 @@ const urlList = z
   .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
   .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) URLs' })));
 
+const postgresUrl = optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional());
+
 export const configSchema = z.object({
-  DATABASE_URL: optionalString.pipe(
-    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-  ),
+  /** The application's connection: a role with only the grants it needs (src/db/roles.ts). */
+  DATABASE_URL: postgresUrl,
+  /** Migrations and grants run as this role, the owner of the tables; defaults to DATABASE_URL. */
+  MIGRATION_DATABASE_URL: postgresUrl,
   REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -24,6 +27,8 @@ export const configSchema = z.object({
   SESSION_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters').optional(),
   ),
+  /** HMAC key of the daily audit checkpoints (defaults to SESSION_SECRET); never stored in the database. */
+  AUDIT_CHECKPOINT_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   BOOTSTRAP_ADMIN_PASSWORD: optionalString.pipe(z.string().min(10, 'must be at least 10 characters').optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMS_PROVIDER: z.enum(['log', 'http']).default('log'),
@@ -58,6 +63,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new ConfigError(problems);
+  }
+  if (result.data.MIGRATION_DATABASE_URL && !result.data.DATABASE_URL) {
+    // The embedded default manages both roles itself; an owner URL alone names no application role.
+    throw new ConfigError(['MIGRATION_DATABASE_URL: needs DATABASE_URL (the application role) beside it']);
   }
   return result.data;
 }

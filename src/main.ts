@@ -35,9 +35,10 @@ async function main(): Promise<void> {
   }
   const log = pino(loggerOptions(config.LOG_LEVEL));
   const db = await resolveDatabase(config, log);
-  await prepareDatabase(config, db.url, log);
+  await prepareDatabase(config, db, log);
   const redis = config.REDIS_URL && role !== 'worker' ? createRequestRedis(config.REDIS_URL, log) : null;
-  const deps = { config: { ...config, DATABASE_URL: db.url }, clock: systemClock };
+  // The API and the workers see only the application role's URL: the owner's was for the migrations.
+  const deps = { config: { ...config, DATABASE_URL: db.url, MIGRATION_DATABASE_URL: undefined }, clock: systemClock };
 
   const app = role === 'worker' ? null : await buildApp({ ...deps, redis, logger: log, queueDashboard: true });
   const workers = role === 'api' ? null : await startWorkers({ ...deps, log });

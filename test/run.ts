@@ -1,10 +1,14 @@
 // `npm test`: make sure a Postgres server is there (the machine's via DATABASE_URL, else an
 // embedded one), build a migrated template database once, then run tap. Each test file clones
-// the template into its own database (test/helpers/db.ts), so files run in parallel.
+// the template into its own database (test/helpers/db.ts), so files run in parallel. The template
+// also gets the application role's grants (the role is cluster-wide; grants and default
+// privileges copy with the clone), so the apps and workers the tests build connect as that role.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
+import { prepareQueueSchema } from '../src/db/queue-schema.js';
+import { ensureAppRole, urlAs } from '../src/db/roles.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.js';
 import { withTx } from '../src/db/tx.js';
 import { loadDefaultCatalogue } from '../src/services/default-catalogue.js';
@@ -14,6 +18,10 @@ import { loadDefaultCatalogue } from '../src/services/default-catalogue.js';
 const RUN_ID = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 const TEMPLATE = `hyt_tpl_${RUN_ID}`;
 const EMBEDDED_PORT = 54330;
+// The application role of the test databases: its own name, so that tests never touch a real
+// `huiying_app` on a shared server. Trust auth (CI) ignores the password; the embedded server needs it.
+const APP_ROLE = 'hyt_app';
+const APP_PASSWORD = 'hyt-app-test-password';
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
@@ -93,6 +101,10 @@ async function main(): Promise<number> {
 
     const templateUrl = withDatabase(serverUrl, TEMPLATE);
     await migrate(templateUrl);
+    await prepareQueueSchema({ ownerUrl: templateUrl, appUrl: urlAs(templateUrl, APP_ROLE), prefix: 'hy' });
+    // Setting the password touches a cluster-wide catalog: only when it does not already work.
+    const resetPassword = !(await reachable(urlAs(templateUrl, APP_ROLE, APP_PASSWORD)));
+    await ensureAppRole(templateUrl, APP_ROLE, { password: APP_PASSWORD, resetPassword });
     const pool = new pg.Pool({ connectionString: templateUrl, max: 1 });
     await withTx(pool, (tx) => loadDefaultCatalogue(tx));
     await pool.end();
@@ -100,7 +112,14 @@ async function main(): Promise<number> {
     const args = [...process.argv.slice(2), ...browserArgs()];
     const child = spawn('npx', ['tap', ...args], {
       stdio: 'inherit',
-      env: { ...process.env, HY_TEST_SERVER_URL: serverUrl, HY_TEST_TEMPLATE: TEMPLATE, HY_TEST_RUN: RUN_ID },
+      env: {
+        ...process.env,
+        HY_TEST_SERVER_URL: serverUrl,
+        HY_TEST_TEMPLATE: TEMPLATE,
+        HY_TEST_RUN: RUN_ID,
+        HY_TEST_APP_ROLE: APP_ROLE,
+        HY_TEST_APP_PASSWORD: APP_PASSWORD,
+      },
     });
     const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
     const cleanup = new pg.Client({ connectionString: serverUrl });

@@ -1,12 +1,14 @@
-// Housekeeping: keeps the short-lived tables small. Safe to run twice or on several workers.
+// Housekeeping: keeps the short-lived tables small, and writes the day's audit checkpoints (the
+// anchors that show removed audit rows or timeline events). Safe to run twice or on several workers.
 import type { ServiceDeps } from '../src/services/deps.js';
 import { pruneIdempotencyKeys } from '../src/db/idempotency.repository.js';
 import { pruneExpired } from '../src/db/housekeeping.repository.js';
 import { pruneOutbox } from '../src/db/outbox.repository.js';
+import { writeCheckpoints } from '../src/services/audit.service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function housekeeping(deps: Pick<ServiceDeps, 'db' | 'clock'>): Promise<Record<string, number>> {
+export async function housekeeping(deps: Pick<ServiceDeps, 'db' | 'clock' | 'config' | 'log'>): Promise<Record<string, number>> {
   const now = deps.clock.now().getTime();
   // Idempotency keys are promised for at least 24 hours; keep them 48.
   const idempotencyKeys = await pruneIdempotencyKeys(deps.db, new Date(now - 2 * DAY_MS));
@@ -14,5 +16,6 @@ export async function housekeeping(deps: Pick<ServiceDeps, 'db' | 'clock'>): Pro
   // Done outbox rows are history once their jobs ran; a week is ample for investigation. Rows whose
   // job never completed stay 30 days (the reconciler stops republishing them after 100 tries).
   const outbox = await pruneOutbox(deps.db, new Date(now - 7 * DAY_MS), new Date(now - 30 * DAY_MS));
-  return { idempotencyKeys, outbox, ...rest };
+  const auditCheckpoints = await writeCheckpoints(deps);
+  return { idempotencyKeys, outbox, ...rest, auditCheckpoints };
 }

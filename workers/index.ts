@@ -6,12 +6,14 @@ import type { Config } from '../src/config.js';
 import type { Clock } from '../src/clock.js';
 import type { Log } from '../src/services/deps.js';
 import { createQueueKit, type QueueKit } from '../src/queue/backend.js';
+import { prepareQueueSchema } from '../src/db/queue-schema.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
 import { startRelay, type Relay } from '../src/queue/relay.js';
 import { markDone } from '../src/db/outbox.repository.js';
 import { throttledWarn } from '../src/resilience.js';
 import { createNotifier, type Notifier } from '../src/services/notifier.js';
 import { housekeeping } from './housekeeping.processor.js';
+import { checkpointKey } from '../src/services/audit.service.js';
 import { processors } from './processors.js';
 import { startSweeper, type Sweeper } from './sweeper.js';
 
@@ -51,6 +53,12 @@ function throttledWarnOf(log: Log): (err: Error) => void {
 }
 
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
+  const prefix = deps.queuePrefix ?? deps.config.QUEUE_PREFIX;
+  if (!deps.config.REDIS_URL) {
+    // BullMQ's PostgreSQL schema is DDL the application role may not run: the owner (when its URL
+    // is given, as the tests do) prepares it; otherwise the migration step already has.
+    await prepareQueueSchema({ ownerUrl: deps.config.MIGRATION_DATABASE_URL ?? deps.config.DATABASE_URL, appUrl: deps.config.DATABASE_URL, prefix });
+  }
   const pool = createPool(deps.config.DATABASE_URL, deps.log, 'workers', { max: 10 });
   const services = {
     db: pool,
@@ -62,7 +70,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const kit = createQueueKit({
     redisUrl: deps.config.REDIS_URL,
     databaseUrl: deps.config.DATABASE_URL,
-    prefix: deps.queuePrefix ?? deps.config.QUEUE_PREFIX,
+    prefix,
     lockDurationMs: deps.config.QUEUE_LOCK_MS,
     onError: throttledWarnOf(deps.log),
   });
@@ -93,6 +101,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const timer = setInterval(tick, HOUSEKEEPING_EVERY_MS);
   timer.unref();
   deps.log.info({ backend: kit.backend }, 'workers started');
+  if (!checkpointKey(deps.config)) {
+    deps.log.warn({}, 'neither AUDIT_CHECKPOINT_KEY nor SESSION_SECRET is set: the daily audit checkpoints are written unsigned');
+  }
 
   return {
     kit,

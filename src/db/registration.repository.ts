@@ -5,6 +5,7 @@
 // the bench machine, plus parsing and planning in Postgres — so registration sends as few as it
 // can (bench/README.md).
 import type { Db } from './tx.js';
+import { storableJson } from './storable.js';
 import type { NewEvent } from './tickets.repository.js';
 import type { OutboxMessage } from './outbox.repository.js';
 
@@ -35,7 +36,7 @@ export async function writeRegistrationTrail(tx: Db, w: RegistrationTrail): Prom
      UPDATE idempotency_keys SET status_code = $10, response = $11 WHERE scope = $8 AND key = $9`,
     values: [
       w.ticketId,
-      JSON.stringify(w.events.map((e) => ({ ...e, actor_id: e.actorId, actor_label: e.actorLabel }))),
+      JSON.stringify(storableJson(w.events.map((e) => ({ ...e, actor_id: e.actorId, actor_label: e.actorLabel })))),
       w.outbox.map((m) => m.topic),
       w.outbox.map((m) => JSON.stringify(m.payload)),
       w.outbox.map((m) => m.jobId),

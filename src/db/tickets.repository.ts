@@ -1,5 +1,8 @@
 // Tickets and their timeline. Personal data (name, phone, address) lives only here and in Postgres.
 import type { Db } from './tx.js';
+// Timeline text goes through storableJson: an unpaired surrogate or NUL would make the JSON the
+// events travel in unreadable to jsonb (the chain itself is hashed by the database from what it stored).
+import { storableJson } from './storable.js';
 
 export interface TicketRow {
   id: string;
@@ -166,7 +169,7 @@ export async function insertEvents(db: Db, ticketId: string, events: NewEvent[])
      SELECT $1, e.type, e.at, e.actor_id, e.actor_label, e.note, e.public, e.data
        FROM jsonb_to_recordset($2::jsonb)
          AS e(type text, at timestamptz, actor_id bigint, actor_label text, note text, public boolean, data jsonb)`,
-    values: [ticketId, JSON.stringify(events.map((e) => ({ ...e, actor_id: e.actorId, actor_label: e.actorLabel })))],
+    values: [ticketId, JSON.stringify(storableJson(events.map((e) => ({ ...e, actor_id: e.actorId, actor_label: e.actorLabel }))))],
   });
 }
 
@@ -411,7 +414,7 @@ export async function insertEventsOfTickets(db: Db, events: (NewEvent & { ticket
               AS (ticket_id bigint, type text, at timestamptz, actor_id bigint, actor_label text, note text, public boolean, data jsonb))
             WITH ORDINALITY AS e(ticket_id, type, at, actor_id, actor_label, note, public, data, n)
       ORDER BY e.n`,
-    [JSON.stringify(events.map((e) => ({ ...e, ticket_id: e.ticketId, actor_id: e.actorId, actor_label: e.actorLabel })))],
+    [JSON.stringify(storableJson(events.map((e) => ({ ...e, ticket_id: e.ticketId, actor_id: e.actorId, actor_label: e.actorLabel }))))],
   );
 }
 

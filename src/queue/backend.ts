@@ -44,6 +44,11 @@ const JOB_DEFAULTS = {
 
 export { UnrecoverableError };
 
+/** The PostgreSQL backend's schema for a queue prefix: `bullmq` for the default `hy`, else `bullmq_<prefix>`. */
+export function queueSchemaName(prefix: string): string {
+  return prefix === 'hy' ? 'bullmq' : `bullmq_${prefix}`;
+}
+
 export function createQueueKit(opts: QueueKitOptions): QueueKit {
   // Both constructors are typed for their own connection kind; the union below is what we use.
   let makeQueue: (name: string) => Queue;
@@ -73,7 +78,9 @@ export function createQueueKit(opts: QueueKitOptions): QueueKit {
   } else {
     backend = 'postgres';
     const pg = withBackend(createPostgresBackend);
-    const connection = { connectionString: opts.databaseUrl, migrate: true, schema: opts.prefix && opts.prefix !== 'hy' ? `bullmq_${opts.prefix}` : undefined };
+    // `migrate: false`: the schema is the owner's to create (prepareQueueSchema, src/db/queue-schema.ts);
+    // the application role may not, so the queues only check its version.
+    const connection = { connectionString: opts.databaseUrl, migrate: false, schema: queueSchemaName(opts.prefix ?? 'hy') };
     makeQueue = (name) => new pg.Queue(name, { connection, defaultJobOptions: JOB_DEFAULTS }) as unknown as Queue;
     makeWorker = (name, fn, concurrency) => new pg.Worker(name, fn, { connection, concurrency, ...lease }) as unknown as Worker;
   }

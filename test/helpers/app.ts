@@ -1,4 +1,5 @@
-// Builds the real app on a fresh test database, and signs staff in through the real login route.
+// Builds the real app on a fresh test database (connected as the application role; ctx.db.pool is
+// the owner's, for setup), and signs staff in through the real login route.
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.js';
@@ -22,7 +23,8 @@ export async function setupApp(
 ): Promise<TestContext> {
   const db = await createTestDb();
   const clock = opts.clock ?? new TestClock();
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...opts.env }), DATABASE_URL: db.url };
+  // The app connects as the application role, so every test exercises its grants.
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...opts.env }), DATABASE_URL: db.appUrl };
   // HY_TEST_LOG=debug shows the app's log while debugging a test.
   const app = await buildApp({
     config: { ...config, LOG_LEVEL: (process.env.HY_TEST_LOG as typeof config.LOG_LEVEL) ?? 'silent' },

@@ -1,9 +1,15 @@
-// A fresh database per test file, cloned from the migrated template that test/run.ts built.
+// A fresh database per test file, cloned from the migrated template that test/run.ts built. `url`
+// and `pool` connect as the owner of the tables (test setup that needs owner rights: tampering,
+// state by SQL); `appUrl` as the application role the app and the workers use.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { urlAs } from '../../src/db/roles.js';
 
 export interface TestDb {
   url: string;
+  /** The same database as the application role (test/run.ts gave it its grants). */
+  appUrl: string;
+  appRole: string;
   pool: pg.Pool;
   drop: () => Promise<void>;
 }
@@ -23,10 +29,14 @@ export async function createTestDb(): Promise<TestDb> {
   const u = new URL(serverUrl());
   u.pathname = `/${name}`;
   const url = u.toString();
+  const appRole = process.env.HY_TEST_APP_ROLE ?? 'hyt_app';
+  const appUrl = urlAs(url, appRole, process.env.HY_TEST_APP_PASSWORD);
   const pool = new pg.Pool({ connectionString: url, max: 5 });
   pool.on('error', () => undefined);
   return {
     url,
+    appUrl,
+    appRole,
     pool,
     drop: async () => {
       await pool.end();

@@ -17,7 +17,14 @@ export async function setupWorkers(
 ): Promise<Workers> {
   const backend = opts.backend ?? 'postgres';
   const workers = await startWorkers({
-    config: { ...ctx.deps.config, ...opts.config, DATABASE_URL: ctx.db.url, REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined },
+    // As the application role; the owner's URL prepares this file's BullMQ schema and its grants.
+    config: {
+      ...ctx.deps.config,
+      ...opts.config,
+      DATABASE_URL: ctx.db.appUrl,
+      MIGRATION_DATABASE_URL: ctx.db.url,
+      REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined,
+    },
     clock: ctx.clock,
     log: opts.log ?? { info: () => undefined, warn: () => undefined, error: () => undefined },
     notifier: opts.notifier,

@@ -84,6 +84,29 @@ t.test('the app services set only variables that the config schema knows, with v
   }
 });
 
+t.test('two database roles: migrate runs as the owner, api and worker as the application role', async (t) => {
+  const user = (url: string | undefined) => (url ? decodeURIComponent(new URL(interpolate(url)).username) : undefined);
+  const pg = envOf(services.postgres);
+  const migrate = envOf(services.migrate);
+  t.equal(user(migrate.MIGRATION_DATABASE_URL), pg.POSTGRES_USER, 'migrate migrates as the owner (POSTGRES_USER)');
+  const appRole = user(migrate.DATABASE_URL);
+  t.ok(appRole && appRole !== pg.POSTGRES_USER, `migrate creates and grants the application role (${appRole})`);
+  for (const name of ['api', 'worker'] as const) {
+    const env = envOf(services[name]);
+    t.equal(user(env.DATABASE_URL), appRole, `${name} connects as the application role`);
+    t.equal(interpolate(env.DATABASE_URL), interpolate(migrate.DATABASE_URL), `${name}: the same URL and password migrate gave the role`);
+    t.notOk('MIGRATION_DATABASE_URL' in env, `${name} does not hold the owner's URL`);
+  }
+});
+
+t.test('the PostgreSQL server log keeps no statement text, detail or parameters of failures', async (t) => {
+  const cmd = commandOf(services.postgres);
+  t.match(cmd, /^postgres /);
+  for (const setting of ['log_min_error_statement=panic', 'log_error_verbosity=terse', 'log_parameter_max_length=0', 'log_parameter_max_length_on_error=0', 'log_statement=none']) {
+    t.match(cmd, new RegExp(`-c ${setting}\\b`), setting);
+  }
+});
+
 t.test('redis keeps the queues: AOF on and no eviction', async (t) => {
   const cmd = commandOf(services.redis);
   t.match(cmd, /--appendonly yes\b/);

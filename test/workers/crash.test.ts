@@ -25,7 +25,8 @@ for (const backend of BACKENDS) {
     t.teardown(() => sms.close());
     sms.slowMs = 1500; // the first sends hang long enough to be killed in flight
     const env: Record<string, string> = {
-      DATABASE_URL: ctx.db.url,
+      DATABASE_URL: ctx.db.appUrl,
+      MIGRATION_DATABASE_URL: ctx.db.url,
       SMS_PROVIDER: 'http',
       SMS_HTTP_URL: sms.url,
       QUEUE_LOCK_MS: '2000',

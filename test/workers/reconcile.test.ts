@@ -8,6 +8,7 @@ import { BACKENDS, setupWorkers, waitFor } from '../helpers/workers.js';
 import { createQueueKit } from '../../src/queue/backend.js';
 import { QUEUE_NAMES } from '../../src/queue/names.js';
 import { startRelay } from '../../src/queue/relay.js';
+import { prepareQueueSchema } from '../../src/db/queue-schema.js';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -31,7 +32,8 @@ for (const backend of BACKENDS) {
     }
 
     // A relay with no workers publishes the rows; then the queue loses every job (a flush).
-    const kit = createQueueKit({ redisUrl, databaseUrl: ctx.db.url, prefix });
+    if (!redisUrl) await prepareQueueSchema({ ownerUrl: ctx.db.url, appUrl: ctx.db.appUrl, prefix });
+    const kit = createQueueKit({ redisUrl, databaseUrl: ctx.db.appUrl, prefix });
     const relay = startRelay({ db: ctx.db.pool, clock: ctx.clock, log: quiet }, kit, { intervalMs: 60_000, reconcileEveryMs: 3_600_000 });
     await relay.drain();
     await relay.stop();

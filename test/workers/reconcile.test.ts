@@ -33,7 +33,8 @@ for (const backend of BACKENDS) {
 
     // A relay with no workers publishes the rows; then the queue loses every job (a flush).
     if (!redisUrl) await prepareQueueSchema({ ownerUrl: ctx.db.url, appUrl: ctx.db.appUrl, prefix });
-    const kit = createQueueKit({ redisUrl, databaseUrl: ctx.db.appUrl, prefix });
+    // As the owner: obliterating a PostgreSQL queue drops its id sequence, which only the owner may.
+    const kit = createQueueKit({ redisUrl, databaseUrl: ctx.db.url, prefix });
     const relay = startRelay({ db: ctx.db.pool, clock: ctx.clock, log: quiet }, kit, { intervalMs: 60_000, reconcileEveryMs: 3_600_000 });
     await relay.drain();
     await relay.stop();

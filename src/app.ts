@@ -18,7 +18,8 @@ import {
 import type { Config } from './config.js';
 import type { Clock } from './clock.js';
 import { installZodChinese } from './http/zod-zh.js';
-import errorsPlugin, { errorBody } from './http/plugins/errors.js';
+import errorsPlugin, { errorBody, frameworkErrors } from './http/plugins/errors.js';
+import textInputPlugin from './http/plugins/text-input.js';
 import authPlugin from './http/plugins/auth.js';
 import healthRoutes from './http/routes/health.routes.js';
 import authRoutes from './http/routes/auth.routes.js';
@@ -73,6 +74,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 256 * 1024,
+    // A path Fastify cannot decode (`/notices/%`) answers in the SPEC §12 form too.
+    frameworkErrors,
     logController: new OneLinePerRequest(),
   });
 
@@ -83,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('deps', { db: app.pg.pool, clock: deps.clock, log: app.log, config });
 
   await app.register(errorsPlugin);
+  await app.register(textInputPlugin);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] },

@@ -1,5 +1,5 @@
 // buildApp(deps) → a Fastify instance: the plugin tree of the API. It never listens (main.ts does).
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import fastifyPostgres from '@fastify/postgres';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
@@ -42,6 +42,8 @@ export interface AppDeps {
   queueDashboard?: boolean;
   /** A pino logger to share, `false` for none; defaults to one at the config's level. */
   logger?: FastifyBaseLogger | false;
+  /** Called for every route as it is registered (the fuzz test reads the route table this way). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 declare module 'fastify' {
@@ -79,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new OneLinePerRequest(),
   });
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.decorate('redis', deps.redis ?? null);
   await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, max: 20 });
   // An idle client losing its server (a Postgres restart) must not take the process down.

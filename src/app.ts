@@ -33,6 +33,7 @@ import noticePages from './http/notice-pages.js';
 import queueDashboard from './http/queue-dashboard.js';
 import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
+import { metricsAccess } from './http/metrics-access.js';
 
 export interface AppDeps {
   config: Config & { DATABASE_URL: string };
@@ -127,7 +128,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Prometheus metrics; route labels are route patterns (`/api/v1/tickets/:ticketNo`), never raw URLs.
-  await app.register(fastifyMetricsModule.default, { endpoint: '/metrics', clearRegisterOnInit: true });
+  // Readable from loopback or with METRICS_TOKEN only (src/http/metrics-access.ts).
+  await app.register(fastifyMetricsModule.default, {
+    endpoint: {
+      method: 'GET',
+      url: '/metrics',
+      logLevel: 'fatal',
+      exposeHeadRoute: false,
+      schema: { hide: true },
+      onRequest: metricsAccess(config.METRICS_TOKEN),
+      handler: () => undefined, // replaced by fastify-metrics
+    },
+    clearRegisterOnInit: true,
+  });
   await app.register(healthRoutes);
   await app.register(
     async (api) => {

@@ -112,7 +112,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       info: {
         title: 'Huiying 回应 API',
-        description: '群众诉求闭环管理系统 — township citizen-grievance closed loop',
+        description: [
+          '群众诉求闭环管理系统 — township citizen-grievance closed loop.',
+          '',
+          'Errors (SPEC §12): `{ statusCode, code, error, message, details: [{ path, message }], requestId }`, messages in Simplified Chinese.',
+          '',
+          'Text input, on every route: a string anywhere in the body (keys included), the query string, the path or the',
+          '`Idempotency-Key`, `X-CSRF-Token` and `Authorization` headers that contains NUL or another C0/C1 control character',
+          '(anything below U+0020 except tab, CR and LF; U+007F–U+009F) is refused with 400 `VALIDATION_FAILED` and a detail',
+          'naming the field (`包含不允许的控制字符`); so is a lone UTF-16 surrogate (`包含无效的字符编码`), malformed',
+          'percent-encoding (`包含无效的 URL 编码…`) and nesting deeper than 32 levels.',
+        ].join('\n'),
         version: '1.0.0',
       },
       components: {

@@ -37,7 +37,8 @@ let lastError: string | null = null;
 
 const ctx = await setupApp(t, {
   queueDashboard: true,
-  env: { PUBLIC_LOOKUP_RATE_LIMIT: '100000' },
+  // Behind a proxy, so that X-Forwarded-For reaches request.ip (the login audit, the rate limits).
+  env: { PUBLIC_LOOKUP_RATE_LIMIT: '100000', TRUST_PROXY: 'true' },
   onRoute: (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url, options: r });
     // Which route answered (coverage), and the cause of any 5xx for the failure message.
@@ -274,6 +275,8 @@ const hostileHeaders: fc.Arbitrary<Record<string, string>> = fc
       authorization: fc.oneof(headerText, fc.constant(`Bearer ${apiKey.key}`)),
       'x-forwarded-for': headerText,
       'x-request-id': headerText,
+      // Replaces the session cookie: a garbled or foreign cookie header.
+      cookie: fc.oneof(headerText.map((v) => `hy_session=${v}`), headerText.map((v) => `hy_login_csrf=${v}; hy_session=${v}`), headerText),
     },
     { requiredKeys: ['idempotency-key'] },
   )

@@ -59,6 +59,11 @@ function printable(key: string): string {
 
 type Mode = 'refuse' | 'clean';
 
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null || Object.getPrototypeOf(proto) === null;
+}
+
 class Walk {
   readonly details: ErrorDetail[] = [];
   constructor(private readonly mode: Mode) {}
@@ -78,7 +83,8 @@ class Walk {
   /** The value with control characters removed in clean mode; the same value in refuse mode. */
   value(v: unknown, path: PropertyKey[]): unknown {
     if (typeof v === 'string') return this.text(v, path, false);
-    if (v === null || typeof v !== 'object') return v;
+    // Only what the JSON and form parsers make: a Buffer, a stream or a file part is not text.
+    if (v === null || typeof v !== 'object' || !(Array.isArray(v) || isPlainObject(v))) return v;
     if (path.length >= MAX_DEPTH) {
       this.problem(path, TEXT_MESSAGES.depth);
       return v;
@@ -166,7 +172,7 @@ export function checkTextInput(request: FastifyRequest): ErrorDetail[] {
   details.push(...strict.details);
 
   const q = request.raw.url?.indexOf('?') ?? -1;
-  if (q >= 0) {
+  if (q >= 0 && request.raw.url!.includes('%', q)) {
     try {
       parseUrlEncoded(request.raw.url!.slice(q + 1));
     } catch (err) {

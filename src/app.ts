@@ -1,5 +1,5 @@
 // buildApp(deps) → a Fastify instance: the plugin tree of the API. It never listens (main.ts does).
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import fastifyPostgres from '@fastify/postgres';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
@@ -18,7 +18,8 @@ import {
 import type { Config } from './config.js';
 import type { Clock } from './clock.js';
 import { installZodChinese } from './http/zod-zh.js';
-import errorsPlugin, { errorBody } from './http/plugins/errors.js';
+import errorsPlugin, { errorBody, frameworkErrors } from './http/plugins/errors.js';
+import textInputPlugin from './http/plugins/text-input.js';
 import authPlugin from './http/plugins/auth.js';
 import healthRoutes from './http/routes/health.routes.js';
 import authRoutes from './http/routes/auth.routes.js';
@@ -34,6 +35,7 @@ import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
 import { guardPool, POOL_CONNECT_TIMEOUT_MS } from './db/pool.js';
 import { rateLimitStore } from './http/rate-limit-store.js';
+import { metricsAccess } from './http/metrics-access.js';
 
 export interface AppDeps {
   config: Config & { DATABASE_URL: string };
@@ -43,6 +45,8 @@ export interface AppDeps {
   queueDashboard?: boolean;
   /** A pino logger to share, `false` for none; defaults to one at the config's level. */
   logger?: FastifyBaseLogger | false;
+  /** Called for every route as it is registered (the fuzz test reads the route table this way). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 declare module 'fastify' {
@@ -75,9 +79,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 256 * 1024,
+    // A path Fastify cannot decode (`/notices/%`) answers in the SPEC §12 form too.
+    frameworkErrors,
     logController: new OneLinePerRequest(),
   });
 
+  if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
   app.decorate('redis', deps.redis ?? null);
   await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, max: 20, connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS });
   // A client losing its server (a Postgres restart), idle or checked out, must not take the process down.
@@ -85,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('deps', { db: app.pg.pool, clock: deps.clock, log: app.log, config });
 
   await app.register(errorsPlugin);
+  await app.register(textInputPlugin);
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
       directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
@@ -106,7 +114,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     openapi: {
       info: {
         title: 'Huiying 回应 API',
-        description: '群众诉求闭环管理系统 — township citizen-grievance closed loop',
+        description: [
+          '群众诉求闭环管理系统 — township citizen-grievance closed loop.',
+          '',
+          'Errors (SPEC §12): `{ statusCode, code, error, message, details: [{ path, message }], requestId }`, messages in Simplified Chinese.',
+          '',
+          'Text input, on every route: a string anywhere in the body (keys included), the query string, the path or the',
+          '`Idempotency-Key`, `X-CSRF-Token` and `Authorization` headers that contains NUL or another C0/C1 control character',
+          '(anything below U+0020 except tab, CR and LF; U+007F–U+009F) is refused with 400 `VALIDATION_FAILED` and a detail',
+          'naming the field (`包含不允许的控制字符`); so is a lone UTF-16 surrogate (`包含无效的字符编码`), malformed',
+          'percent-encoding (`包含无效的 URL 编码…`) and nesting deeper than 32 levels.',
+        ].join('\n'),
         version: '1.0.0',
       },
       components: {
@@ -122,7 +140,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // Prometheus metrics; route labels are route patterns (`/api/v1/tickets/:ticketNo`), never raw URLs.
-  await app.register(fastifyMetricsModule.default, { endpoint: '/metrics', clearRegisterOnInit: true });
+  // Readable from loopback or with METRICS_TOKEN only (src/http/metrics-access.ts).
+  await app.register(fastifyMetricsModule.default, {
+    endpoint: {
+      method: 'GET',
+      url: '/metrics',
+      logLevel: 'fatal',
+      exposeHeadRoute: false,
+      schema: { hide: true },
+      onRequest: metricsAccess(config.METRICS_TOKEN),
+      handler: () => undefined, // replaced by fastify-metrics
+    },
+    clearRegisterOnInit: true,
+  });
   await app.register(healthRoutes);
   await app.register(
     async (api) => {

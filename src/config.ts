@@ -38,6 +38,8 @@ export const configSchema = z.object({
     .enum(['true', 'false', '1', '0', ''])
     .default('false')
     .transform((v) => v === 'true' || v === '1'),
+  /** Bearer token that lets a scraper read /metrics from another host (loopback needs none). */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   PUBLIC_LOOKUP_RATE_LIMIT: z.coerce.number().int().min(1).max(100000).default(30),
   /** Namespace of the queues (Redis key prefix / BullMQ schema suffix): one per deployment. */
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_]{1,20}$/, 'must be 1-20 lowercase letters, digits or _').default('hy'),

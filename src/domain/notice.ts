@@ -41,7 +41,8 @@
 //   Summary: publicSummary if a person wrote one, else the content — either way through scrubText
 //   with the complainant's name and address, ≤ 80 characters.
 
-import { toCsv, rate, MONTH_RE, type Rate } from './stats.js';
+import { rate, MONTH_RE, type Rate } from './stats.js';
+import { toCsv } from './csv.js';
 import { shanghaiDateKeyIso } from './local-date.js';
 import { formatTicketNo } from './ticket-number.js';
 import { OUTCOME_LABELS, STATUS_LABELS } from './ticket-labels.js';
@@ -525,15 +526,12 @@ export function noticeText(model: NoticeModel, opts: NoticeTextOptions = {}): st
   return `${lines.join('\n')}\n`;
 }
 
-/** Excel runs a cell starting with = + - @ as a formula: such cells get a leading apostrophe. */
-const neutralise = (s: string | null): string | null => (s !== null && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
-
-/** The case list as CSV: Chinese header, RFC 4180 quoting, CRLF, UTF-8 BOM for Excel. */
+/** The case list as CSV (src/domain/csv.ts: quoting, BOM, formula cells neutralised). */
 export function noticeCsv(model: NoticeModel): string {
   return toCsv(
     ['编号', '日期', '村（社区）', '分类', '摘要', '承办部门', '状态', '办理结果'],
     model.cases.map((c) =>
-      [c.ticketNo, c.date, c.village, c.category, c.summary, c.department, c.statusLabel, c.outcomeLabel].map(neutralise),
+      [c.ticketNo, c.date, c.village, c.category, c.summary, c.department, c.statusLabel, c.outcomeLabel],
     ),
   );
 }

@@ -62,12 +62,3 @@ export function rates(c: CountsLike) {
     satisfactionRate: rate(c.followupsSatisfied, c.followupsReached),
   };
 }
-
-/** RFC 4180 CSV with a UTF-8 BOM so spreadsheet software reads the Chinese headers. */
-export function toCsv(header: string[], rows: (string | number | null)[][]): string {
-  const cell = (v: string | number | null) => {
-    const s = v === null ? '' : String(v);
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return `\uFEFF${[header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n')}\r\n`;
-}

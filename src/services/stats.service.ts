@@ -1,7 +1,8 @@
 // Statistics per department and per handler for a month or a range (SPEC §9), JSON and CSV, and
 // freezing a month into a locked snapshot for the cadre evaluation.
 import { DomainError, validationError } from '../domain/errors.js';
-import { monthRange, rates, toCsv, MONTH_RE, type Rate } from '../domain/stats.js';
+import { monthRange, rates, MONTH_RE, type Rate } from '../domain/stats.js';
+import { toCsv } from '../domain/csv.js';
 import { withTx } from '../db/tx.js';
 import { appendAudit } from '../db/audit.repository.js';
 import * as repo from '../db/stats.repository.js';

@@ -1,6 +1,6 @@
 // Builds the real app on a fresh test database (connected as the application role; ctx.db.pool is
 // the owner's, for setup), and signs staff in through the real login route.
-import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -19,7 +19,13 @@ export interface TestContext {
 
 export async function setupApp(
   t: Test,
-  opts: { clock?: TestClock; env?: Record<string, string>; logger?: FastifyBaseLogger; queueDashboard?: boolean } = {},
+  opts: {
+    clock?: TestClock;
+    env?: Record<string, string>;
+    logger?: FastifyBaseLogger;
+    queueDashboard?: boolean;
+    onRoute?: (route: RouteOptions) => void;
+  } = {},
 ): Promise<TestContext> {
   const db = await createTestDb();
   const clock = opts.clock ?? new TestClock();
@@ -32,6 +38,7 @@ export async function setupApp(
     redis: null,
     logger: opts.logger,
     queueDashboard: opts.queueDashboard,
+    onRoute: opts.onRoute,
   });
   await app.ready();
   t.teardown(async () => {

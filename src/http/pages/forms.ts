@@ -29,7 +29,7 @@ export function formBody(request: FastifyRequest): FormValues {
   const body = (request.body ?? {}) as Record<string, unknown>;
   const out: FormValues = {};
   for (const [k, v] of Object.entries(body)) {
-    if (k === '_csrf') continue;
+    if (k === '_csrf' || k === '__proto__') continue;
     if (typeof v === 'string') out[k] = v;
     else if (Array.isArray(v)) out[k] = v.filter((x): x is string => typeof x === 'string');
   }

@@ -10,6 +10,7 @@ import fastifyView from '@fastify/view';
 import { Eta } from 'eta';
 import { DomainError } from '../../domain/errors.js';
 import { pageErrorHandler, renderError } from './render.js';
+import { markPageForms, parseUrlEncoded } from '../plugins/text-input.js';
 import authPages from './auth.pages.js';
 import intakePages from './intake.pages.js';
 import ticketPages from './ticket.pages.js';
@@ -24,7 +25,10 @@ import publicPages from './public.pages.js';
 const dir = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 
 const pages: FastifyPluginAsync = async (app) => {
-  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
+  // Form bodies and query strings of pages are cleaned of control characters, not refused
+  // (src/http/plugins/text-input.ts); a malformed percent-encoding is refused.
+  markPageForms(app);
+  await app.register(fastifyFormbody, { bodyLimit: 64 * 1024, parser: parseUrlEncoded });
   await app.register(fastifyStatic, { root: dir('../static'), prefix: '/static/', maxAge: '1h' });
   // Eta escapes every <%= %> output; <%~ %> is used only for rendered partials and the QR SVG.
   await app.register(fastifyView, { engine: { eta: new Eta({ autoEscape: true }) }, root: dir('../views'), production: true });

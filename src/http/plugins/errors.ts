@@ -138,3 +138,15 @@ export default fp(async function errorsPlugin(app) {
     return reply.code(404).send(errorBody(request, 404, 'NOT_FOUND'));
   });
 });
+
+/**
+ * Fastify's `frameworkErrors`: a path it cannot decode (`/notices/%`, `%ED%A0%80`) or a path
+ * parameter over its length limit, answered in the SPEC §12 form instead of Fastify's own body.
+ */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.code(414).send(errorBody(request, 414, 'BAD_REQUEST', '请求地址中的参数过长'));
+    return;
+  }
+  reply.code(400).send(errorBody(request, 400, 'VALIDATION_FAILED', '请求地址包含无效的编码'));
+}

@@ -166,7 +166,7 @@ export function subtractDuration(due: Date, d: Duration, cal: WorkCalendar): Dur
 }
 
 // Seed data, State Council General Office notices (国务院办公厅关于…部分节假日安排的通知), exactly as
-// STACK.md "Holiday arrangements". Listed day by day, one festival per line, so the migration that
+// docs/stack.md "Holiday arrangements". Listed day by day, one festival per line, so the migration that
 // seeds the table and a reviewer holding the notice can compare line by line. Admins keep later years.
 export const OFFICIAL_CALENDARS: CalendarYear[] = [
   {

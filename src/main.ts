@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { loggerOptions } from './logging.js';
 import { prepareDatabase, resolveDatabase } from './bootstrap.js';
+import { logStartWarnings } from './start-warnings.js';
 import { startWorkers } from '../workers/index.js';
 
 type Role = 'all' | 'api' | 'worker';
@@ -55,7 +56,10 @@ async function main(): Promise<void> {
   if (app) {
     await app.listen({ port: config.PORT, host: config.HOST });
   }
-  log.info({ role }, 'huiying started');
+  const base = config.PUBLIC_BASE_URL.replace(/\/$/, '');
+  log.info({ role, publicBaseUrl: base }, `huiying started: ${config.TOWNSHIP_NAME}; staff sign in at ${base}/staff/login`);
+  // Last, so that they are the lines the operator sees.
+  await logStartWarnings(config, db.url, log, systemClock.now());
 }
 
 main().catch((err) => {

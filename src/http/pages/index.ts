@@ -26,7 +26,14 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyStatic, { root: dir('../static'), prefix: '/static/', maxAge: '1h' });
   // Eta escapes every <%= %> output; <%~ %> is used only for rendered partials and the QR SVG.
-  await app.register(fastifyView, { engine: { eta: new Eta({ autoEscape: true }) }, root: dir('../views'), production: true });
+  // Every template sees `it.township` (TOWNSHIP_NAME, TOWNSHIP_HOTLINES): layouts, receipts.
+  const { TOWNSHIP_NAME: name, TOWNSHIP_HOTLINES: hotlines } = app.deps.config;
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ autoEscape: true }) },
+    root: dir('../views'),
+    production: true,
+    defaultContext: { township: { name, hotlines } },
+  });
   app.setErrorHandler(pageErrorHandler);
   if (app.deps.config.PUBLIC_BASE_URL.startsWith('http:')) {
     // helmet's default CSP makes browsers fetch every stylesheet, script and form post over https;

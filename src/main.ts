@@ -10,6 +10,7 @@ import { systemClock } from './clock.js';
 import { loggerOptions } from './logging.js';
 import { prepareDatabase, resolveDatabase } from './bootstrap.js';
 import { logStartWarnings } from './start-warnings.js';
+import { createFirstAdmin } from './services/users.service.js';
 import { startWorkers } from '../workers/index.js';
 
 type Role = 'all' | 'api' | 'worker';
@@ -56,10 +57,22 @@ async function main(): Promise<void> {
   if (app) {
     await app.listen({ port: config.PORT, host: config.HOST });
   }
+  // No user and no BOOTSTRAP_ADMIN_PASSWORD: `admin` with a one-time password, printed once below.
+  // Only a process that serves the sign-in page creates it (so the line lands where it can be
+  // used), and only once it listens (so a failed start does not swallow the password).
+  const oneTimePassword = app ? await createFirstAdmin(app.deps) : null;
   const base = config.PUBLIC_BASE_URL.replace(/\/$/, '');
   log.info({ role, publicBaseUrl: base }, `huiying started: ${config.TOWNSHIP_NAME}; staff sign in at ${base}/staff/login`);
   // Last, so that they are the lines the operator sees.
-  await logStartWarnings(config, db.url, log, systemClock.now());
+  await logStartWarnings(config, db.url, log, systemClock.now(), { justCreatedAdmin: oneTimePassword !== null });
+  if (oneTimePassword) {
+    const line =
+      `首次启动：已创建管理员账号 admin，一次性密码：${oneTimePassword}（只显示这一次，请立即记下）。` +
+      `请打开 ${base}/staff/login 用 admin 和这个密码登录，登录后须先设置自己的密码。`;
+    // Whatever LOG_LEVEL says, the operator must see it.
+    if (log.isLevelEnabled('warn')) log.warn({ firstStart: true, username: 'admin' }, line);
+    else console.error(line);
+  }
 }
 
 main().catch((err) => {

@@ -1,13 +1,15 @@
 // What the operator must hear at every start, as loud log lines (level warn): an address residents
-// cannot reach, a missing holiday calendar, a township that still carries the example name.
+// cannot reach, a missing holiday calendar, a township that still carries the example name, an
+// admin whose one-time password (printed once, at the first start) was never replaced.
 import pg from 'pg';
 import { DEFAULT_TOWNSHIP_NAME, type Config } from './config.js';
 import { calendarMissingWarning, missingCalendarYears } from './domain/calendar.js';
 import { loadCalendarYears } from './db/policy.repository.js';
+import { usersWithOneTimePassword } from './db/users.repository.js';
 import type { Log } from './services/deps.js';
 
 export interface StartWarning {
-  code: 'PUBLIC_BASE_URL_LOCAL' | 'CALENDAR_MISSING' | 'TOWNSHIP_NAME_DEFAULT';
+  code: 'PUBLIC_BASE_URL_LOCAL' | 'CALENDAR_MISSING' | 'TOWNSHIP_NAME_DEFAULT' | 'ONE_TIME_PASSWORD_PENDING';
   message: string;
 }
 
@@ -24,7 +26,13 @@ export function isLocalAddress(url: string): boolean {
   );
 }
 
-export function startWarnings(config: Config, calendarYears: readonly number[], now: Date): StartWarning[] {
+export interface StartState {
+  calendarYears: readonly number[];
+  /** Users who still sign in with the one-time password of the first start. */
+  oneTimePasswordUsers: readonly string[];
+}
+
+export function startWarnings(config: Config, state: StartState, now: Date): StartWarning[] {
   const warnings: StartWarning[] = [];
   if (isLocalAddress(config.PUBLIC_BASE_URL)) {
     warnings.push({
@@ -34,7 +42,7 @@ export function startWarnings(config: Config, calendarYears: readonly number[], 
         '请把 PUBLIC_BASE_URL 设为群众能访问的地址（例如 https://hy.example.gov.cn）后重新启动',
     });
   }
-  for (const year of missingCalendarYears(calendarYears, now)) {
+  for (const year of missingCalendarYears(state.calendarYears, now)) {
     warnings.push({
       code: 'CALENDAR_MISSING',
       message: `【警告】${calendarMissingWarning(year)}。请管理员按国务院办公厅通知在「日历」页面（/staff/admin/calendar/${year}）录入`,
@@ -46,19 +54,37 @@ export function startWarnings(config: Config, calendarYears: readonly number[], 
       message: `【警告】TOWNSHIP_NAME 未设置：页面、回执、公示和短信签名显示的是示例名称「${DEFAULT_TOWNSHIP_NAME}」。请设置本乡镇的名称（例如 TOWNSHIP_NAME=东山镇）`,
     });
   }
+  if (state.oneTimePasswordUsers.length) {
+    warnings.push({
+      code: 'ONE_TIME_PASSWORD_PENDING',
+      message:
+        `【提示】${state.oneTimePasswordUsers.join('、')} 尚未修改一次性初始密码（首次启动时在日志中打印过一次）。` +
+        '找不到该密码时，可用 npm run cli -- user:create --username 新用户名 --password 新密码 --roles admin 另建管理员',
+    });
+  }
   return warnings;
 }
 
-/** Reads the calendar years and logs every start warning. */
-export async function logStartWarnings(config: Config, databaseUrl: string, log: Log, now: Date): Promise<StartWarning[]> {
+/** Reads what the warnings depend on from the database and logs every start warning. */
+export async function logStartWarnings(
+  config: Config,
+  databaseUrl: string,
+  log: Log,
+  now: Date,
+  opts: { justCreatedAdmin?: boolean } = {},
+): Promise<StartWarning[]> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  let years: number[];
+  let state: StartState;
   try {
-    years = (await loadCalendarYears(pool)).map((y) => y.year);
+    state = {
+      calendarYears: (await loadCalendarYears(pool)).map((y) => y.year),
+      // The first start prints the password itself, right after these lines.
+      oneTimePasswordUsers: opts.justCreatedAdmin ? [] : await usersWithOneTimePassword(pool),
+    };
   } finally {
     await pool.end();
   }
-  const warnings = startWarnings(config, years, now);
+  const warnings = startWarnings(config, state, now);
   for (const w of warnings) log.warn({ warning: w.code }, w.message);
   return warnings;
 }

@@ -156,3 +156,8 @@ export const loginSchema = z.strictObject({
   username: z.string().min(1).max(60),
   password: z.string().min(1).max(200),
 });
+
+export const passwordChangeSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(200),
+  newPassword: passwordSchema,
+});

@@ -52,14 +52,15 @@ t.test('isLocalAddress: addresses a resident’s phone cannot open', async (t) =
 
 const NOW = new Date('2026-12-02T01:00:00Z'); // 2026-12-02 09:00 Beijing time
 const configured = { PUBLIC_BASE_URL: 'https://hy.example.gov.cn', TOWNSHIP_NAME: '东山镇' };
+const years = (...calendarYears: number[]) => ({ calendarYears, oneTimePasswordUsers: [] });
 
 t.test('startWarnings: nothing for a configured township with both calendars', async (t) => {
-  t.same(startWarnings(loadConfig(configured), [2025, 2026, 2027], NOW), []);
+  t.same(startWarnings(loadConfig(configured), years(2025, 2026, 2027), NOW), []);
 });
 
 t.test('startWarnings: a localhost PUBLIC_BASE_URL, the default one included', async (t) => {
   for (const env of [{ TOWNSHIP_NAME: '东山镇' }, { ...configured, PUBLIC_BASE_URL: 'http://127.0.0.1:8080' }]) {
-    const w = startWarnings(loadConfig(env), [2026, 2027], NOW);
+    const w = startWarnings(loadConfig(env), years(2026, 2027), NOW);
     t.same(w.map((x) => x.code), ['PUBLIC_BASE_URL_LOCAL']);
     t.match(w[0].message, /^【警告】PUBLIC_BASE_URL 是本机地址 http:\/\/(localhost:3000|127\.0\.0\.1:8080)：回执二维码和短信里的查询链接在群众手机上打不开/);
   }
@@ -67,19 +68,25 @@ t.test('startWarnings: a localhost PUBLIC_BASE_URL, the default one included', a
 
 t.test('startWarnings: this or next year without a holiday calendar (Asia/Shanghai year)', async (t) => {
   const config = loadConfig(configured);
-  const w = startWarnings(config, [2024, 2025, 2026], NOW);
+  const w = startWarnings(config, years(2024, 2025, 2026), NOW);
   t.same(w.map((x) => x.code), ['CALENDAR_MISSING']);
   t.match(w[0].message, /^【警告】2027年节假日安排未配置，期限将按周一至周五计算并标记。.*\/staff\/admin\/calendar\/2027/);
-  t.same(startWarnings(config, [], NOW).map((x) => x.message.slice(0, 9)), ['【警告】2026年', '【警告】2027年'], 'both years');
+  t.same(startWarnings(config, years(), NOW).map((x) => x.message.slice(0, 9)), ['【警告】2026年', '【警告】2027年'], 'both years');
   // 2026-12-31 16:30 UTC is already 2027-01-01 in Beijing: the years are 2027 and 2028.
-  const newYear = startWarnings(config, [2026, 2027], new Date('2026-12-31T16:30:00Z'));
+  const newYear = startWarnings(config, years(2026, 2027), new Date('2026-12-31T16:30:00Z'));
   t.match(newYear.map((x) => x.message), [/2028年节假日安排未配置/]);
 });
 
 t.test('startWarnings: the example township name', async (t) => {
-  const w = startWarnings(loadConfig({ PUBLIC_BASE_URL: 'https://hy.example.gov.cn' }), [2026, 2027], NOW);
+  const w = startWarnings(loadConfig({ PUBLIC_BASE_URL: 'https://hy.example.gov.cn' }), years(2026, 2027), NOW);
   t.same(w.map((x) => x.code), ['TOWNSHIP_NAME_DEFAULT']);
   t.match(w[0].message, /TOWNSHIP_NAME 未设置/);
+});
+
+t.test('startWarnings: an admin who never replaced the one-time password', async (t) => {
+  const w = startWarnings(loadConfig(configured), { calendarYears: [2026, 2027], oneTimePasswordUsers: ['admin'] }, NOW);
+  t.same(w.map((x) => x.code), ['ONE_TIME_PASSWORD_PENDING']);
+  t.match(w[0].message, /^【提示】admin 尚未修改一次性初始密码.*npm run cli -- user:create/);
 });
 
 t.test('logStartWarnings reads the calendar from the database and logs each warning at level warn', async (t) => {

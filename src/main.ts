@@ -44,15 +44,31 @@ async function main(): Promise<void> {
   const app = role === 'worker' ? null : await buildApp({ ...deps, redis, logger: log, queueDashboard: true });
   const workers = role === 'api' ? null : await startWorkers({ ...deps, log });
 
-  closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
+  const closing = closeWithGrace({ delay: 25_000, skip: ['SIGINT', 'SIGTERM'] }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'fatal error, shutting down');
-    else log.info({ signal }, 'shutting down: draining HTTP and running jobs');
+    else if (signal) log.info({ signal }, 'shutting down: draining HTTP and running jobs');
     await app?.close();
     await workers?.close();
     await redis?.quit().catch(() => undefined);
     await db.embedded?.stop();
     log.info('shutdown complete');
   });
+  // SIGINT and SIGTERM by hand: Ctrl-C in a terminal reaches this process twice — from the terminal
+  // and forwarded by `npm start` — and close-with-grace would take the echo for a second Ctrl-C
+  // and exit without draining. A repeat within a second is that echo; a later one stops at once.
+  let firstSignalAt = 0;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (firstSignalAt === 0) {
+        firstSignalAt = Date.now();
+        log.info({ signal }, 'shutting down: draining HTTP and running jobs');
+        void closing.close();
+      } else if (Date.now() - firstSignalAt > 1000) {
+        log.error({ signal }, `second ${signal}: exiting without waiting`);
+        process.exit(1);
+      }
+    });
+  }
 
   if (app) {
     await app.listen({ port: config.PORT, host: config.HOST });

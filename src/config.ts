@@ -36,13 +36,16 @@ export const configSchema = z.object({
   /** Unset: http://localhost:<PORT> (see loadConfig), and the start log warns. */
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
   /** Shown on pages, receipts and notices, and the SMS signature 【…】. */
-  TOWNSHIP_NAME: z
-    .string()
-    .trim()
-    .min(2, 'must be 2-20 characters')
-    .max(20, 'must be 2-20 characters')
-    .regex(/^[^【】[\]<>]+$/, 'must not contain brackets')
-    .default(DEFAULT_TOWNSHIP_NAME),
+  TOWNSHIP_NAME: optionalString
+    .pipe(
+      z
+        .string()
+        .min(2, 'must be 2-20 characters')
+        .max(20, 'must be 2-20 characters')
+        .regex(/^[^【】[\]<>]+$/, 'must not contain brackets')
+        .optional(),
+    )
+    .transform((v) => v ?? DEFAULT_TOWNSHIP_NAME),
   /** The township's official hotline numbers, printed on receipts, notices and pages. */
   TOWNSHIP_HOTLINES: phoneList,
   SESSION_SECRET: optionalString.pipe(

@@ -27,6 +27,7 @@ t.test('PUBLIC_BASE_URL follows PORT unless set', async (t) => {
 t.test('TOWNSHIP_NAME: a default, trimmed, 2-20 characters, no brackets', async (t) => {
   t.equal(loadConfig({}).TOWNSHIP_NAME, DEFAULT_TOWNSHIP_NAME);
   t.equal(loadConfig({ TOWNSHIP_NAME: ' 东山镇 ' }).TOWNSHIP_NAME, '东山镇');
+  t.equal(loadConfig({ TOWNSHIP_NAME: '' }).TOWNSHIP_NAME, DEFAULT_TOWNSHIP_NAME, 'empty counts as unset (compose passes ${TOWNSHIP_NAME:-})');
   t.match(problemsOf({ TOWNSHIP_NAME: '镇' }), [/^TOWNSHIP_NAME: must be 2-20 characters$/]);
   t.match(problemsOf({ TOWNSHIP_NAME: '东'.repeat(21) }), [/^TOWNSHIP_NAME: must be 2-20 characters$/]);
   t.match(problemsOf({ TOWNSHIP_NAME: '【东山镇】' }), [/^TOWNSHIP_NAME: must not contain brackets$/], 'the SMS signature adds its own');

@@ -1,5 +1,24 @@
 # Huiying: one image for every role (api, worker, migrate). See docker-compose.yml.
-FROM node:20-bookworm-slim
+
+# --- build: every dependency, TypeScript compiled to dist/ (`npm run build`) ---------------------
+FROM node:24-bookworm-slim AS build
+
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY src ./src
+COPY workers ./workers
+COPY migrations ./migrations
+RUN npm run build
+
+# --- run: production dependencies and the compiled code, run by plain node ---------------------
+FROM node:24-bookworm-slim
 
 ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
@@ -8,13 +27,14 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
-# Dependencies first, so source edits do not invalidate this layer. tsx (which runs the
-# TypeScript sources) is a runtime dependency, so dev dependencies are left out.
+# Dependencies first, so code edits do not invalidate this layer.
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
-# The sources (src, workers, migrations, …); .dockerignore keeps tests and local state out.
-COPY --chown=node:node . .
+# dist/ holds the compiled code with the views, static files and migrations it reads at run time;
+# scripts/build.mjs is the `prestart` check, which finds no sources here and trusts dist/.
+COPY --chown=node:node scripts/build.mjs ./scripts/build.mjs
+COPY --from=build --chown=node:node /app/dist ./dist
 RUN mkdir -p /app/data && chown node:node /app /app/data
 
 USER node
@@ -23,5 +43,6 @@ ENV PORT=3000 HOST=0.0.0.0
 EXPOSE 3000
 
 # `docker run … huiying` runs API and workers in one process; compose splits them with
-# `npm start -- --role api` / `--role worker` and runs `npm run migrate` once.
+# `npm start -- --role api` / `--role worker` and runs `npm run migrate` once. `npm start` execs
+# `node dist/src/main.js`, so `docker stop` (SIGTERM, forwarded by npm) drains it gracefully.
 CMD ["npm", "start"]

@@ -8,6 +8,7 @@ export default tseslint.config(
     ignores: [
       '**/node_modules/**',
       'dist/**',
+      'dist.*/**',
       'data/**',
       'scratch/**',
       '.tap/**',
@@ -30,6 +31,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Plain-Node scripts that run before anything is compiled (scripts/build.mjs).
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {
     // Tests poke at loosely typed responses and fixtures.

@@ -15,6 +15,19 @@ const urlList = z
 
 const postgresUrl = optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional());
 
+/** The name a fresh installation shows until TOWNSHIP_NAME is set (the start log says so). */
+export const DEFAULT_TOWNSHIP_NAME = '示例镇';
+
+const phoneList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(/[\s,，、;；]+/).filter(Boolean))
+  .pipe(
+    z.array(
+      z.string().regex(/^\d[\d-]{2,19}$/, 'must be a comma-separated list of phone numbers (digits and -, e.g. 0571-88881234,12345)'),
+    ),
+  );
+
 export const configSchema = z.object({
   /** The application's connection: a role with only the grants it needs (src/db/roles.ts). */
   DATABASE_URL: postgresUrl,
@@ -23,7 +36,21 @@ export const configSchema = z.object({
   REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
-  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('http://localhost:3000'),
+  /** Unset: http://localhost:<PORT> (see loadConfig), and the start log warns. */
+  PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  /** Shown on pages, receipts and notices, and the SMS signature 【…】. */
+  TOWNSHIP_NAME: optionalString
+    .pipe(
+      z
+        .string()
+        .min(2, 'must be 2-20 characters')
+        .max(20, 'must be 2-20 characters')
+        .regex(/^[^【】[\]<>]+$/, 'must not contain brackets')
+        .optional(),
+    )
+    .transform((v) => v ?? DEFAULT_TOWNSHIP_NAME),
+  /** The township's official hotline numbers, printed on receipts, notices and pages. */
+  TOWNSHIP_HOTLINES: phoneList,
   SESSION_SECRET: optionalString.pipe(
     z.string().min(32, 'must be at least 32 characters').optional(),
   ),
@@ -51,7 +78,7 @@ export const configSchema = z.object({
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
 });
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = Omit<z.infer<typeof configSchema>, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL: string };
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
@@ -70,5 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // The embedded default manages both roles itself; an owner URL alone names no application role.
     throw new ConfigError(['MIGRATION_DATABASE_URL: needs DATABASE_URL (the application role) beside it']);
   }
-  return result.data;
+  const c = result.data;
+  // Follows PORT, so a changed port does not leave every receipt QR code and SMS link dead.
+  return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}` };
 }

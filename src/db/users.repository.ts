@@ -10,11 +10,13 @@ export interface UserRow {
   roles: Role[];
   departmentCode: string | null;
   active: boolean;
+  /** A generated one-time password: nothing but a password change until it is replaced. */
+  mustChangePassword: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
 
-const USER_COLUMNS = `id::text, username, password_hash, display_name, roles, department_code, active, created_at, updated_at`;
+const USER_COLUMNS = `id::text, username, password_hash, display_name, roles, department_code, active, must_change_password, created_at, updated_at`;
 
 function mapUser(r: Record<string, unknown>): UserRow {
   return {
@@ -25,6 +27,7 @@ function mapUser(r: Record<string, unknown>): UserRow {
     roles: r.roles as Role[],
     departmentCode: (r.department_code as string | null) ?? null,
     active: r.active as boolean,
+    mustChangePassword: r.must_change_password as boolean,
     createdAt: r.created_at as Date,
     updatedAt: r.updated_at as Date,
   };
@@ -33,6 +36,12 @@ function mapUser(r: Record<string, unknown>): UserRow {
 export async function countUsers(db: Db): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*)::text AS n FROM users');
   return Number(rows[0].n);
+}
+
+/** Active users still signing in with a generated one-time password. */
+export async function usersWithOneTimePassword(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ username: string }>('SELECT username FROM users WHERE must_change_password AND active ORDER BY username');
+  return rows.map((r) => r.username);
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<UserRow | null> {
@@ -52,13 +61,14 @@ export interface NewUser {
   roles: Role[];
   departmentCode: string | null;
   active: boolean;
+  mustChangePassword?: boolean;
 }
 
 export async function insertUser(db: Db, u: NewUser): Promise<UserRow | null> {
   const { rows } = await db.query(
-    `INSERT INTO users (username, password_hash, display_name, roles, department_code, active)
-     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING ${USER_COLUMNS}`,
-    [u.username, u.passwordHash, u.displayName, u.roles, u.departmentCode, u.active],
+    `INSERT INTO users (username, password_hash, display_name, roles, department_code, active, must_change_password)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING RETURNING ${USER_COLUMNS}`,
+    [u.username, u.passwordHash, u.displayName, u.roles, u.departmentCode, u.active, u.mustChangePassword ?? false],
   );
   return rows[0] ? mapUser(rows[0]) : null;
 }
@@ -96,6 +106,15 @@ export async function updateUser(db: Db, username: string, p: UserPatch, now: Da
   return rows[0] ? mapUser(rows[0]) : null;
 }
 
+/** The user's own password change: a new hash, and the one-time password (if any) is gone. */
+export async function setOwnPassword(db: Db, userId: string, passwordHash: string, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE users SET password_hash = $2, password_changed_at = $3, must_change_password = false, updated_at = $3
+      WHERE id = $1`,
+    [userId, passwordHash, now],
+  );
+}
+
 // --- sessions ---
 
 export interface SessionRow {
@@ -123,7 +142,7 @@ export async function findLiveSession(db: Db, tokenHash: Buffer, now: Date, idle
     name: 'hy-live-session',
     text: `SELECT s.id::text AS session_id, s.csrf_token, s.created_at AS s_created_at, s.last_seen_at,
             u.id::text, u.username, u.password_hash, u.display_name, u.roles, u.department_code, u.active,
-            u.created_at, u.updated_at
+            u.must_change_password, u.created_at, u.updated_at
        FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2
         AND s.last_seen_at > $2 - make_interval(secs => $3) AND u.active`,
@@ -148,10 +167,11 @@ export async function revokeSession(db: Db, sessionId: string, now: Date): Promi
   await db.query('UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [sessionId, now]);
 }
 
-export async function revokeUserSessions(db: Db, userId: string, now: Date): Promise<number> {
+/** Ends the user's sessions; `exceptSessionId` keeps the one that changed its own password. */
+export async function revokeUserSessions(db: Db, userId: string, now: Date, exceptSessionId: string | null = null): Promise<number> {
   const { rowCount } = await db.query(
-    'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
-    [userId, now],
+    'UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND id IS DISTINCT FROM $3::bigint',
+    [userId, now, exceptSessionId],
   );
   return rowCount ?? 0;
 }

@@ -105,6 +105,17 @@ export class WorkCalendar {
   }
 }
 
+/**
+ * This and next year (Asia/Shanghai) when they have no holiday data: deadlines running into them
+ * are computed Mon–Fri and flagged. Said by the start log and /readyz.
+ */
+export function missingCalendarYears(knownYears: readonly number[], now: Date): number[] {
+  const year = yearOf(shanghaiEpochDay(now));
+  return [year, year + 1].filter((y) => !knownYears.includes(y));
+}
+
+export const calendarMissingWarning = (year: number): string => `${year}年节假日安排未配置，期限将按周一至周五计算并标记`;
+
 /** Generous bound (≈ 40 years) so a mistyped admin value cannot make the day loop run away. */
 export const MAX_WORKING_DAYS = 10_000;
 
@@ -166,7 +177,7 @@ export function subtractDuration(due: Date, d: Duration, cal: WorkCalendar): Dur
 }
 
 // Seed data, State Council General Office notices (国务院办公厅关于…部分节假日安排的通知), exactly as
-// STACK.md "Holiday arrangements". Listed day by day, one festival per line, so the migration that
+// docs/stack.md "Holiday arrangements". Listed day by day, one festival per line, so the migration that
 // seeds the table and a reviewer holding the notice can compare line by line. Admins keep later years.
 export const OFFICIAL_CALENDARS: CalendarYear[] = [
   {

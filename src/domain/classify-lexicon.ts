@@ -1,5 +1,5 @@
 // Data for the category classifier (classify.ts): for each category code of the default township
-// catalogue (SEED.md) the words and short phrases residents actually say instead of the official
+// catalogue (docs/seed.md) the words and short phrases residents actually say instead of the official
 // keywords — colloquial wording, partial words, synonyms, dialect. Words and phrases only, never
 // whole messages: the labelled evaluation set in test/fixtures must stay held out.
 //

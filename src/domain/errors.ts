@@ -18,6 +18,7 @@ export const ERROR_MESSAGES = {
   INVALID_CREDENTIALS: '用户名或密码错误',
   ACCOUNT_LOCKED: '登录失败次数过多，该账号已暂时锁定，请15分钟后再试',
   CSRF_FAILED: '安全校验失败，请刷新页面后重试',
+  PASSWORD_CHANGE_REQUIRED: '请先修改初始密码，修改后才能进行其他操作',
   IDEMPOTENCY_KEY_MISSING: '缺少 Idempotency-Key 请求头',
   IDEMPOTENCY_KEY_REUSED: '该 Idempotency-Key 已用于内容不同的登记请求',
   IDEMPOTENCY_IN_PROGRESS: '相同的登记请求正在处理中，请稍后重试',

@@ -475,9 +475,10 @@ function countsText(rows: readonly { name: string; count: CellCount }[]): string
   return parts.length ? parts.join('，') : '无';
 }
 
-function monthTitle(month: string): string {
+/** "东山镇2026年11月群众诉求办理情况公示" (without a township: from the month only). */
+export function monthTitle(month: string, township = ''): string {
   const [y, m] = month.split('-');
-  return `${y}年${Number(m)}月群众诉求办理情况公示`;
+  return `${township}${y}年${Number(m)}月群众诉求办理情况公示`;
 }
 
 /** One line of the case list: number, village, category, summary, department, state (outcome). */
@@ -489,6 +490,10 @@ export function caseLine(c: NoticeCase): string {
 /** The WeChat plain text: a compact Chinese digest of the whole notice. */
 export interface NoticeTextOptions {
   title?: string;
+  /** TOWNSHIP_NAME: heads the default title. */
+  township?: string;
+  /** TOWNSHIP_HOTLINES: a closing line where residents can ask. */
+  hotlines?: readonly string[];
   /** Above this many cases the list is replaced by a link (a WeChat group is no place for 10 000 lines). */
   maxCases?: number;
   caseListUrl?: string;
@@ -498,7 +503,7 @@ export function noticeText(model: NoticeModel, opts: NoticeTextOptions = {}): st
   const t = model.totals;
   const hidden = t.received - model.cases.length;
   const lines = [
-    `【${opts.title ?? monthTitle(model.month)}】`,
+    `【${opts.title ?? monthTitle(model.month, opts.township)}】`,
     '一、总体情况',
     `本月共受理群众诉求${t.received}件，已办结${t.closed}件，按时办结${t.onTime}件。`,
     `按时办结率${rateText(t.onTimeRate)}，平均首次响应${t.avgFirstResponseHours === null ? '—' : `${t.avgFirstResponseHours}小时`}。`,
@@ -523,6 +528,7 @@ export function noticeText(model: NoticeModel, opts: NoticeTextOptions = {}): st
         : model.cases.map(caseLine)),
   ];
   if (model.nextSteps) lines.push('四、下一步工作', model.nextSteps);
+  if (opts.hotlines?.length) lines.push(`如有疑问，请拨打咨询电话${opts.hotlines.join('、')}。`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,9 +1,11 @@
 // The one table of messages sent to residents (SPEC §4, §3). Pure: the caller passes everything.
 // Texts stay short (one SMS is 70 Chinese characters; these are at most two).
 
-export const SMS_SIGNATURE = '【回应】';
+/** The signature carriers require in front of every message: the township's name (TOWNSHIP_NAME). */
+export const smsSignature = (township: string): string => `【${township}】`;
 
 export interface SmsContext {
+  township: string;
   ticketNo: string; // formatted, e.g. 20261125-483920-7
   lookupUrl: string;
   accessCode: string | null;
@@ -26,5 +28,5 @@ export const SMS_TEMPLATES: Record<string, Render> = {
 
 export function renderSms(template: string, c: SmsContext): string | null {
   const render = SMS_TEMPLATES[template];
-  return render ? SMS_SIGNATURE + render(c) : null;
+  return render ? smsSignature(c.township) + render(c) : null;
 }

@@ -18,8 +18,9 @@ function monthLabel(month: string): string {
 }
 
 const pages: FastifyPluginAsync = async (app) => {
+  const township = { name: app.deps.config.TOWNSHIP_NAME, hotlines: app.deps.config.TOWNSHIP_HOTLINES };
   const html = (reply: FastifyReply, template: string, data: object) =>
-    reply.type('text/html; charset=utf-8').send(eta.render(template, { ...data, monthLabel, percent }));
+    reply.type('text/html; charset=utf-8').send(eta.render(template, { ...data, monthLabel, percent, township }));
 
   const notFound = (reply: FastifyReply, month: string) =>
     html(reply.code(404), 'not-found', { month: /^\d{4}-\d{2}$/.test(month) ? month : null });
@@ -37,7 +38,7 @@ const pages: FastifyPluginAsync = async (app) => {
       if (err instanceof DomainError && err.code === 'NOT_FOUND') return notFound(reply, month);
       throw err;
     }
-    if (ext === 'txt') return reply.type('text/plain; charset=utf-8').send(noticeAsText(notice));
+    if (ext === 'txt') return reply.type('text/plain; charset=utf-8').send(noticeAsText(app.deps.config, notice));
     if (ext === 'csv') {
       return reply
         .type('text/csv; charset=utf-8')

@@ -169,3 +169,8 @@ export const apiKeyPatchSchema = z.strictObject({
   active: z.boolean().optional(),
 });
 export const apiKeyParams = z.strictObject({ prefix: z.string().regex(/^[A-Za-z0-9]{8}$/, '密钥前缀为8位字母或数字') });
+
+export const passwordChangeSchema = z.strictObject({
+  currentPassword: z.string().min(1).max(200),
+  newPassword: passwordSchema,
+});

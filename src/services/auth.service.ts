@@ -1,10 +1,10 @@
 // Staff login, sessions and lockout (SPEC §10).
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { DomainError } from '../domain/errors.js';
+import { DomainError, validationError } from '../domain/errors.js';
 import { withTx } from '../db/tx.js';
 import { appendAudit } from '../db/audit.repository.js';
 import * as users from '../db/users.repository.js';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
 import type { ServiceDeps } from './deps.js';
 
 export const SESSION_IDLE_SECONDS = 30 * 60;
@@ -44,15 +44,19 @@ export interface LoginResult {
   user: users.UserRow;
 }
 
-export async function login(deps: ServiceDeps, usernameInput: string, password: string, ip: string): Promise<LoginResult> {
-  const { db, clock, config } = deps;
-  const username = normaliseUsername(usernameInput);
-  const now = clock.now();
+async function refuseWhileLocked(db: ServiceDeps['db'], username: string, now: Date): Promise<void> {
   const failures = await users.recentLoginFailures(db, username, new Date(now.getTime() - 2 * LOCKOUT_WINDOW_MS));
   const until = lockedUntil(failures);
   if (until && until > now) {
     throw new DomainError('ACCOUNT_LOCKED', undefined, undefined, { retryAfterSeconds: Math.ceil((until.getTime() - now.getTime()) / 1000) });
   }
+}
+
+export async function login(deps: ServiceDeps, usernameInput: string, password: string, ip: string): Promise<LoginResult> {
+  const { db, clock, config } = deps;
+  const username = normaliseUsername(usernameInput);
+  const now = clock.now();
+  await refuseWhileLocked(db, username, now);
   const user = await users.findUserByUsername(db, username);
   const ok = await verifyPassword(user?.passwordHash ?? null, password);
   if (!user || !ok || !user.active) {
@@ -87,5 +91,46 @@ export async function logout(deps: ServiceDeps, session: { sessionId: string; us
   await withTx(deps.db, async (tx) => {
     await users.revokeSession(tx, session.sessionId, now);
     await appendAudit(tx, { actor: `user:${session.username}`, action: 'logout', at: now });
+  });
+}
+
+/**
+ * A signed-in user replaces their own password (and with it a one-time password). The current
+ * password is asked again — a wrong one counts towards the lockout like a failed login. The other
+ * sessions of the user end at once; the one that made the change stays signed in.
+ */
+export async function changeOwnPassword(
+  deps: ServiceDeps,
+  actor: { userId: string; username: string; sessionId: string },
+  currentPassword: string,
+  newPassword: string,
+  ip: string,
+): Promise<void> {
+  const { db, clock } = deps;
+  const now = clock.now();
+  await refuseWhileLocked(db, actor.username, now);
+  const user = await users.findUserByUsername(db, actor.username);
+  if (!user || !(await verifyPassword(user.passwordHash, currentPassword))) {
+    await withTx(db, async (tx) => {
+      await users.recordLoginFailure(tx, actor.username, now);
+      await appendAudit(tx, { actor: `user:${actor.username}`, action: 'password_change_failed', target: null, data: { ip }, at: now });
+    });
+    throw validationError([{ path: 'currentPassword', message: '当前密码不正确' }], '当前密码不正确');
+  }
+  if (newPassword === currentPassword) {
+    throw validationError([{ path: 'newPassword', message: '新密码不能与当前密码相同' }]);
+  }
+  const passwordHash = await hashPassword(newPassword);
+  await withTx(db, async (tx) => {
+    await users.setOwnPassword(tx, user.id, passwordHash, now);
+    const revoked = await users.revokeUserSessions(tx, user.id, now, actor.sessionId);
+    await users.clearLoginFailures(tx, actor.username);
+    await appendAudit(tx, {
+      actor: `user:${actor.username}`,
+      action: 'password_change',
+      target: `user:${actor.username}`,
+      data: { ip, oneTimePasswordReplaced: user.mustChangePassword, sessionsRevoked: revoked },
+      at: now,
+    });
   });
 }

@@ -1,4 +1,4 @@
-// The default catalogue of a township (shared/SEED.md): loaded at first start when no department
+// The default catalogue of a township (docs/seed.md): loaded at first start when no department
 // exists, and by `npm run cli -- catalogue:load`. Every township then edits its own.
 import type { PoolClient } from 'pg';
 import type { Duration } from '../domain/calendar.js';

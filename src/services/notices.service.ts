@@ -13,6 +13,7 @@ import { enqueueOutbox } from '../db/outbox.repository.js';
 import { listCategories, listDepartments } from '../db/catalogue.repository.js';
 import * as repo from '../db/notices.repository.js';
 import type { ServiceDeps } from './deps.js';
+import type { Config } from '../config.js';
 
 export interface NoticeView extends NoticeModel {
   revision: number;
@@ -162,7 +163,9 @@ export async function latestPublishedTotals(deps: ServiceDeps) {
   return r ? { month: r.month, revision: r.revision, publishedAt: r.publishedAt?.toISOString() ?? null, totals: r.totals as NoticeModel['totals'] } : null;
 }
 
-export const noticeAsText = (model: NoticeView): string => noticeText(model, {});
+/** The WeChat text, headed by the township's name and closed by its hotlines. */
+export const noticeAsText = (config: Pick<Config, 'TOWNSHIP_NAME' | 'TOWNSHIP_HOTLINES'>, model: NoticeView): string =>
+  noticeText(model, { township: config.TOWNSHIP_NAME, hotlines: config.TOWNSHIP_HOTLINES });
 export const noticeAsCsv = (model: NoticeView): string => noticeCsv(model);
 
 // --- WeCom group robots ---
@@ -183,7 +186,12 @@ export async function deliverToWeCom(deps: ServiceDeps, job: { month: string; re
   if (!n) return 0;
   const notice = await view(deps, n, job.revision);
   const parts = splitForWeCom(
-    noticeText(notice, { maxCases: WECOM_MAX_CASES, caseListUrl: `${deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/notices/${job.month}` }),
+    noticeText(notice, {
+      township: deps.config.TOWNSHIP_NAME,
+      hotlines: deps.config.TOWNSHIP_HOTLINES,
+      maxCases: WECOM_MAX_CASES,
+      caseListUrl: `${deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/notices/${job.month}`,
+    }),
   );
   let sent = 0;
   for (let part = 0; part < parts.length; part++) {

@@ -36,6 +36,7 @@ export async function notifyResident(
   const t = await tickets.findTicketById(deps.db, job.ticketId);
   if (!t) return 'no_ticket';
   const body = renderSms(job.template, {
+    township: deps.config.TOWNSHIP_NAME,
     ticketNo: formatTicketNo(t.ticketNo),
     lookupUrl: lookupUrl(deps.config.PUBLIC_BASE_URL, t.ticketNo),
     accessCode: t.accessCode,

@@ -5,7 +5,7 @@ import { withTx } from '../db/tx.js';
 import { appendAudit } from '../db/audit.repository.js';
 import * as users from '../db/users.repository.js';
 import { findDepartment } from '../db/catalogue.repository.js';
-import { hashPassword } from './passwords.js';
+import { generateOneTimePassword, hashPassword } from './passwords.js';
 import { normaliseUsername } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -47,6 +47,8 @@ export interface CreateUserInput {
   roles: Role[];
   departmentCode?: string | null;
   active?: boolean;
+  /** The password is a one-time password: the user must replace it at the first sign-in. */
+  mustChangePassword?: boolean;
 }
 
 export async function createUser(deps: ServiceDeps, actor: string, input: CreateUserInput): Promise<UserView> {
@@ -62,9 +64,11 @@ export async function createUser(deps: ServiceDeps, actor: string, input: Create
       roles: input.roles,
       departmentCode,
       active: input.active ?? true,
+      mustChangePassword: input.mustChangePassword ?? false,
     });
     if (!u) throw new DomainError('CONFLICT', '用户名已存在', [{ path: 'username', message: '用户名已存在' }]);
-    await appendAudit(tx, { actor, action: 'user.create', target: `user:${u.username}`, data: { roles: u.roles, departmentCode }, at: now });
+    const data = { roles: u.roles, departmentCode, ...(u.mustChangePassword ? { mustChangePassword: true } : {}) };
+    await appendAudit(tx, { actor, action: 'user.create', target: `user:${u.username}`, data, at: now });
     return userView(u);
   });
 }
@@ -120,6 +124,29 @@ export async function bootstrapAdmin(deps: ServiceDeps): Promise<boolean> {
   } catch (err) {
     // Another replica won the race.
     if (err instanceof DomainError && err.code === 'CONFLICT') return false;
+    throw err;
+  }
+}
+
+/**
+ * First start without BOOTSTRAP_ADMIN_PASSWORD: with no user at all, `admin` with a generated
+ * one-time password that must be changed at the first sign-in. Returns that password, for the
+ * caller to print once; null when there is a user already (or another replica won the race).
+ */
+export async function createFirstAdmin(deps: ServiceDeps): Promise<string | null> {
+  if (deps.config.BOOTSTRAP_ADMIN_PASSWORD || (await users.countUsers(deps.db)) > 0) return null;
+  const password = generateOneTimePassword();
+  try {
+    await createUser(deps, 'system:first-start', {
+      username: 'admin',
+      password,
+      displayName: '系统管理员',
+      roles: ['admin'],
+      mustChangePassword: true,
+    });
+    return password;
+  } catch (err) {
+    if (err instanceof DomainError && err.code === 'CONFLICT') return null;
     throw err;
   }
 }

@@ -38,7 +38,7 @@ function landing(start: Date, amount: number, calendar = cal): { key: string; wa
   return { key, warn: r.calendarWarning };
 }
 
-// STACK.md "Holiday arrangements", transcribed as written there, then expanded here; the source
+// docs/stack.md "Holiday arrangements", transcribed as written there, then expanded here; the source
 // constant lists days one by one, so the two transcriptions check each other.
 const STACK_TABLE: Record<number, [string, string]> = {
   2024: ['1/1; 2/10–2/17; 4/4–4/6; 5/1–5/5; 6/10; 9/15–9/17; 10/1–10/7', '2/4, 2/18, 4/7, 4/28, 5/11, 9/14, 9/29, 10/12'],
@@ -87,7 +87,7 @@ const BLOCKS: { first: string; last: string; before: string; after: string; befo
   { first: '2026-10-01', last: '2026-10-07', before: '2026-09-30', after: '2026-10-08' }, // Thu–Wed
 ];
 
-t.test('OFFICIAL_CALENDARS is exactly the STACK.md table', async (t) => {
+t.test('OFFICIAL_CALENDARS is exactly the docs/stack.md table', async (t) => {
   t.same(OFFICIAL_CALENDARS.map((y) => y.year), [2024, 2025, 2026]);
   for (const y of OFFICIAL_CALENDARS) {
     const [holidays, workdays] = STACK_TABLE[y.year];

@@ -172,6 +172,8 @@ const MATRIX: Row[] = [
     request: () => ({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'matrix-login', password: 'correct-horse-battery' } }) },
   { route: 'GET /api/v1/auth/me',                     expect: [200, 200, 200, 200, 200, 200, 401, 403],
     request: () => ({ method: 'GET', url: '/api/v1/auth/me' }) },
+  { route: 'POST /api/v1/auth/password',              expect: [200, 200, 200, 200, 200, 200, 401, 403], sessions: spare,
+    request: () => ({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword: 'correct-horse-battery', newPassword: 'matrix-own-password-1' } }) },
   { route: 'POST /api/v1/auth/logout',                expect: [200, 200, 200, 200, 200, 200, 401, 403], sessions: spare,
     request: () => ({ method: 'POST', url: '/api/v1/auth/logout' }) },
   { route: 'POST /api/v1/tickets',                    expect: [201, 403, 403, 201, 403, 403, 401, 201],

@@ -41,7 +41,8 @@ t.test('login answers csrfToken and user and sets an HttpOnly SameSite=Lax cooki
   t.match(body.csrfToken, /^[A-Za-z0-9_-]{24,}$/, 'an unguessable CSRF token');
   t.same(body.user, { username, displayName: `测试${username}`, roles: ['handler'], departmentCode: 'mz' });
   t.equal(body.expiresAt, new Date(ctx.clock.now().getTime() + 12 * 60 * MINUTE).toISOString(), 'absolute expiry 12 h');
-  t.notMatch(res.body, /argon2|password/i, 'nothing about the password in the answer');
+  t.notMatch(res.body, /argon2|correct-horse|password_?hash/i, 'nothing of the password in the answer');
+  t.equal(body.mustChangePassword, false, 'an ordinary password: no change required');
 
   const cookie = sessionCookie(res);
   t.ok(cookie, 'hy_session cookie set');
@@ -103,7 +104,7 @@ t.test('GET /auth/me answers the signed-in user and refuses anyone else', async 
   const s = await login(ctx, username);
   const res = await me(ctx, s.cookie);
   t.equal(res.statusCode, 200, res.body);
-  t.same(json(res), { username, displayName: `测试${username}`, roles: ['supervisor', 'leader'], departmentCode: null, csrfToken: s.csrf });
+  t.same(json(res), { username, displayName: `测试${username}`, roles: ['supervisor', 'leader'], departmentCode: null, csrfToken: s.csrf, mustChangePassword: false });
 
   const anonymous = await ctx.app.inject({ method: 'GET', url: '/api/v1/auth/me' });
   t.equal(anonymous.statusCode, 401);

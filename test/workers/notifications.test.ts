@@ -29,7 +29,7 @@ t.test('a gateway that fails twice still delivers once', async (t) => {
   const mine = [...sms.delivered.values()].filter((d) => d.text.includes(grouped(no)));
   t.equal(mine.length, 1);
   t.equal(mine[0].to, '13700000001');
-  t.match(mine[0].text, /^【回应】您反映的诉求已登记，工单号\d{8}-\d{6}-\d，将于\d{4}年\d{1,2}月\d{1,2}日前答复。查询进度：http:\/\/localhost:3000\/track\?no=\d{15}$/);
+  t.match(mine[0].text, /^【示例镇】您反映的诉求已登记，工单号\d{8}-\d{6}-\d，将于\d{4}年\d{1,2}月\d{1,2}日前答复。查询进度：http:\/\/localhost:3000\/track\?no=\d{15}$/);
 });
 
 t.test('no more than the daily cap per phone', async (t) => {

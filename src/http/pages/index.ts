@@ -31,13 +31,20 @@ const pages: FastifyPluginAsync = async (app) => {
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024, parser: parseUrlEncoded });
   await app.register(fastifyStatic, { root: dir('../static'), prefix: '/static/', maxAge: '1h' });
   // Eta escapes every <%= %> output; <%~ %> is used only for rendered partials and the QR SVG.
-  await app.register(fastifyView, { engine: { eta: new Eta({ autoEscape: true }) }, root: dir('../views'), production: true });
+  // Every template sees `it.township` (TOWNSHIP_NAME, TOWNSHIP_HOTLINES): layouts, receipts.
+  const { TOWNSHIP_NAME: name, TOWNSHIP_HOTLINES: hotlines } = app.deps.config;
+  await app.register(fastifyView, {
+    engine: { eta: new Eta({ autoEscape: true }) },
+    root: dir('../views'),
+    production: true,
+    defaultContext: { township: { name, hotlines } },
+  });
   app.setErrorHandler(pageErrorHandler);
   // The site-wide page-not-found (the root not-found handler calls it for browser addresses).
   const eta = new Eta({ autoEscape: true, views: dir('../views') });
   app.notFoundPage.render = (request, reply) =>
     reply.code(404).header('cache-control', 'no-store').type('text/html; charset=utf-8')
-      .send(eta.render('error', { title: '页面不存在', status: 404, message: '您访问的页面不存在，请检查地址是否正确。', requestId: String(request.id) }));
+      .send(eta.render('error', { township: { name, hotlines }, title: '页面不存在', status: 404, message: '您访问的页面不存在，请检查地址是否正确。', requestId: String(request.id) }));
   if (app.deps.config.PUBLIC_BASE_URL.startsWith('http:')) {
     // helmet's default CSP makes browsers fetch every stylesheet, script and form post over https;
     // served over plain http on a service hall's LAN address that would break every page.

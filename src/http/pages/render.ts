@@ -33,6 +33,8 @@ const NAV: NavItem[] = [
 ];
 
 function navFor(actor: StaffActor, url: string) {
+  // Nothing to go to before a one-time password is replaced.
+  if (actor.mustChangePassword) return [];
   const path = url.split('?')[0];
   const items = NAV.filter((n) => !n.roles || n.roles.some((r) => actor.roles.includes(r)));
   // The current item is the longest href the path starts with (工单 vs 登记 under /staff/tickets).
@@ -85,7 +87,7 @@ export function renderPublic(reply: FastifyReply, template: string, data: Record
 
 /** HTTP status of the codes pages meet; everything else a client caused is a 400. */
 const PAGE_STATUS: Record<string, number> = {
-  FORBIDDEN: 403, CSRF_FAILED: 403, TICKET_NOT_FOUND: 404, NOT_FOUND: 404, ILLEGAL_TRANSITION: 409, CONFLICT: 409,
+  FORBIDDEN: 403, CSRF_FAILED: 403, PASSWORD_CHANGE_REQUIRED: 403, TICKET_NOT_FOUND: 404, NOT_FOUND: 404, ILLEGAL_TRANSITION: 409, CONFLICT: 409,
   EXTENSION_PENDING: 409, IDEMPOTENCY_KEY_REUSED: 422, EXTENSION_TOO_LATE: 422, LOOKUP_LOCKED: 429, RATE_LIMITED: 429, ACCOUNT_LOCKED: 429, SERVICE_UNAVAILABLE: 503,
 };
 
@@ -107,8 +109,13 @@ export function formPagePath(request: FastifyRequest): string | null {
 
 /** Only local staff paths are followed after signing in (no open redirect). */
 export function safeNext(next: unknown): string | null {
-  return typeof next === 'string' && /^\/staff\/[^/\\]/.test(next) && !next.startsWith('/staff/login') ? next : null;
+  return typeof next === 'string' && /^\/staff\/[^/\\]/.test(next) && !next.startsWith('/staff/login') && !next.startsWith('/staff/password')
+    ? next
+    : null;
 }
+
+/** The change-password form, keeping where the user was going. */
+export const passwordPage = (next: string | null): string => (next ? `/staff/password?next=${encodeURIComponent(next)}` : '/staff/password');
 
 export async function renderError(request: FastifyRequest, reply: FastifyReply, status: number, message: string): Promise<FastifyReply | string> {
   const staff = request.actor?.kind === 'user';
@@ -131,6 +138,7 @@ export async function pageErrorHandler(this: unknown, err: FastifyError, request
       const back = formPagePath(request);
       if (back) return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}stale=1`, 303);
     }
+    if (err.code === 'PASSWORD_CHANGE_REQUIRED') return reply.redirect(passwordPage(request.method === 'GET' ? safeNext(request.url) : null), 303);
     return renderError(request, reply, statusOf(err), err.message);
   }
   if (isDependencyDown(err)) {

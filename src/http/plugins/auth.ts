@@ -20,6 +20,8 @@ export interface StaffActor {
   departmentCode: string | null;
   sessionId: string;
   csrfToken: string;
+  /** Signed in with a one-time password: only the routes guarded with `beforePasswordChange`. */
+  mustChangePassword: boolean;
 }
 
 export interface KeyActor {
@@ -36,6 +38,11 @@ export interface GuardOptions {
   roles?: readonly Role[];
   /** API-key scope predicate; omit to refuse API keys. */
   scope?: (scope: string) => boolean;
+  /**
+   * Open to a session whose password must be changed first (changing it, /auth/me, signing out).
+   * Every other route answers 403 PASSWORD_CHANGE_REQUIRED to such a session.
+   */
+  beforePasswordChange?: boolean;
 }
 
 declare module 'fastify' {
@@ -83,6 +90,7 @@ async function authenticate(request: FastifyRequest, deps: ServiceDeps): Promise
     departmentCode: session.user.departmentCode,
     sessionId: session.sessionId,
     csrfToken: session.csrfToken,
+    mustChangePassword: session.user.mustChangePassword,
   };
 }
 
@@ -112,6 +120,7 @@ export default fp(async function authPlugin(app) {
         const token = csrfTokenOf(request);
         if (typeof token !== 'string' || !safeEqual(token, actor.csrfToken)) throw new DomainError('CSRF_FAILED');
       }
+      if (actor.mustChangePassword && !opts.beforePasswordChange) throw new DomainError('PASSWORD_CHANGE_REQUIRED');
       if (opts.roles && !actor.roles.some((r) => opts.roles!.includes(r))) throw new DomainError('FORBIDDEN');
     };
   });

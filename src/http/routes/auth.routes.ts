@@ -1,9 +1,12 @@
-// POST /auth/login · POST /auth/logout · GET /auth/me
+// POST /auth/login · POST /auth/password · POST /auth/logout · GET /auth/me
+// A session signed in with a one-time password (`mustChangePassword: true` in the login answer)
+// may only change the password, read /auth/me and sign out; every other route answers 403
+// PASSWORD_CHANGE_REQUIRED until the password is changed.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { login, logout, SESSION_ABSOLUTE_SECONDS } from '../../services/auth.service.js';
+import { changeOwnPassword, login, logout, SESSION_ABSOLUTE_SECONDS } from '../../services/auth.service.js';
 import { SESSION_COOKIE, staffActor } from '../plugins/auth.js';
-import { loginSchema } from '../schemas.js';
+import { loginSchema, passwordChangeSchema } from '../schemas.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   const secure = app.deps.config.PUBLIC_BASE_URL.startsWith('https:');
@@ -20,6 +23,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     return {
       csrfToken: r.csrfToken,
       expiresAt: r.expiresAt.toISOString(),
+      mustChangePassword: r.user.mustChangePassword,
       user: {
         username: r.user.username,
         displayName: r.user.displayName,
@@ -29,7 +33,16 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     };
   });
 
-  app.post('/auth/logout', { schema: { tags: ['auth'] }, preValidation: app.guard() }, async (request, reply) => {
+  app.post(
+    '/auth/password',
+    { schema: { tags: ['auth'], summary: '修改自己的密码', body: passwordChangeSchema }, preValidation: app.guard({ beforePasswordChange: true }) },
+    async (request) => {
+      await changeOwnPassword(app.deps, staffActor(request), request.body.currentPassword, request.body.newPassword, request.ip);
+      return { ok: true };
+    },
+  );
+
+  app.post('/auth/logout', { schema: { tags: ['auth'] }, preValidation: app.guard({ beforePasswordChange: true }) }, async (request, reply) => {
     await logout(app.deps, staffActor(request));
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
@@ -37,10 +50,32 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/auth/me',
-    { schema: { tags: ['auth'], response: { 200: z.object({ username: z.string(), displayName: z.string(), roles: z.array(z.string()), departmentCode: z.string().nullable(), csrfToken: z.string() }) } }, preValidation: app.guard() },
+    {
+      schema: {
+        tags: ['auth'],
+        response: {
+          200: z.object({
+            username: z.string(),
+            displayName: z.string(),
+            roles: z.array(z.string()),
+            departmentCode: z.string().nullable(),
+            csrfToken: z.string(),
+            mustChangePassword: z.boolean(),
+          }),
+        },
+      },
+      preValidation: app.guard({ beforePasswordChange: true }),
+    },
     async (request) => {
       const a = staffActor(request);
-      return { username: a.username, displayName: a.displayName, roles: a.roles, departmentCode: a.departmentCode, csrfToken: a.csrfToken };
+      return {
+        username: a.username,
+        displayName: a.displayName,
+        roles: a.roles,
+        departmentCode: a.departmentCode,
+        csrfToken: a.csrfToken,
+        mustChangePassword: a.mustChangePassword,
+      };
     },
   );
 };

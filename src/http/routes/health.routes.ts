@@ -1,7 +1,7 @@
 // /healthz (process up) and /readyz (Postgres, Redis, calendar for this and next year).
 import type { FastifyPluginAsync } from 'fastify';
 import { getPolicy } from '../../services/policy.service.js';
-import { shanghaiDateKeyIso } from '../../domain/local-date.js';
+import { calendarMissingWarning, missingCalendarYears } from '../../domain/calendar.js';
 import { withTimeout } from '../../resilience.js';
 
 const routes: FastifyPluginAsync = async (app) => {
@@ -34,10 +34,9 @@ const routes: FastifyPluginAsync = async (app) => {
       // A missing calendar is a warning, not an outage: deadlines are then flagged, not refused.
       try {
         const { years } = await withTimeout(getPolicy(app.deps.db), 1000, 'policy');
-        const year = Number(shanghaiDateKeyIso(app.deps.clock.now()).slice(0, 4));
-        const missing = [year, year + 1].filter((y) => !years.includes(y));
+        const missing = missingCalendarYears(years, app.deps.clock.now());
         checks.calendar = missing.length ? `missing ${missing.join(', ')}` : 'ok';
-        for (const y of missing) warnings.push(`${y}年节假日安排未配置，期限将按周一至周五计算并标记`);
+        for (const y of missing) warnings.push(calendarMissingWarning(y));
       } catch {
         checks.calendar = 'unknown';
       }

@@ -67,7 +67,8 @@ for (const content of ['村口路灯坏了一个多月，晚上很黑', '垃圾�
   if (res.statusCode !== 201) throw new Error(res.body);
   registered.push(json(res).ticketNo);
 }
-const keyRes = await ctx.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: '测试接口', scopes: ['intake:wechat'] } });
+const keyRes = await ctx.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: admin.headers, payload: { name: '测试接口', scopes: ['intake:api'] } });
+if (keyRes.statusCode !== 201) throw new Error(`could not create the fuzz test's API key: ${keyRes.body}`);
 const apiKey = json(keyRes) as { prefix: string; key: string };
 for (const [url, payload] of [['/api/v1/admin/notices', { month: '2026-11' }], ['/api/v1/notices/2026-11/publish', undefined]] as const) {
   const res = await ctx.app.inject({ method: 'POST', url, headers: admin.headers, payload });
@@ -375,7 +376,9 @@ for (const mode of ['signed-in', 'anonymous'] as Mode[]) {
       } catch (err) {
         failures++;
         const cause = (err as Error).cause instanceof Error ? `\n${((err as Error).cause as Error).message}` : '';
-        t.fail(`${label} (fast-check seed ${seed}, run seed FUZZ_SEED=${SEED})`, { diagnostic: true, message: `${(err as Error).message}${cause}`.slice(0, 6000) });
+        const message = `${(err as Error).message}${cause}${process.env.FUZZ_DEBUG ? `\n${(err as Error).stack}` : ""}`.slice(0, 6000);
+        t.comment(`${label}: ${message}`);
+        t.fail(`${label} (fast-check seed ${seed}, run seed FUZZ_SEED=${SEED})`, { diagnostic: true, message });
       }
     }
     t.equal(failures, 0, `${routes.length} routes fuzzed ${mode}`);

@@ -26,7 +26,8 @@ export interface ActingParty {
 export const NO_RESPONSE_CLOSE_MS = 7 * 24 * 60 * 60 * 1000;
 
 async function checkReferences(tx: PoolClient, deps: ServiceDeps, input: ActionInput, ticketNo: string): Promise<void> {
-  const catalogue = await getCatalogue(deps.db);
+  // The transaction's own client: never a second pooled client while holding one (pool deadlock).
+  const catalogue = await getCatalogue(tx);
   const dept = 'departmentCode' in input ? input.departmentCode : undefined;
   if (dept) {
     const d = catalogue.departments.get(dept);
@@ -72,7 +73,7 @@ export async function performAction(
     await checkReferences(tx, deps, input, ticketNo);
 
     const { calendar, policy } = await getPolicy(tx);
-    const catalogue = await getCatalogue(deps.db);
+    const catalogue = await getCatalogue(tx);
     // "On time" is judged against the deadline in force at the moment of the act (SPEC §7), and
     // kept on the event so statistics never depend on deadlines that later moved.
     for (const e of decision.events) {

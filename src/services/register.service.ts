@@ -7,7 +7,7 @@ import { addDuration } from '../domain/calendar.js';
 import { generateTicketNo } from '../domain/ticket-number.js';
 import { resolveLimit, type Channel, type Kind } from '../domain/sla.js';
 import { DUPLICATE_WINDOW_MS, rankDuplicates } from '../domain/duplicates.js';
-import { withTx } from '../db/tx.js';
+import { withTx, type Db } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
 import * as idem from '../db/idempotency.repository.js';
@@ -58,9 +58,9 @@ function random6(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }
 
-async function checkReferences(deps: ServiceDeps, input: RegistrationInput, now: Date): Promise<void> {
+async function checkReferences(tx: Db, input: RegistrationInput, now: Date): Promise<void> {
   const details: ErrorDetail[] = [];
-  const catalogue = await getCatalogue(deps.db);
+  const catalogue = await getCatalogue(tx);
   if (input.villageCode !== undefined) {
     const v = catalogue.departments.get(input.villageCode);
     if (!v || v.kind !== 'village') details.push({ path: 'villageCode', message: '没有这个村/社区，请从列表中选择' });
@@ -115,11 +115,13 @@ async function registerInTx(
       if (stored.requestHash !== hash) throw new DomainError('IDEMPOTENCY_KEY_REUSED');
       return { statusCode: stored.statusCode, body: stored.response, replayed: true };
     }
-    await checkReferences(deps, input, now);
+    // Every read inside the transaction uses its own client: asking the pool for a second one while
+    // holding this one deadlocks once every pooled client is held by a registration (chaos s4).
+    await checkReferences(tx, input, now);
 
     const receivedAt = input.receivedAt && input.receivedAt < now ? input.receivedAt : now;
     const { calendar, policy } = await getPolicy(tx);
-    const catalogue = await getCatalogue(deps.db);
+    const catalogue = await getCatalogue(tx);
     const category = input.categoryCode ? catalogue.categories.get(input.categoryCode)! : null;
     const due = addDuration(receivedAt, resolveLimit(policy, input.kind, category), calendar);
     const phone = input.complainant?.phone ?? null;
@@ -173,7 +175,7 @@ async function registerInTx(
 
     const body = {
       ...staffTicketView(row),
-      suggestedCategories: await suggestCategories(deps.db, input.content),
+      suggestedCategories: await suggestCategories(tx, input.content),
       duplicateCandidates,
     };
     // The first timeline event, the outbox messages and the stored answer: one round trip.

@@ -1,0 +1,74 @@
+// Scenario 2: `pg_ctl restart -m fast` under registration load (~25–30/s) with all three processes
+// running. Every process must survive and reconnect by itself; no acknowledged registration may be
+// lost or doubled; recovery is the time from the restart command to the first 201 of an attempt
+// sent after Postgres accepted connections again (per HTTP process too).
+import { startLoad, type Registration } from '../lib/client.js';
+import { ROLES } from '../lib/system.js';
+import { sleep } from '../lib/util.js';
+import { aliveFigures, clients, markLogs, rawLines, registrationFigures, smsFigures, type Scenario } from './context.js';
+
+/**
+ * Recovery of one restart: the first 201 answered to an attempt sent once Postgres accepted
+ * connections again (`pg_ctl` returned), on `target` (any when null), in ms from the restart command.
+ */
+function recovery(regs: Registration[], r: { startedAt: number; endedAt: number }, target: string | null): number | null {
+  let best: number | null = null;
+  for (const reg of regs) {
+    for (const a of reg.attempts) {
+      if (a.at < r.endedAt || (target && a.target !== target) || (a.outcome !== 201 && a.outcome !== 200)) continue;
+      const t = a.at + a.ms - r.startedAt;
+      if (best === null || t < best) best = t;
+    }
+  }
+  return best;
+}
+
+export const pgRestart: Scenario = {
+  id: 's2',
+  name: 'Postgres restart under load',
+  async run(ctx, f) {
+    const { system, cluster } = ctx;
+    await system.ensureUp();
+    const marks = markLogs(system);
+    const began = Date.now();
+    const restarts = ctx.quick ? 1 : 2;
+    const prefix = `${ctx.runTag}-s2`;
+    const load = startLoad({ ...clients(ctx, ctx.quick ? 90_000 : 180_000), prefix, kind: 'help', ratePerS: ctx.quick ? 25 : 30 });
+    const done: { startedAt: number; endedAt: number }[] = [];
+    for (let i = 0; i < restarts; i++) {
+      await sleep(ctx.quick ? 4000 : 8000);
+      ctx.log(`s2: pg_ctl restart -m fast ${i + 1}/${restarts}`);
+      const r = await cluster.restart();
+      done.push(r);
+      ctx.log(`s2: Postgres back after ${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`);
+    }
+    await sleep(ctx.quick ? 6000 : 12_000);
+    const sendingS = (Date.now() - began) / 1000;
+    // Judge survival now; then start what died (as a supervisor would) so the clients' retries
+    // can still be acknowledged and the lost/duplicate figures mean something.
+    aliveFigures(ctx, f, marks, ROLES, began);
+    const restartedAt = Date.now();
+    const restarted = await system.ensureUp();
+    if (restarted.length) ctx.log(`s2: ${restarted.join(', ')} died; started again so the clients' retries can finish`);
+    const regs = await load.stop();
+    // Acknowledgements by a process the harness had to start again are not the system's recovery.
+    const ownRecovery = restarted.length ? regs.map((r) => ({ ...r, attempts: r.attempts.filter((a) => a.at + a.ms < restartedAt) })) : regs;
+    f.info('registration rate offered', `${(regs.length / sendingS).toFixed(1)}/s (${regs.length} demands)`);
+    done.forEach((r, i) => {
+      const n = restarts > 1 ? ` #${i + 1}` : '';
+      f.info(`pg_ctl restart${n} took`, `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`);
+      f.within(`recovery${n}: restart → first 201`, recovery(ownRecovery, r, null), 15_000);
+      for (const role of ['api', 'all'] as const) {
+        const ms = recovery(ownRecovery, r, system.baseUrl(role));
+        f.info(`recovery${n}: first 201 from ${role === 'all' ? 'all-in-one' : 'api'}`, ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
+      }
+    });
+    const fiveHundreds = regs.reduce((n, r) => n + r.attempts.filter((a) => a.outcome === 500).length, 0);
+    f.info('500 answers during the outage (503 expected)', fiveHundreds);
+    const rows = await registrationFigures(ctx, f, prefix, regs);
+    const raw = rawLines(system, marks);
+    f.info('raw non-JSON log lines', raw.count);
+    raw.sample.forEach((l) => f.note(l));
+    await smsFigures(ctx, f, rows, ctx.quick ? 30_000 : 60_000);
+  },
+};

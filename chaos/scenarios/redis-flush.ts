@@ -1,0 +1,83 @@
+// Scenario 4: Redis FLUSHALL in the middle of registration bursts, with minute-scale escalation
+// ladders running (the `emergency` kind and both ladders set to minutes through the admin SLA API).
+// Everything the queues held is gone; whatever Postgres holds must still happen exactly once: each
+// ticket's `registered` SMS, its routing and the department's staff notification, and every ladder
+// step (with its staff notifications) — none missing, none applied twice.
+import { startBurst, type Registration } from '../lib/client.js';
+import { countRegisteredSms, countRoutingEffects, ticketsOf } from '../lib/checks.js';
+import { countLadders, expectedSteps } from '../lib/ladders.js';
+import { sleep, until } from '../lib/util.js';
+import { clients, registrationFigures, smsFigures, type Scenario } from './context.js';
+
+/** The sweeper runs every 30 s: a step whose delayed job was flushed may be that late, plus a margin. */
+const SWEEP_SLACK_MS = 40_000;
+
+export const redisFlush: Scenario = {
+  id: 's4',
+  name: 'Redis FLUSHALL during bursts and minute-scale ladders',
+  async run(ctx, f) {
+    const { system, redis } = ctx;
+    await system.ensureUp();
+    const prefix = `${ctx.runTag}-s4`;
+    const bursts = ctx.quick ? 2 : 4;
+    const size = ctx.quick ? 40 : 100;
+    const regs: Registration[] = [];
+    let flushes = 0;
+    for (let b = 0; b < bursts; b++) {
+      const running = startBurst({ ...clients(ctx, 120_000), prefix, kind: 'emergency', n: size, concurrency: ctx.quick ? 20 : 40, startSeq: b * size });
+      // FLUSHALL in the middle of the burst: once half its demands are acknowledged (or after 5 s).
+      await until(() => running.regs.filter((r) => r.ticketNo).length >= size / 2, 5000, 50);
+      await redis.flushAll();
+      flushes++;
+      ctx.log(`s4: FLUSHALL ${flushes} during burst ${b + 1}/${bursts}`);
+      regs.push(...(await running.done));
+      if (b < bursts - 1) await sleep(ctx.quick ? 2000 : 8000);
+    }
+    const lastRegistration = Date.now();
+    f.info('bursts × demands, FLUSHALLs', `${bursts} × ${size}, ${flushes}`);
+    const rows = await registrationFigures(ctx, f, prefix, regs);
+
+    // Is the short policy in force? The resolve deadline must be `resolve` minutes after receipt.
+    const wanted = ctx.ladders.resolve * 60_000;
+    const inForce = rows.length > 0 && rows.every((r) => Math.abs(r.dueAt.getTime() - r.receivedAt.getTime() - wanted) < 1000);
+    f.yes('minute-scale ladder policy in force', inForce);
+
+    // One wait for everything: SMS, routing, staff notifications and every ladder step, or until the
+    // last step is more than a sweep interval past (then whatever is missing stays missing).
+    const complete = async () => {
+      const now = await ticketsOf(ctx.db, prefix);
+      const sms = countRegisteredSms(now, ctx.gateway);
+      const eff = await countRoutingEffects(ctx.db, now);
+      const lad = inForce ? await countLadders(ctx.db, now, ctx.ladders, Number.MAX_SAFE_INTEGER) : null;
+      return sms.missing === 0 && eff.routingMissing === 0 && eff.staffMissing === 0 && (!lad || (lad.missing === 0 && lad.staffMissing === 0));
+    };
+    const lastStep = async () => Math.max(0, ...expectedSteps(await ticketsOf(ctx.db, prefix), ctx.ladders).map((s) => s.at));
+    const minWait = ctx.quick ? 30_000 : 60_000;
+    await until(async () => {
+      if (Date.now() < lastRegistration + 5000) return false;
+      if (await complete()) return true;
+      const horizon = inForce ? (await lastStep()) + SWEEP_SLACK_MS : lastRegistration + minWait;
+      return Date.now() > Math.max(horizon, lastRegistration + minWait);
+    }, ctx.quick ? 150_000 : 420_000, 2000);
+
+    const final = await ticketsOf(ctx.db, prefix);
+    await smsFigures(ctx, f, final, 0);
+    const eff = await countRoutingEffects(ctx.db, final);
+    f.atMost('routing missing (ticket never assigned)', eff.routingMissing);
+    f.atMost('routing applied twice', eff.routingDuplicated);
+    f.atMost('staff notification "assigned" missing', eff.staffMissing);
+    f.atMost('staff notifications duplicated', eff.staffDuplicated);
+    if (inForce) {
+      const lad = await countLadders(ctx.db, final, ctx.ladders, Date.now() - SWEEP_SLACK_MS);
+      f.info('ladder steps expected (both ladders)', lad.steps);
+      f.atMost('escalation steps missing', lad.missing);
+      f.atMost('escalation steps applied twice', lad.duplicated);
+      f.atMost('escalation steps applied early', lad.early);
+      f.atMost('escalation staff notifications missing', lad.staffMissing);
+      f.info('latest step after its instant', `${(lad.maxLateMs / 1000).toFixed(1)} s`);
+      lad.examples.forEach((e) => f.note(e));
+    } else {
+      f.note('ladder figures skipped: the SLA policy set through the admin API was not in force for these tickets');
+    }
+  },
+};

@@ -94,7 +94,7 @@ async function main(): Promise<number> {
 
   const ctx: Ctx = {
     quick, runTag: randomBytes(3).toString('hex'), cluster, db: cluster.pool('huiying'), redis, gateway, system,
-    token: key.key, ladders, log,
+    token: key.key, ladders, log, logsDir,
   };
   const reports: ScenarioReport[] = [];
   for (const s of selected) {

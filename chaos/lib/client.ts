@@ -118,7 +118,7 @@ export async function register(reg: Registration, o: ClientOptions): Promise<voi
       const timeout = e.name === 'TimeoutError' || e.name === 'AbortError';
       reg.attempts.push({ at, ms: Date.now() - at, target, outcome: timeout ? 'timeout' : 'error', detail: timeout ? undefined : (e.cause?.code ?? e.message) });
     }
-    await sleep(Math.min(1000, 150 * 1.5 ** Math.min(k, 6)));
+    await sleep(Math.min(1000, 150 * 1.5 ** Math.min(k, 6)) * (0.75 + Math.random() / 2));
   }
 }
 
@@ -130,38 +130,46 @@ function codeOf(text: string): string {
   }
 }
 
-export type LoadOptions = ClientOptions & { prefix: string; kind: string; ratePerS: number; startSeq?: number };
+export type LoadOptions = ClientOptions & { prefix: string; kind: string; ratePerS: number; clients: number };
 
 /**
- * Open-loop load: one new demand every 1000/rate ms (whatever the answers) until `stop()`; each
- * demand is retried on its own. `regs` fills as demands are sent.
+ * Steady load from `clients` intake terminals sharing `ratePerS`: each sends a demand at its next
+ * slot and retries it until acknowledged before taking the next one (so an outage holds at most
+ * `clients` demands open, as with real terminals, instead of an ever-growing retry storm). Runs
+ * until `stop()`; `regs` fills as demands are sent.
  */
 export function startLoad(o: LoadOptions) {
   let stopped = false;
   const regs: Registration[] = [];
-  const running: Promise<void>[] = [];
-  const loop = (async () => {
-    const start = Date.now();
-    const every = 1000 / o.ratePerS;
-    for (let i = 0; !stopped; i++) {
-      const wait = start + i * every - Date.now();
+  const every = (1000 * o.clients) / o.ratePerS;
+  const start = Date.now();
+  const terminals = Array.from({ length: o.clients }, async (_, c) => {
+    // A terminal that fell behind (its demand took long to be acknowledged) does not catch up in
+    // a burst: it simply takes its next slot.
+    let slot = start + (c * 1000) / o.ratePerS;
+    while (!stopped) {
+      const wait = slot - Date.now();
       if (wait > 0) await sleep(wait);
       if (stopped) break;
-      const seq = (o.startSeq ?? 0) + i;
+      const seq = regs.length;
       const reg = newRegistration(`${o.prefix}-${seq}`, seq, o.kind);
       regs.push(reg);
-      running.push(register(reg, o));
+      await register(reg, o);
+      slot = Math.max(slot + every, Date.now());
     }
-  })();
+  });
   return {
     regs,
     /** Demands sent and not yet acknowledged (nor given up). */
     inFlight: () => regs.filter((r) => !r.ticketNo && !r.refused).length,
+    /** Sends no new demand from now on (those under way keep retrying). */
+    halt: () => {
+      stopped = true;
+    },
     /** Ends the sending and waits until every demand sent is acknowledged or given up. */
     async stop(): Promise<Registration[]> {
       stopped = true;
-      await loop;
-      await Promise.all(running);
+      await Promise.all(terminals);
       return regs;
     },
   };

@@ -1,5 +1,7 @@
 // What every scenario receives, and the helpers they share: client options, waiting for the
 // `registered` SMS to settle, the figures on registrations and on process survival, log scans.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import type { Cluster } from '../lib/postgres.js';
 import type { RedisServer } from '../lib/redis.js';
@@ -23,6 +25,8 @@ export interface Ctx {
   token: string;
   ladders: LadderMinutes;
   log: (msg: string) => void;
+  /** Where the processes' logs go; the clients' attempts are written there too, for post-mortems. */
+  logsDir: string;
 }
 
 export interface Scenario {
@@ -43,6 +47,7 @@ export function clients(ctx: Ctx, deadlineInMs: number, targets?: () => string[]
 /** Tickets in the database for the demands and the registration figures (lost, duplicates, unacknowledged). */
 export async function registrationFigures(ctx: Ctx, f: Figures, prefix: string, regs: Registration[]): Promise<TicketRow[]> {
   const rows = await ticketsOf(ctx.db, prefix);
+  writeFileSync(path.join(ctx.logsDir, `clients-${prefix.split('-').pop()}.json`), JSON.stringify(regs.map(({ body: _b, ...r }) => r)));
   const c = countRegistrations(regs, rows);
   f.info('demands sent / acknowledged / tickets in DB', `${c.sent} / ${c.acked} / ${c.ticketsInDb}`);
   f.atMost('acknowledged but lost', c.ackedButLost);

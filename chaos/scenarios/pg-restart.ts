@@ -33,7 +33,7 @@ export const pgRestart: Scenario = {
     const began = Date.now();
     const restarts = ctx.quick ? 1 : 2;
     const prefix = `${ctx.runTag}-s2`;
-    const load = startLoad({ ...clients(ctx, ctx.quick ? 90_000 : 180_000), prefix, kind: 'help', ratePerS: ctx.quick ? 25 : 30 });
+    const load = startLoad({ ...clients(ctx, ctx.quick ? 90_000 : 180_000), prefix, kind: 'help', ratePerS: ctx.quick ? 25 : 30, clients: 24 });
     const done: { startedAt: number; endedAt: number }[] = [];
     for (let i = 0; i < restarts; i++) {
       await sleep(ctx.quick ? 4000 : 8000);
@@ -43,7 +43,9 @@ export const pgRestart: Scenario = {
       ctx.log(`s2: Postgres back after ${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`);
     }
     await sleep(ctx.quick ? 6000 : 12_000);
+    load.halt();
     const sendingS = (Date.now() - began) / 1000;
+    const sent = load.regs.length;
     // Judge survival now; then start what died (as a supervisor would) so the clients' retries
     // can still be acknowledged and the lost/duplicate figures mean something.
     aliveFigures(ctx, f, marks, ROLES, began);
@@ -53,7 +55,7 @@ export const pgRestart: Scenario = {
     const regs = await load.stop();
     // Acknowledgements by a process the harness had to start again are not the system's recovery.
     const ownRecovery = restarted.length ? regs.map((r) => ({ ...r, attempts: r.attempts.filter((a) => a.at + a.ms < restartedAt) })) : regs;
-    f.info('registration rate offered', `${(regs.length / sendingS).toFixed(1)}/s (${regs.length} demands)`);
+    f.info('registrations sent (rate)', `${sent} (${(sent / sendingS).toFixed(1)}/s)`);
     done.forEach((r, i) => {
       const n = restarts > 1 ? ` #${i + 1}` : '';
       f.info(`pg_ctl restart${n} took`, `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`);

@@ -24,10 +24,20 @@ async function probe(url: string, judge: (status: number, body: string) => boole
     const body = await res.text();
     const ms = Date.now() - at;
     const good = judge(res.status, body);
-    return { ok: good && ms <= BAR_MS, ms, detail: good ? `${res.status} after more than 2 s` : `${res.status} ${body.slice(0, 80)}` };
+    return { ok: good && ms <= BAR_MS, ms, detail: good ? `${res.status} after more than 2 s` : `${res.status} ${brief(body)}` };
   } catch (err) {
     const ms = Date.now() - at;
     return { ok: false, ms, detail: (err as Error).name === 'TimeoutError' ? 'no answer within 10 s' : (err as Error).message };
+  }
+}
+
+/** The part of an answer worth quoting: /readyz's checks, an error's code, else the start. */
+function brief(body: string): string {
+  try {
+    const b = JSON.parse(body) as { checks?: unknown; code?: string; status?: string };
+    return JSON.stringify(b.checks ? { status: b.status, checks: b.checks } : (b.code ?? b)).slice(0, 140);
+  } catch {
+    return body.slice(0, 80);
   }
 }
 
@@ -47,7 +57,7 @@ export const redisStop: Scenario = {
     await redis.stop();
     const downAt = Date.now();
     ctx.log('s3: Redis stopped');
-    const load = startLoad({ ...clients(ctx, ctx.quick ? 90_000 : 150_000), prefix, kind: 'help', ratePerS: 4 });
+    const load = startLoad({ ...clients(ctx, ctx.quick ? 90_000 : 150_000), prefix, kind: 'help', ratePerS: 4, clients: 4 });
     const probes: Promise<{ kind: 'lookup' | 'readyz'; p: Probe }>[] = [];
     const lookup = (base: string) => `${base}/api/v1/public/tickets/${known.ticketNo}?verify=${known.phone.slice(-4)}`;
     const outageMs = ctx.quick ? 10_000 : 30_000;
@@ -60,6 +70,7 @@ export const redisStop: Scenario = {
       }
       await sleep(1000);
     }
+    load.halt();
     const registeredWhileDown = load.regs.length;
     const regs = await Promise.race([load.stop(), sleep(15_000).then(() => load.regs)]);
     await redis.start();

@@ -55,7 +55,9 @@ export const pgRestart: Scenario = {
     const regs = await load.stop();
     // Acknowledgements by a process the harness had to start again are not the system's recovery.
     const ownRecovery = restarted.length ? regs.map((r) => ({ ...r, attempts: r.attempts.filter((a) => a.at + a.ms < restartedAt) })) : regs;
-    f.info('registrations sent (rate)', `${sent} (${(sent / sendingS).toFixed(1)}/s)`);
+    const before = regs.filter((r) => r.ackedAt !== null && r.ackedAt < done[0].startedAt).length;
+    f.info('registrations/s acknowledged before the restart', ((before * 1000) / (done[0].startedAt - began)).toFixed(1));
+    f.info('demands sent while Postgres restarted and after', `${sent} in ${sendingS.toFixed(0)} s`);
     done.forEach((r, i) => {
       const n = restarts > 1 ? ` #${i + 1}` : '';
       f.info(`pg_ctl restart${n} took`, `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`);

@@ -126,6 +126,8 @@ export interface EffectCounts {
   staffMissing: number;
   /** Staff notifications beyond one per (ticket, template, audience, round, deadline). */
   staffDuplicated: number;
+  /** Ids of the tickets never assigned (for the evidence). */
+  unrouted: string[];
 }
 
 export async function countRoutingEffects(db: pg.Pool, rows: TicketRow[]): Promise<EffectCounts> {
@@ -148,6 +150,7 @@ export async function countRoutingEffects(db: pg.Pool, rows: TicketRow[]): Promi
     routingDuplicated: per.reduce((n, r) => n + Math.max(0, r.assigns - 1), 0),
     staffMissing: per.filter((r) => r.assigns > 0 && r.staff === 0).length,
     staffDuplicated: dup[0].extra,
+    unrouted: per.filter((r) => r.assigns === 0).map((r) => r.id),
   };
 }
 
@@ -161,4 +164,17 @@ export async function explainMissingSms(db: pg.Pool, t: TicketRow): Promise<stri
   const outbox = ob.length === 0 ? 'no outbox row (pruned or never written)' : `outbox row published_at=${ob[0].published_at?.toISOString() ?? 'null'} attempts=${ob[0].attempts}`;
   const note = n.length === 0 ? 'no notifications row (the job never ran)' : `notifications row status=${n[0].status} attempts=${n[0].attempts}${n[0].error ? ` error=${n[0].error}` : ''}`;
   return `ticket ${t.ticketNo} (id ${t.id}, ${t.req}): ${outbox}; ${note}`;
+}
+
+/** Why a ticket was never routed, from its `routing` outbox row (evidence, not a figure). */
+export async function explainMissingRouting(db: pg.Pool, ticketId: string): Promise<string> {
+  const { rows } = await db.query(
+    `SELECT t.ticket_no, t.status, o.published_at, o.attempts FROM tickets t
+       LEFT JOIN outbox o ON o.topic = 'routing' AND o.payload->>'ticketId' = t.id::text
+      WHERE t.id = $1`,
+    [ticketId],
+  );
+  const r = rows[0];
+  if (!r) return `ticket id ${ticketId}: gone`;
+  return `ticket ${r.ticket_no} (id ${ticketId}) still ${r.status}: routing outbox row ${r.published_at ? `published_at=${r.published_at.toISOString()} attempts=${r.attempts}` : 'unpublished or pruned'}, no assignment`;
 }

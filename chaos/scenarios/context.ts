@@ -84,11 +84,13 @@ export function rawLines(system: System, marks: Map<SysProc, number>): { count: 
   for (const { proc, lines } of linesSince(system, marks)) {
     for (const l of lines) if (!l.startsWith('{')) raw.push(`${roleLabel(proc.role)}: ${l.slice(0, 160)}`);
   }
-  return { count: raw.length, sample: [...new Set(raw)].slice(0, 3) };
+  // Quote the messages, not the stack frames under them.
+  const sample = [...new Set(raw.filter((l) => !/^[\w-]+: \s/.test(l)))].slice(0, 3);
+  return { count: raw.length, sample };
 }
 
 /** "Alive after" for each role; a death is explained by its exit and its last error lines. */
-export function aliveFigures(ctx: Ctx, f: Figures, marks: Map<SysProc, number>, roles: Role[] = ROLES, since = 0): boolean {
+export function aliveFigures(ctx: Ctx, f: Figures, marks: Map<SysProc, number>, roles: Role[] = ROLES, since = 0, after = ''): boolean {
   let all = true;
   for (const role of roles) {
     const p = ctx.system.procs[role];
@@ -96,7 +98,7 @@ export function aliveFigures(ctx: Ctx, f: Figures, marks: Map<SysProc, number>, 
     const ok = !!p && !p.exit && dead.length === 0;
     all &&= ok;
     const shown = ok ? 'yes' : `no (${dead.map((d) => `exit ${d.exit!.code ?? d.exit!.signal}`).join(', ') || 'not running'})`;
-    f.yes(`${roleLabel(role)} process alive after`, ok, shown);
+    f.yes(`${roleLabel(role)} process alive after${after ? ` ${after}` : ''}`, ok, shown);
     for (const d of dead) for (const l of deathLines(d, marks.get(d) ?? 0)) f.note(`${roleLabel(role)} (pid ${d.pid}, exit ${d.exit!.code ?? d.exit!.signal}): ${l}`);
   }
   return all;

@@ -4,7 +4,7 @@
 // ticket's `registered` SMS, its routing and the department's staff notification, and every ladder
 // step (with its staff notifications) — none missing, none applied twice.
 import { startBurst, type Registration } from '../lib/client.js';
-import { countRegisteredSms, countRoutingEffects, ticketsOf } from '../lib/checks.js';
+import { countRegisteredSms, countRoutingEffects, explainMissingRouting, ticketsOf } from '../lib/checks.js';
 import { countLadders, expectedSteps } from '../lib/ladders.js';
 import { sleep, until } from '../lib/util.js';
 import { clients, registrationFigures, smsFigures, type Scenario } from './context.js';
@@ -75,6 +75,7 @@ export const redisFlush: Scenario = {
     f.atMost('routing applied twice', eff.routingDuplicated);
     f.atMost('staff notification "assigned" missing', eff.staffMissing);
     f.atMost('staff notifications duplicated', eff.staffDuplicated);
+    for (const id of eff.unrouted.slice(0, 3)) f.note(await explainMissingRouting(ctx.db, id));
     if (inForce) {
       const lad = await countLadders(ctx.db, final, ctx.ladders, Date.now() - SWEEP_SLACK_MS);
       f.info('ladder steps expected (both ladders)', lad.steps);

@@ -104,6 +104,15 @@ async function main(): Promise<number> {
     let error: string | undefined;
     try {
       if (!redis.running()) await redis.start();
+      // Each scenario starts from a working system: what an earlier one left dead or unresponsive
+      // is started afresh (and said so), so its figures are about its own fault only.
+      for (const role of ['api', 'all'] as const) {
+        if (system.alive(role) && !(await system.answers(role))) {
+          f.note(`before ${s.id}: the ${role === 'all' ? 'all-in-one' : 'api'} process left by the previous scenario did not answer /readyz in 5 s; restarted`);
+          await system.kill(role);
+        }
+      }
+      await system.ensureUp();
       await withTimeout(s.run(ctx, f), SCENARIO_TIMEOUT_MS, s.id);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);

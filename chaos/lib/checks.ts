@@ -178,3 +178,14 @@ export async function explainMissingRouting(db: pg.Pool, ticketId: string): Prom
   if (!r) return `ticket id ${ticketId}: gone`;
   return `ticket ${r.ticket_no} (id ${ticketId}) still ${r.status}: routing outbox row ${r.published_at ? `published_at=${r.published_at.toISOString()} attempts=${r.attempts}` : 'unpublished or pruned'}, no assignment`;
 }
+
+/** What the database sessions are doing, grouped (evidence when demands go unanswered). */
+export async function sessionSummary(db: pg.Pool): Promise<string[]> {
+  const { rows } = await db.query(
+    `SELECT state, coalesce(wait_event_type || '/' || wait_event, '-') AS wait, left(regexp_replace(query, '\\s+', ' ', 'g'), 50) AS q,
+            count(*)::int AS n, coalesce(max(now() - xact_start), '0'::interval)::text AS oldest
+       FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+      GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT 6`,
+  );
+  return rows.map((r) => `${r.n} sessions ${r.state} (wait ${r.wait}, oldest transaction ${r.oldest.replace(/\.\d+$/, '')}): ${r.q}`);
+}

@@ -114,6 +114,16 @@ export class System {
     return down;
   }
 
+  /** Whether an HTTP process answers /readyz (any status) within `timeoutMs`: a wedged one does not. */
+  async answers(role: 'api' | 'all', timeoutMs = 5000): Promise<boolean> {
+    try {
+      await (await fetch(`${this.baseUrl(role)}/readyz`, { signal: AbortSignal.timeout(timeoutMs) })).text();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** SIGKILL to the process group (tsx and its node child together). */
   async kill(role: Role): Promise<void> {
     const p = this.procs[role];

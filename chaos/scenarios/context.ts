@@ -10,7 +10,7 @@ import { System, ROLES, logSince, logSize, roleLabel, type Role, type SysProc } 
 import type { Figures } from '../lib/report.js';
 import type { ClientOptions, Registration } from '../lib/client.js';
 import type { LadderMinutes } from '../lib/ladders.js';
-import { countRegisteredSms, countRegistrations, explainMissingSms, ticketsOf, type SmsCounts, type TicketRow } from '../lib/checks.js';
+import { countRegisteredSms, countRegistrations, explainMissingSms, sessionSummary, ticketsOf, type SmsCounts, type TicketRow } from '../lib/checks.js';
 import { until } from '../lib/util.js';
 
 export interface Ctx {
@@ -55,6 +55,10 @@ export async function registrationFigures(ctx: Ctx, f: Figures, prefix: string, 
   f.atMost('demands never acknowledged', c.unacked + c.refused);
   f.info('attempts by outcome', Object.entries(c.outcomes).map(([k, v]) => `${k}:${v}`).join(' '));
   c.examples.forEach((e) => f.note(e));
+  if (c.unacked > 0) {
+    f.note(`${c.unacked} demands unanswered until the clients gave up; database sessions at the end:`);
+    for (const l of await sessionSummary(ctx.db).catch((e: Error) => [e.message])) f.note(`  ${l}`);
+  }
   return rows;
 }
 
@@ -85,7 +89,7 @@ export function rawLines(system: System, marks: Map<SysProc, number>): { count: 
     for (const l of lines) if (!l.startsWith('{')) raw.push(`${roleLabel(proc.role)}: ${l.slice(0, 160)}`);
   }
   // Quote the messages, not the stack frames under them.
-  const sample = [...new Set(raw.filter((l) => !/^[\w-]+: \s/.test(l)))].slice(0, 3);
+  const sample = [...new Set(raw.filter((l) => !/^[\w-]+: (\s|[{}[\]()]*$)/.test(l)))].slice(0, 3);
   return { count: raw.length, sample };
 }
 

@@ -87,7 +87,7 @@ async function main(): Promise<number> {
 
   const admin = new AdminSession(system.baseUrl('all'));
   await admin.login(adminPassword);
-  const key = await admin.call<{ key: string }>('POST', '/admin/api-keys', { name: 'chaos harness', scopes: ['intake:chaos'] });
+  const key = await admin.call<{ key: string }>('POST', '/admin/api-keys', { name: 'chaos harness', scopes: ['intake:api'] });
   const ladders = LADDERS[quick ? 'quick' : 'full'];
   const policy = await admin.call<Record<string, unknown>>('GET', '/admin/sla');
   await admin.call('PUT', '/admin/sla', shortPolicy(policy, ladders));

@@ -14,6 +14,8 @@ export default tseslint.config(
       '.tap/**',
       'test-artifacts/**',
       'bench/results/**',
+      'chaos/results/**',
+      'chaos/logs/**',
     ],
   },
   js.configs.recommended,

@@ -7,10 +7,14 @@ import path from 'node:path';
 import { Eta } from 'eta';
 import { DomainError } from '../domain/errors.js';
 import { percent } from '../domain/notice.js';
+import { dateTime } from './pages/format.js';
 import { noticeAsCsv, noticeAsText, publicArchive, publicNotice } from '../services/notices.service.js';
 
 const views = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'views/notices');
 const eta = new Eta({ views, autoEscape: true, cache: true });
+
+/** The Asia/Shanghai calendar date of an instant (a notice published 00:31 on the 2nd is dated the 2nd). */
+const shanghaiDate = (iso: string) => dateTime(iso).slice(0, 10);
 
 function monthLabel(month: string): string {
   const [y, m] = month.split('-');
@@ -20,7 +24,7 @@ function monthLabel(month: string): string {
 const pages: FastifyPluginAsync = async (app) => {
   const township = { name: app.deps.config.TOWNSHIP_NAME, hotlines: app.deps.config.TOWNSHIP_HOTLINES };
   const html = (reply: FastifyReply, template: string, data: object) =>
-    reply.type('text/html; charset=utf-8').send(eta.render(template, { ...data, monthLabel, percent, township }));
+    reply.type('text/html; charset=utf-8').send(eta.render(template, { ...data, monthLabel, percent, township, shanghaiDate }));
 
   const notFound = (reply: FastifyReply, month: string) =>
     html(reply.code(404), 'not-found', { month: /^\d{4}-\d{2}$/.test(month) ? month : null });

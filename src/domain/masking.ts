@@ -8,6 +8,7 @@
 // personal data is removed even when it was not. Valid ticket numbers (SPEC §5) are protected first,
 // so a notice can quote them. Pure: no I/O, no clock, no environment.
 
+import { findPersonNames } from './person-names.js';
 import { parseTicketNo } from './ticket-number.js';
 
 /** 13812345678 → 138****5678; 0571-88886666 → 0571-****6666. */
@@ -269,6 +270,47 @@ function cut(text: string, max: number): string {
   return `${chars.slice(0, max - 1).join('').trimEnd()}…`;
 }
 
+/** Swaps the township's own official numbers for placeholders no rule sees (kept as written). */
+function protectOfficial(text: string, numbers: readonly string[]): { text: string; restore: (s: string) => string } {
+  const kept = numbers.map((n) => n.trim()).filter((n) => n.length >= 3).sort((a, b) => b.length - a.length);
+  if (!kept.length) return { text, restore: (s) => s };
+  let out = text;
+  kept.forEach((n, i) => {
+    out = out.split(n).join(String.fromCharCode(0xf8f0 + i));
+  });
+  return { text: out, restore: (s) => s.replace(/[\uF8F0-\uF8FF]/g, (c) => kept[c.charCodeAt(0) - 0xf8f0] ?? '') };
+}
+
+/**
+ * Clauses (between ，、；。) that carried nothing but contact data once it is scrubbed — "电话***",
+ * "身份证号***", "我叫王某" — read badly in a public summary and say nothing: they are dropped.
+ */
+function dropContactOnlyClauses(text: string): string {
+  const parts = text.split(/([，,；;。！!？?])/u);
+  const out: string[] = [];
+  let dropped = false;
+  for (let i = 0; i < parts.length; i += 2) {
+    const clause = parts[i];
+    const sep = parts[i + 1] ?? '';
+    const rest = clause
+      .replace(/\*\*\*/g, '')
+      .replace(/\p{Script=Han}某{1,2}/gu, '')
+      .replace(/(我|本人|他|她)?(叫|是|姓名|名字|联系人|联系方式|联系电话|电话|座机|固话|手机号?|手机号码|身份证号?码?|身份证|旧身份证|微信号?|[Vv][Xx]|[Ww][Xx]|QQ号?|qq号?|邮箱|[Ee]-?mail|住址|地址)[:：是为]?/gu, '')
+      .replace(/[\s:：]/g, '');
+    const hadData = /\*\*\*|\p{Script=Han}某/u.test(clause);
+    if (hadData && rest === '') {
+      dropped = true;
+      continue;
+    }
+    out.push(clause, sep);
+  }
+  if (!dropped) return text;
+  let joined = out.join('').replace(/^[，,；;。\s]+/u, '').replace(/[，,；;\s]+$/u, '');
+  // A sentence that ended with a full stop still does.
+  if (/[。！!？?]$/u.test(text.trim()) && !/[。！!？?]$/u.test(joined)) joined += '。';
+  return joined.length > 1 ? joined : text;
+}
+
 export interface ScrubOptions {
   /** Complainant (and other) names: full name → 张某, a given name of 2+ characters alone → 某某. */
   names?: readonly (string | null | undefined)[];
@@ -276,6 +318,10 @@ export interface ScrubOptions {
   addresses?: readonly (string | null | undefined)[];
   /** Characters (code points), default 80; `Infinity` for no cut. */
   maxLength?: number;
+  /** The township's own official numbers (hotlines): kept as written, never masked. */
+  officialNumbers?: readonly string[];
+  /** Also find other people's names with the segmenter (default true). */
+  findNames?: boolean;
 }
 
 /**
@@ -287,12 +333,17 @@ export function scrubText(text: string, opts: ScrubOptions = {}): string {
   if (!(max >= 1) || (Number.isFinite(max) && !Number.isInteger(max))) {
     throw new RangeError('maxLength must be a positive integer or Infinity');
   }
-  let out = scrubAddresses(normalize(text), opts.addresses ?? []);
+  const official = protectOfficial(normalize(text), opts.officialNumbers ?? []);
+  let out = scrubAddresses(official.text, opts.addresses ?? []);
   // E-mails first: a local part that happens to be a ticket number must not be protected.
   out = out.replace(EMAIL_RULE.re, EMAIL_RULE.replace);
   const tickets = protectTicketNumbers(out);
-  out = scrubNames(applyRules(tickets.text), opts.names ?? []);
-  out = tickets.restore(out).replace(/\s+/gu, ' ').trim();
+  out = applyRules(tickets.text);
+  // The complainant's own names, then anyone else's the segmenter finds (a neighbour, a cadre).
+  const others = opts.findNames === false ? [] : findPersonNames(out);
+  out = scrubNames(out, [...(opts.names ?? []), ...others]);
+  out = dropContactOnlyClauses(out);
+  out = official.restore(tickets.restore(out)).replace(/\s+/gu, ' ').trim();
   return cut(out, max);
 }
 

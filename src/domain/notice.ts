@@ -94,6 +94,8 @@ export interface NoticeInput {
   categories: { code: string; name: string }[];
   nextSteps: string | null;
   labels?: Partial<NoticeLabels>;
+  /** The township's official numbers (TOWNSHIP_HOTLINES): kept as written in the next steps. */
+  officialNumbers?: readonly string[];
 }
 
 export interface CountRow {
@@ -443,7 +445,7 @@ export function noticeModelFromFigures(input: NoticeFiguresInput): NoticeModel {
 
   // Next steps are a supervisor's prose: kept line by line, still scrubbed (SPEC: no phones at all).
   const nextSteps = input.nextSteps?.trim()
-    ? input.nextSteps.trim().split(/\r?\n/).map((line) => scrubText(line, { maxLength: Infinity })).join('\n')
+    ? input.nextSteps.trim().split(/\r?\n/).map((line) => scrubText(line, { maxLength: Infinity, officialNumbers: input.officialNumbers ?? [] })).join('\n')
     : null;
 
   return {

@@ -46,6 +46,8 @@ export async function generateNotice(deps: ServiceDeps, actor: string, month: st
     departments,
     categories,
     nextSteps: nextSteps ?? existing?.nextSteps ?? null,
+    // The township's own hotlines stay readable in the next steps (every other number is masked).
+    officialNumbers: deps.config.TOWNSHIP_HOTLINES,
   });
   const revision = await withTx(deps.db, async (tx) => {
     await repo.lockNoticeMonth(tx, month);

@@ -100,7 +100,8 @@ t.test('villageOnly', async (t) => {
 t.test('scrubText: examples', async (t) => {
   const opts = { names: ['张三'], maxLength: Infinity };
   const cases: [string, string][] = [
-    ['我叫张三，电话13812345678，路灯坏了', '我叫张某，电话***，路灯坏了'],
+    // Clauses left with nothing but scrubbed contact data are dropped (issue 11 item 15).
+    ['我叫张三，电话13812345678，路灯坏了', '路灯坏了'],
     ['手机 138 1234 5678 或 138-1234-5678', '手机 *** 或 ***'],
     ['+86 138 1234 5678、+86-13812345678、008613812345678、8613812345678', '***、***、***、***'],
     ['座机0571-88886666，(0571)8888 6666，（010）12345678，010 8765 4321', '座机***，***，***，***'],
@@ -127,8 +128,19 @@ t.test('scrubText: names', async (t) => {
     'full name → masked; the two-character given name alone → 某某',
   );
   t.equal(scrubText('张三丰的儿子张三', { names: ['张三', '张三丰'] }), '张某的儿子张某', 'longest name first');
-  t.equal(scrubText('李四说三次了', { names: ['张三', null, undefined, '', ' '] }), '李四说三次了', 'a one-character given name alone is left');
+  t.equal(scrubText('李四说三次了', { names: ['张三', null, undefined, '', ' '], findNames: false }), '李四说三次了', 'a one-character given name alone is left');
+  t.equal(scrubText('李四说三次了', { names: ['张三'] }), '李某说三次了', 'but the segmenter finds 李四 as a name of its own');
   t.equal(scrubText('王(1)说', { names: ['王(1)'] }), '王某说', 'regex characters in names are literal');
+});
+
+t.test('scrubText: other people\'s names (segmenter), official numbers kept, contact-only clauses dropped', async (t) => {
+  t.equal(scrubText('邻居赵小明家养猪场污水直排河道，气味很大'), '邻居赵某家养猪场污水直排河道，气味很大');
+  t.equal(scrubText('村支书李华说下周来修'), '村支书李某说下周来修');
+  t.equal(scrubText('我叫王建国，电话13800001234，身份证号110101199003071234，村口路灯坏了', { names: ['王建国'] }), '村口路灯坏了');
+  const hotlines = ['0571-88881234', '12345'];
+  t.equal(scrubText('如有疑问请拨打镇便民服务热线0571-88881234或12345', { officialNumbers: hotlines }), '如有疑问请拨打镇便民服务热线0571-88881234或12345');
+  t.equal(scrubText('请拨打0571-88889999', { officialNumbers: hotlines }), '请拨打***', 'any other number is still masked');
+  t.equal(scrubText('谢谢，路灯坏了'), '谢谢，路灯坏了', 'a word jieba tags as a name is not one');
 });
 
 t.test('scrubText: addresses are cut to the village', async (t) => {

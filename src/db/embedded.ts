@@ -153,7 +153,8 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
  * superuser (`postgres`) is used only for migrations and grants.
  */
 export function embeddedAppPassword(dir: string): string {
-  const file = path.join(path.resolve(dir), 'huiying_app.password');
+  // The cluster's own directory, wherever it lives (as root it may have moved: embeddedDataDir).
+  const file = path.join(embeddedDataDir(dir), 'huiying_app.password');
   try {
     fs.writeFileSync(file, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (err) {

@@ -241,70 +241,6 @@ export async function insertTicketFindingDuplicates(
   return { row: mapTicket(rows[0]), candidates: candidates.map((c) => ({ ...c, receivedAt: new Date(c.receivedAt) })) };
 }
 
-export interface TicketFilters {
-  status?: string[];
-  departmentCode?: string;
-  categoryCode?: string;
-  kind?: string;
-  channel?: string;
-  overdue?: boolean;
-  escalation?: string;
-  q?: string;
-  from?: Date;
-  to?: Date;
-  cursor?: { receivedAt: Date; id: string };
-  limit: number;
-  now: Date;
-}
-
-const OPEN_STATUSES = `('registered','assigned','in_progress','returned')`;
-
-/** Newest received first, keyset-paginated on (received_at, id). */
-export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown): void => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (f.status?.length) add('t.status = ANY(?)', f.status);
-  if (f.departmentCode) add('t.department_code = ?', f.departmentCode);
-  if (f.categoryCode) add('t.category_code = ?', f.categoryCode);
-  if (f.kind) add('t.kind = ?', f.kind);
-  if (f.channel) add('t.channel = ?', f.channel);
-  if (f.overdue === true) add(`t.status IN ${OPEN_STATUSES} AND t.due_at < ?`, f.now);
-  if (f.overdue === false) add(`NOT (t.status IN ${OPEN_STATUSES} AND t.due_at < ?)`, f.now);
-  if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
-  if (f.q) {
-    // SPEC §12: ticket number (whole or part), phone (whole or last 4),
-    // complainant name, or words of the content.
-    const digits = f.q.replace(/[\s()（）-]/g, '');
-    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    if (/^\d{4}$/.test(digits)) {
-      add(`right(replace(t.complainant_phone, '-', ''), 4) = ?`, digits);
-    } else if (/^\d{5,15}$/.test(digits)) {
-      params.push(`%${digits}%`, digits);
-      where.push(`(t.ticket_no LIKE $${params.length - 1} OR replace(t.complainant_phone, '-', '') = $${params.length})`);
-    } else {
-      params.push(like);
-      where.push(`(t.content ILIKE $${params.length} ESCAPE '\\' OR t.complainant_name ILIKE $${params.length} ESCAPE '\\')`);
-    }
-  }
-  if (f.from) add('t.received_at >= ?', f.from);
-  if (f.to) add('t.received_at < ?', f.to);
-  if (f.cursor) {
-    params.push(f.cursor.receivedAt, f.cursor.id);
-    where.push(`(t.received_at, t.id) < ($${params.length - 1}, $${params.length}::bigint)`);
-  }
-  params.push(f.limit);
-  const { rows } = await db.query(
-    `SELECT ${TICKET_COLUMNS} FROM tickets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY t.received_at DESC, t.id DESC LIMIT $${params.length}`,
-    params,
-  );
-  return rows.map(mapTicket);
-}
-
 export interface TicketUpdate {
   status: string;
   outcome: string | null;
@@ -452,48 +388,4 @@ export async function findUnansweredReplies(db: Db, repliedBefore: Date, limit: 
     [repliedBefore, limit],
   );
   return rows.map((r) => r.id);
-}
-
-/**
- * Possible duplicates of a demand not yet registered (the classify warning): tickets (not merged)
- * since `since` with the phone, or the village and category, newest 50 — the same set the
- * registration statement reads.
- */
-export async function findDuplicateCandidates(
-  db: Db,
-  q: { phone: string | null; villageCode: string | null; categoryCode: string | null; since: Date },
-): Promise<DuplicateCandidate[]> {
-  if (!q.phone && !(q.villageCode && q.categoryCode)) return [];
-  const { rows } = await db.query({
-    name: 'hy-duplicate-candidates',
-    text: `SELECT ticket_no, content, complainant_phone, village_code, category_code, received_at, status
-             FROM tickets
-            WHERE received_at >= $4 AND status NOT IN ('merged')
-              AND ((complainant_phone = $1) OR (village_code = $2 AND category_code = $3))
-            ORDER BY received_at DESC LIMIT 50`,
-    values: [q.phone, q.villageCode, q.categoryCode, q.since],
-  });
-  return rows.map((r) => ({
-    ticketNo: r.ticket_no, content: r.content, complainantPhone: r.complainant_phone, villageCode: r.village_code,
-    categoryCode: r.category_code, receivedAt: r.received_at, status: r.status,
-  }));
-}
-
-export interface MergedTicketRow {
-  id: string;
-  ticketNo: string;
-  complainantPhone: string | null;
-  accessCode: string | null;
-  receivedAt: Date;
-}
-
-/** The tickets merged into `ticketNo` (their residents wait on it too), oldest first. */
-export async function findMergedInto(db: Db, ticketNo: string): Promise<MergedTicketRow[]> {
-  const { rows } = await db.query({
-    name: 'hy-merged-into',
-    text: `SELECT id::text, ticket_no, complainant_phone, access_code, received_at FROM tickets
-            WHERE merged_into = $1 AND status = 'merged' ORDER BY received_at, id`,
-    values: [ticketNo],
-  });
-  return rows.map((r) => ({ id: r.id, ticketNo: r.ticket_no, complainantPhone: r.complainant_phone, accessCode: r.access_code, receivedAt: r.received_at }));
 }

@@ -8,6 +8,7 @@ import { decide, type ActionInput, type Actor as DomainActor, type Effect, type 
 import { resolveLimit, signOffLimit, type Kind } from '../domain/sla.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
+import { findMergedInto } from '../db/ticket-links.repository.js';
 import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
 import { getCatalogue, learnCategory } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
@@ -191,7 +192,7 @@ export async function performAction(
     outbox.push(...ladderJobs(row.id, row, plan));
     // Residents whose tickets were merged into this one wait for the same reply: each gets it.
     if (decision.effects.some((e) => e.type === 'notify_resident' && e.template === 'replied')) {
-      for (const m of await tickets.findMergedInto(tx, row.ticketNo)) {
+      for (const m of await findMergedInto(tx, row.ticketNo)) {
         outbox.push({
           topic: 'notifications',
           payload: { ticketId: m.id, template: 'replied', version: row.version + 1 },

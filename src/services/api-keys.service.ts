@@ -1,10 +1,9 @@
 // API keys for integrations (SPEC §10): created by an admin, shown once, stored hashed, scoped.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
 import { withTx } from '../db/tx.js';
 import { appendAudit } from '../db/audit.repository.js';
 import * as repo from '../db/api-keys.repository.js';
-import { apiKeyHash } from '../http/plugins/auth.js';
 import type { ServiceDeps } from './deps.js';
 
 const ALPHANUM = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -12,6 +11,17 @@ const ALPHANUM = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 function randomPrefix(): string {
   const bytes = randomBytes(8);
   return [...bytes].map((b) => ALPHANUM[b % ALPHANUM.length]).join('');
+}
+
+/** What is stored of a key's secret: its SHA-256 digest. */
+export function apiKeyHash(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+/** The active key with this prefix whose secret matches (compared in constant time), or null. */
+export async function verifyApiKey(deps: Pick<ServiceDeps, 'db'>, prefix: string, secret: string) {
+  const key = await repo.findApiKeyByPrefix(deps.db, prefix);
+  return key && key.active && timingSafeEqual(key.keyHash, apiKeyHash(secret)) ? key : null;
 }
 
 export function apiKeyView(k: repo.ApiKeyRow) {

@@ -2,7 +2,7 @@
 // (SPEC §4, §12) — so a second call about the same matter is attached to the existing ticket
 // instead of becoming a second ticket with its own SMS.
 import { DUPLICATE_WINDOW_MS, excerpt, rankDuplicates } from '../domain/duplicates.js';
-import { findDuplicateCandidates } from '../db/tickets.repository.js';
+import { findDuplicateCandidates } from '../db/ticket-links.repository.js';
 import { suggestCategories } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
 import { STATUS_LABELS } from '../domain/ticket-labels.js';

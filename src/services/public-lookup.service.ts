@@ -6,6 +6,7 @@ import { DomainError } from '../domain/errors.js';
 import { parseTicketNo } from '../domain/ticket-number.js';
 import { phoneLast4 } from '../domain/masking.js';
 import * as tickets from '../db/tickets.repository.js';
+import { findMergedInto } from '../db/ticket-links.repository.js';
 import * as lookup from '../db/lookup.repository.js';
 import { withTx } from '../db/tx.js';
 import { publicTicketView } from './ticket-view.js';
@@ -49,7 +50,7 @@ async function verified(deps: ServiceDeps, ticketNoInput: string, verify: string
   const t = read.ticket;
   if (t && verificationMatches(t, verify)) return { ...read, ticket: t };
   // A resident whose ticket was merged into this one follows it with their own phone or code.
-  if (t && t.status !== 'merged' && (await tickets.findMergedInto(deps.db, t.ticketNo)).some((m) => verificationMatches(m, verify))) {
+  if (t && t.status !== 'merged' && (await findMergedInto(deps.db, t.ticketNo)).some((m) => verificationMatches(m, verify))) {
     return { ...read, ticket: t };
   }
   await withTx(deps.db, async (tx) => {

@@ -4,6 +4,8 @@ import { DomainError } from '../domain/errors.js';
 import { allowedActions, canSee, type Actor as DomainActor, type TicketState } from '../domain/ticket.js';
 import type { Role } from '../domain/roles.js';
 import * as tickets from '../db/tickets.repository.js';
+import { findMergedInto } from '../db/ticket-links.repository.js';
+import { listTickets, type TicketFilters } from '../db/ticket-list.repository.js';
 import { appendAudit } from '../db/audit.repository.js';
 import { withTx } from '../db/tx.js';
 import { listNotificationsForTicket } from '../db/notifications.repository.js';
@@ -63,7 +65,7 @@ export async function getTicketForStaff(
   }
   const events = await tickets.listEvents(deps.db, t.id);
   // The residents of merged tickets wait on this one too: the handler sees how many and which.
-  const merged = t.status === 'merged' ? [] : await tickets.findMergedInto(deps.db, t.ticketNo);
+  const merged = t.status === 'merged' ? [] : await findMergedInto(deps.db, t.ticketNo);
   return {
     ...staffTicketView(t, opts),
     mergedTickets: merged.map((m) => ({ ticketNo: m.ticketNo, receivedAt: m.receivedAt.toISOString() })),
@@ -72,7 +74,7 @@ export async function getTicketForStaff(
   };
 }
 
-export interface ListQuery extends Omit<tickets.TicketFilters, 'cursor' | 'now'> {
+export interface ListQuery extends Omit<TicketFilters, 'cursor' | 'now'> {
   cursor?: string;
 }
 
@@ -99,7 +101,7 @@ export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentit
   const scoped = isDepartmentScoped(staff);
   // A handler asking for another department's tickets simply gets none of them.
   if (scoped !== null && q.departmentCode && q.departmentCode !== scoped) return { items: [], nextCursor: null };
-  const rows = await tickets.listTickets(deps.db, {
+  const rows = await listTickets(deps.db, {
     ...q,
     departmentCode: scoped ?? q.departmentCode,
     cursor: q.cursor ? decodeCursor(q.cursor) : undefined,

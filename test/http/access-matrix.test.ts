@@ -7,7 +7,7 @@ import t from 'tap';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { json, createStaff, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
 import { assignDirectly, replyDirectly } from '../helpers/stand-ins.js';
-import { apiKeyHash } from '../../src/http/plugins/auth.js';
+import { apiKeyHash } from '../../src/services/api-keys.service.js';
 import { dammCheckDigit, formatTicketNo } from '../../src/domain/ticket-number.js';
 
 const ctx = await setupApp(t, {});

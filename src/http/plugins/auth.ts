@@ -1,12 +1,12 @@
 // Authentication and authorisation for staff routes: the session cookie (with the CSRF header on
 // state changes) or an integration's API key, then the role check. Public routes never call this.
 import fp from 'fastify-plugin';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import type { Role } from '../../domain/roles.js';
 import { resolveSession } from '../../services/auth.service.js';
-import { findApiKeyByPrefix } from '../../db/api-keys.repository.js';
+import { verifyApiKey } from '../../services/api-keys.service.js';
 import type { ServiceDeps } from '../../services/deps.js';
 
 export const SESSION_COOKIE = 'hy_session';
@@ -63,18 +63,14 @@ function safeEqual(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-export function apiKeyHash(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
-}
-
 async function authenticate(request: FastifyRequest, deps: ServiceDeps): Promise<Actor | null> {
   const auth = request.headers.authorization;
   if (auth?.startsWith('Bearer ')) {
     // Keys look like hy_<prefix>_<secret>.
     const m = /^hy_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{20,})$/.exec(auth.slice(7).trim());
     if (!m) return null;
-    const key = await findApiKeyByPrefix(deps.db, m[1]);
-    if (!key || !key.active || !timingSafeEqual(key.keyHash, apiKeyHash(m[2]))) return null;
+    const key = await verifyApiKey(deps, m[1], m[2]);
+    if (!key) return null;
     return { kind: 'api_key', keyId: key.id, name: key.name, scopes: key.scopes };
   }
   const token = request.cookies?.[SESSION_COOKIE];

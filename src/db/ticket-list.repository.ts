@@ -1,0 +1,68 @@
+// The staff ticket list (SPEC §12): filters, the q search and keyset pagination on
+// (received_at, id). SQL only; the service decides who sees what.
+import type { Db } from './tx.js';
+import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.js';
+
+export interface TicketFilters {
+  status?: string[];
+  departmentCode?: string;
+  categoryCode?: string;
+  kind?: string;
+  channel?: string;
+  overdue?: boolean;
+  escalation?: string;
+  q?: string;
+  from?: Date;
+  to?: Date;
+  cursor?: { receivedAt: Date; id: string };
+  limit: number;
+  now: Date;
+}
+
+const OPEN_STATUSES = `('registered','assigned','in_progress','returned')`;
+
+/** Newest received first, keyset-paginated on (received_at, id). */
+export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown): void => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.status?.length) add('t.status = ANY(?)', f.status);
+  if (f.departmentCode) add('t.department_code = ?', f.departmentCode);
+  if (f.categoryCode) add('t.category_code = ?', f.categoryCode);
+  if (f.kind) add('t.kind = ?', f.kind);
+  if (f.channel) add('t.channel = ?', f.channel);
+  if (f.overdue === true) add(`t.status IN ${OPEN_STATUSES} AND t.due_at < ?`, f.now);
+  if (f.overdue === false) add(`NOT (t.status IN ${OPEN_STATUSES} AND t.due_at < ?)`, f.now);
+  if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
+  if (f.q) {
+    // SPEC §12: ticket number (whole or part), phone (whole or last 4),
+    // complainant name, or words of the content.
+    const digits = f.q.replace(/[\s()（）-]/g, '');
+    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    if (/^\d{4}$/.test(digits)) {
+      add(`right(replace(t.complainant_phone, '-', ''), 4) = ?`, digits);
+    } else if (/^\d{5,15}$/.test(digits)) {
+      params.push(`%${digits}%`, digits);
+      where.push(`(t.ticket_no LIKE $${params.length - 1} OR replace(t.complainant_phone, '-', '') = $${params.length})`);
+    } else {
+      params.push(like);
+      where.push(`(t.content ILIKE $${params.length} ESCAPE '\\' OR t.complainant_name ILIKE $${params.length} ESCAPE '\\')`);
+    }
+  }
+  if (f.from) add('t.received_at >= ?', f.from);
+  if (f.to) add('t.received_at < ?', f.to);
+  if (f.cursor) {
+    params.push(f.cursor.receivedAt, f.cursor.id);
+    where.push(`(t.received_at, t.id) < ($${params.length - 1}, $${params.length}::bigint)`);
+  }
+  params.push(f.limit);
+  const { rows } = await db.query(
+    `SELECT ${TICKET_COLUMNS} FROM tickets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY t.received_at DESC, t.id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(mapTicket);
+}

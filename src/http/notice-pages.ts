@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Eta } from 'eta';
 import { DomainError } from '../domain/errors.js';
-import { percent } from '../domain/notice.js';
+import { percent } from '../domain/notice-outputs.js';
 import { dateTime } from './pages/format.js';
 import { noticeAsCsv, noticeAsText, publicArchive, publicNotice } from '../services/notices.service.js';
 

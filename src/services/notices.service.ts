@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { DomainError, validationError } from '../domain/errors.js';
-import { noticeModelFromFigures, noticeText, noticeCsv, splitForWeCom, type NoticeModel } from '../domain/notice.js';
+import { noticeModelFromFigures, type NoticeModel } from '../domain/notice.js';
+import { noticeText, noticeCsv, splitForWeCom } from '../domain/notice-outputs.js';
 import { monthRange, MONTH_RE, previousMonth } from '../domain/stats.js';
 import { SHANGHAI_OFFSET_MS } from '../domain/local-date.js';
 import { withTx } from '../db/tx.js';

@@ -4,14 +4,8 @@
 
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
-import {
-  buildNoticeModel,
-  noticeCsv,
-  noticeText,
-  splitForWeCom,
-  type NoticeInput,
-  type NoticeTicket,
-} from '../../src/domain/notice.js';
+import { buildNoticeModel, type NoticeInput, type NoticeTicket } from '../../src/domain/notice.js';
+import { noticeCsv, noticeText, splitForWeCom } from '../../src/domain/notice-outputs.js';
 import { containsPersonalData } from '../../src/domain/masking.js';
 import { formatTicketNo, generateTicketNo } from '../../src/domain/ticket-number.js';
 import { CHANNELS, KINDS } from '../../src/domain/sla.js';

@@ -7,6 +7,7 @@ import type { Test } from 'tap';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createStaff, setupApp, type TestContext } from './app.js';
 import type { Role } from '../../src/domain/roles.js';
+import type { TestClock } from './clock.js';
 
 export const ARTIFACTS = path.resolve('test-artifacts');
 export const SCREENSHOTS = path.join(ARTIFACTS, 'screenshots');
@@ -39,10 +40,13 @@ export interface LiveApp extends TestContext {
  * The app on a real port whose address is also its PUBLIC_BASE_URL (so the receipt's QR code opens
  * this very server), and one headless Chromium; both closed at the end of the test.
  */
-export async function liveApp(t: Test, opts: { queueDashboard?: boolean } = {}): Promise<LiveApp> {
+export async function liveApp(
+  t: Test,
+  opts: { queueDashboard?: boolean; env?: Record<string, string>; clock?: TestClock } = {},
+): Promise<LiveApp> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const ctx = await setupApp(t, { env: { PUBLIC_BASE_URL: base }, queueDashboard: opts.queueDashboard });
+  const ctx = await setupApp(t, { env: { ...opts.env, PUBLIC_BASE_URL: base }, queueDashboard: opts.queueDashboard, clock: opts.clock });
   await ctx.app.listen({ port, host: '127.0.0.1' });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
   t.teardown(() => browser.close());

@@ -29,7 +29,6 @@ import adminRoutes from './http/routes/admin.routes.js';
 import workRoutes from './http/routes/work.routes.js';
 import statsRoutes from './http/routes/stats.routes.js';
 import noticesRoutes from './http/routes/notices.routes.js';
-import noticePages from './http/notice-pages.js';
 import queueDashboard from './http/queue-dashboard.js';
 import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
@@ -171,7 +170,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.register(pages);
-  await app.register(noticePages);
   if (deps.queueDashboard) await app.register(queueDashboard);
   return app;
 }

@@ -55,12 +55,18 @@ export async function liveApp(
 }
 
 /** A fresh browser profile (its own cookies) at a viewport; CSP violations and page errors fail the test. */
-export async function newPage(t: Test, live: LiveApp, viewport = DESKTOP): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPage(
+  t: Test,
+  live: LiveApp,
+  viewport = DESKTOP,
+  /** Console lines a test provokes on purpose (a 500 page answers its document with a 500). */
+  expectedConsole: RegExp = /status of 4\d\d/,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await live.browser.newContext({ viewport, baseURL: live.base, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   const page = await context.newPage();
   page.on('pageerror', (err) => t.fail(`page error: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) t.fail(`console error: ${msg.text()}`);
+    if (msg.type() === 'error' && !expectedConsole.test(msg.text())) t.fail(`console error: ${msg.text()}`);
   });
   t.teardown(() => context.close());
   return { context, page };

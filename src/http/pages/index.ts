@@ -1,7 +1,8 @@
 // Server-rendered pages (SPEC §13): staff pages under /staff/, the public home and /track.
 // Registered on the root instance but encapsulated: the form-body parser, the static files, the
 // template engine and the HTML error handler apply to pages only, never to /api/v1.
-// The public notice pages (/notices, /notices/YYYY-MM) are notice-pages.ts; the staff's are here.
+// The public notice pages (/notices, /notices/YYYY-MM) are notice-pages.ts, registered here so the
+// HTML error pages apply to them too; the staff's notice pages are notices.pages.ts.
 import type { FastifyPluginAsync } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import fastifyFormbody from '@fastify/formbody';
@@ -21,6 +22,7 @@ import adminApiKeyPages from './admin-api-keys.pages.js';
 import statsPages from './stats.pages.js';
 import noticesPages from './notices.pages.js';
 import publicPages from './public.pages.js';
+import noticePages from '../notice-pages.js';
 
 const dir = (rel: string) => fileURLToPath(new URL(rel, import.meta.url));
 
@@ -56,6 +58,7 @@ const pages: FastifyPluginAsync = async (app) => {
   }
 
   await app.register(publicPages);
+  await app.register(noticePages);
   await app.register(
     async (staff) => {
       await staff.register(authPages);

@@ -1,5 +1,6 @@
 // The queries behind each role's inbox: tickets awaiting the caller's action, and the staff
 // notifications addressed to them.
+import { CLERK_WORK_STATUSES, WITH_DEPARTMENT_STATUSES } from '../domain/ticket.js';
 import type { Db } from './tx.js';
 import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.js';
 
@@ -9,10 +10,10 @@ const LIMIT = 200;
 export async function departmentWork(db: Db, departmentCode: string): Promise<TicketRow[]> {
   const { rows } = await db.query(
     `SELECT ${TICKET_COLUMNS} FROM tickets t
-      WHERE t.department_code = $1 AND t.status IN ('assigned', 'in_progress')
+      WHERE t.department_code = $1 AND t.status = ANY($2)
       ORDER BY CASE WHEN t.status = 'assigned' THEN LEAST(t.sign_off_due_at, t.due_at) ELSE t.due_at END, t.id
       LIMIT ${LIMIT}`,
-    [departmentCode],
+    [departmentCode, WITH_DEPARTMENT_STATUSES],
   );
   return rows.map(mapTicket);
 }
@@ -33,8 +34,9 @@ export async function supervisorWork(db: Db, now: Date): Promise<TicketRow[]> {
 export async function clerkWork(db: Db): Promise<TicketRow[]> {
   const { rows } = await db.query(
     `SELECT ${TICKET_COLUMNS} FROM tickets t
-      WHERE t.status = 'registered' OR t.status = 'replied'
+      WHERE t.status = ANY($1)
       ORDER BY COALESCE(t.follow_up_due_at, t.due_at), t.id LIMIT ${LIMIT}`,
+    [CLERK_WORK_STATUSES],
   );
   return rows.map(mapTicket);
 }

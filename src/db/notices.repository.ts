@@ -1,7 +1,7 @@
 // Monthly notices, their revisions, WeCom deliveries, and the month's tickets as the notice reads them.
 import type { Db } from './tx.js';
 import type { NoticeCaseTicket, NoticeFigureRow } from '../domain/notice.js';
-import { REACHED_SATISFACTIONS } from '../domain/ticket-rules.js';
+import { AWAITING_REPLY_STATUSES, FINISHED_STATUSES, NOT_SIGNED_OFF_STATUSES, REACHED_SATISFACTIONS } from '../domain/ticket-rules.js';
 
 export interface NoticeRow {
   month: string;
@@ -170,12 +170,12 @@ export async function noticeFigureRows(db: Db, from: Date, to: Date, now: Date):
     `SELECT GROUPING(t.channel, t.kind, t.category_code, t.village_code, t.department_code) AS g,
             t.channel, t.kind, t.category_code, t.village_code, t.department_code,
             count(*)::int AS received,
-            count(*) FILTER (WHERE t.status IN ('closed', 'merged'))::int AS closed,
+            count(*) FILTER (WHERE t.status = ANY($5))::int AS closed,
             count(*) FILTER (WHERE r.replied AND t.replied_at <= t.due_at)::int AS on_time,
             count(*) FILTER (WHERE r.replied OR r.overdue)::int AS reply_decided,
             count(*) FILTER (WHERE NOT r.replied AND r.overdue)::int AS overdue_open,
             count(*) FILTER (WHERE t.assigned_at IS NOT NULL AND (ev.first_accepted_at IS NOT NULL
-                               OR (t.status IN ('assigned', 'returned') AND t.sign_off_due_at < $3)))::int AS assigned,
+                               OR (t.status = ANY($6) AND t.sign_off_due_at < $3)))::int AS assigned,
             count(*) FILTER (WHERE t.assigned_at IS NOT NULL
                                AND ev.first_accepted_at <= coalesce(t.sign_off_due_at, 'infinity'))::int AS accepted_on_time,
             count(ev.first_accepted_at)::int AS accepted,
@@ -188,13 +188,13 @@ export async function noticeFigureRows(db: Db, from: Date, to: Date, now: Date):
        FROM tickets t
       CROSS JOIN LATERAL (SELECT
               t.replied_at IS NOT NULL AND (t.status = 'replied' OR (t.status = 'closed' AND t.outcome <> 'rejected')) AS replied,
-              t.status IN ('registered', 'assigned', 'in_progress', 'returned') AND t.due_at < $3 AS overdue,
+              t.status = ANY($7) AND t.due_at < $3 AS overdue,
               coalesce(t.satisfaction = ANY ($4::text[]), false) AS reached) r
       CROSS JOIN LATERAL ${TIMELINE_FACTS} ev
       WHERE t.received_at >= $1 AND t.received_at < $2
       GROUP BY GROUPING SETS ((), (t.channel), (t.kind), (t.category_code), (t.village_code), (t.village_code, t.category_code),
                               (t.department_code))`,
-    [from, to, now, REACHED_SATISFACTIONS],
+    [from, to, now, REACHED_SATISFACTIONS, FINISHED_STATUSES, NOT_SIGNED_OFF_STATUSES, AWAITING_REPLY_STATUSES],
   );
   return rows.map((r) => ({
     set: FIGURE_SETS[r.g as keyof typeof FIGURE_SETS],

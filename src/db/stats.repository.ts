@@ -2,6 +2,7 @@
 // receivedAt (Asia/Shanghai) and to its current department. Sign-offs and replies are counted as
 // events: every assignment or reopen starts a sign-off clock (the 响应率 denominator), and each
 // `accepted` / `replied` event records whether it met the deadline in force at that moment.
+import { AWAITING_REPLY_STATUSES } from '../domain/ticket.js';
 import type { Db } from './tx.js';
 import type { CountsLike } from '../domain/stats.js';
 
@@ -14,7 +15,6 @@ export interface DepartmentCounts extends CountsLike {
   escalations: Record<string, number>;
 }
 
-const OPEN = `('registered','assigned','in_progress','returned')`;
 const SATISFIED = `('very_satisfied','satisfied','basically_satisfied')`;
 
 /** Ticket-level and event-level counts per department in one pass each. */
@@ -45,7 +45,7 @@ export async function departmentCounts(db: Db, from: Date, to: Date, now: Date):
      ), tk AS (
        SELECT department_code,
               count(*) AS received,
-              count(*) FILTER (WHERE status IN ${OPEN} AND due_at < $3) AS overdue_open
+              count(*) FILTER (WHERE status = ANY($4) AND due_at < $3) AS overdue_open
          FROM t GROUP BY department_code
      )
      SELECT tk.*, COALESCE(ev.sign_offs, 0) AS assigned, COALESCE(ev.accepted_on_time, 0) AS accepted_on_time,
@@ -57,7 +57,7 @@ export async function departmentCounts(db: Db, from: Date, to: Date, now: Date):
             COALESCE(ev.esc_escalated, 0) AS esc_escalated, COALESCE(ev.esc_summons, 0) AS esc_summons
        FROM tk LEFT JOIN ev ON ev.department_code IS NOT DISTINCT FROM tk.department_code
       ORDER BY tk.department_code NULLS FIRST`,
-    [from, to, now],
+    [from, to, now, AWAITING_REPLY_STATUSES],
   );
   return rows.map((r) => ({
     departmentCode: r.department_code,

@@ -1,4 +1,5 @@
 // The supervision board: open tickets with a reached ladder step, one row per deadline.
+import { AWAITING_REPLY_STATUSES, WITH_DEPARTMENT_STATUSES } from '../domain/ticket.js';
 import type { Db } from './tx.js';
 
 export interface SupervisionRow {
@@ -14,14 +15,14 @@ export async function supervisionItems(db: Db, limit = 500): Promise<Supervision
   const { rows } = await db.query(
     `SELECT * FROM (
        SELECT ticket_no, department_code, 'resolve' AS deadline, escalation_level AS level, due_at, status
-         FROM tickets WHERE escalation_level IS NOT NULL AND status IN ('registered','assigned','in_progress','returned')
+         FROM tickets WHERE escalation_level IS NOT NULL AND status = ANY($2)
        UNION ALL
        SELECT ticket_no, department_code, 'signOff', sign_off_escalation_level, sign_off_due_at, status
          FROM tickets WHERE sign_off_escalation_level IS NOT NULL AND status = 'assigned'
      ) s
      ORDER BY array_position(ARRAY['summons','escalated','overdue','warning'], s.level), s.due_at, s.ticket_no
      LIMIT $1`,
-    [limit],
+    [limit, AWAITING_REPLY_STATUSES],
   );
   return rows.map((r) => ({
     ticketNo: r.ticket_no,
@@ -56,11 +57,11 @@ export async function unstaffedTickets(db: Db, limit = 500): Promise<UnstaffedRo
   const { rows } = await db.query(
     `SELECT t.ticket_no, t.department_code, t.due_at, t.status
        FROM tickets t
-      WHERE t.status IN ('assigned', 'in_progress') AND t.department_code IS NOT NULL
+      WHERE t.status = ANY($2) AND t.department_code IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.department_code = t.department_code AND u.active AND 'handler' = ANY(u.roles))
       ORDER BY t.due_at, t.ticket_no
       LIMIT $1`,
-    [limit],
+    [limit, WITH_DEPARTMENT_STATUSES],
   );
   return rows.map((r) => ({ ticketNo: r.ticket_no, departmentCode: r.department_code, dueAt: r.due_at, status: r.status }));
 }

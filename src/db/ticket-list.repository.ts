@@ -1,5 +1,6 @@
 // The staff ticket list (SPEC §12): filters, the q search and keyset pagination on
 // (received_at, id). SQL only; the service decides who sees what.
+import { AWAITING_REPLY_STATUSES } from '../domain/ticket.js';
 import type { Db } from './tx.js';
 import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.js';
 
@@ -19,23 +20,25 @@ export interface TicketFilters {
   now: Date;
 }
 
-const OPEN_STATUSES = `('registered','assigned','in_progress','returned')`;
 
 /** Newest received first, keyset-paginated on (received_at, id). */
 export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]> {
   const where: string[] = [];
   const params: unknown[] = [];
-  const add = (sql: string, value: unknown): void => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
+  const add = (sql: string, ...values: unknown[]): void => {
+    for (const value of values) {
+      params.push(value);
+      sql = sql.replace('?', `$${params.length}`);
+    }
+    where.push(sql);
   };
   if (f.status?.length) add('t.status = ANY(?)', f.status);
   if (f.departmentCode) add('t.department_code = ?', f.departmentCode);
   if (f.categoryCode) add('t.category_code = ?', f.categoryCode);
   if (f.kind) add('t.kind = ?', f.kind);
   if (f.channel) add('t.channel = ?', f.channel);
-  if (f.overdue === true) add(`t.status IN ${OPEN_STATUSES} AND t.due_at < ?`, f.now);
-  if (f.overdue === false) add(`NOT (t.status IN ${OPEN_STATUSES} AND t.due_at < ?)`, f.now);
+  if (f.overdue === true) add('t.status = ANY(?) AND t.due_at < ?', AWAITING_REPLY_STATUSES, f.now);
+  if (f.overdue === false) add('NOT (t.status = ANY(?) AND t.due_at < ?)', AWAITING_REPLY_STATUSES, f.now);
   if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
   if (f.q) {
     // SPEC §12: ticket number (whole or part), phone (whole or last 4),

@@ -22,6 +22,24 @@ export const OPEN_STATUSES: readonly TicketStatus[] = [
   'replied',
 ];
 
+/**
+ * Statuses in which the resolve deadline runs: the ticket awaits its reply (SPEC §3, §7). Overdue,
+ * the ladder, the statistics' "overdue open" and the notice's "overdue" all mean this set.
+ */
+export const AWAITING_REPLY_STATUSES: readonly TicketStatus[] = ['registered', 'assigned', 'in_progress', 'returned'];
+
+/** Statuses in which a department holds the ticket: its handlers' inbox, the unstaffed board. */
+export const WITH_DEPARTMENT_STATUSES: readonly TicketStatus[] = ['assigned', 'in_progress'];
+
+/** Assigned but not signed off (a return goes back before acceptance): the notice's sign-off count. */
+export const NOT_SIGNED_OFF_STATUSES: readonly TicketStatus[] = ['assigned', 'returned'];
+
+/** Statuses that end a ticket's life: closed itself, or merged into another. */
+export const FINISHED_STATUSES: readonly TicketStatus[] = ['closed', 'merged'];
+
+/** The clerk's inbox: tickets to assign and replies waiting for the follow-up call. */
+export const CLERK_WORK_STATUSES: readonly TicketStatus[] = ['registered', 'replied'];
+
 import { ROLES, type Role } from './roles.js';
 export { ROLES, type Role };
 

@@ -1,5 +1,6 @@
 // zod schemas of the HTTP API (SPEC §4, §12): they validate, strip nothing silently (unknown fields
 // are refused), and feed the OpenAPI document.
+import { TICKET_STATUSES } from '../domain/ticket.js';
 import { z } from 'zod';
 import { API_SCOPES } from '../domain/api-scopes.js';
 import { ROLES } from '../domain/roles.js';
@@ -89,7 +90,7 @@ export const listQuerySchema = z.strictObject({
   status: z
     .string()
     .transform((s) => s.split(',').filter(Boolean))
-    .pipe(z.array(z.enum(['registered', 'assigned', 'in_progress', 'returned', 'replied', 'closed', 'merged'])))
+    .pipe(z.array(z.enum(TICKET_STATUSES)))
     .optional(),
   departmentCode: codeSchema.optional(),
   categoryCode: codeSchema.optional(),

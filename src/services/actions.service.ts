@@ -4,7 +4,7 @@
 import type { PoolClient } from 'pg';
 import { DomainError, validationError } from '../domain/errors.js';
 import { addDuration, type Duration } from '../domain/calendar.js';
-import { decide, type ActionInput, type Actor as DomainActor, type Effect, type TimelineEvent } from '../domain/ticket.js';
+import { FINISHED_STATUSES, decide, type ActionInput, type Actor as DomainActor, type Effect, type TimelineEvent } from '../domain/ticket.js';
 import { resolveLimit, signOffLimit, type Kind } from '../domain/sla.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
@@ -112,7 +112,7 @@ export async function performAction(
       assignedAt: row.assignedAt,
       acceptedAt: next.status === 'in_progress' && row.status === 'assigned' ? now : row.acceptedAt,
       repliedAt: next.status === 'replied' ? now : row.repliedAt,
-      closedAt: next.status === 'closed' || next.status === 'merged' ? now : next.status === row.status ? row.closedAt : null,
+      closedAt: FINISHED_STATUSES.includes(next.status) ? now : next.status === row.status ? row.closedAt : null,
       signOffDueAt: row.signOffDueAt,
       dueAt: row.dueAt,
       followUpDueAt: row.followUpDueAt,

@@ -2,6 +2,7 @@
 // each ladder and when the next step falls due; delayed jobs make steps fire on time, and the
 // sweeper applies any step whose time has passed. Applying is idempotent: under the row lock the
 // due steps are computed from the stored level, and the update is conditional on that level.
+import { AWAITING_REPLY_STATUSES } from '../domain/ticket.js';
 import type { PoolClient } from 'pg';
 import { dueSteps, ladderTimes, nextStepAt, type DeadlineKind, type Level } from '../domain/deadlines.js';
 import type { WorkCalendar } from '../domain/calendar.js';
@@ -14,7 +15,7 @@ import { enqueueOutbox } from '../db/outbox.repository.js';
 import { getPolicy } from './policy.service.js';
 import type { ServiceDeps } from './deps.js';
 
-const RESOLVE_OPEN = new Set(['registered', 'assigned', 'in_progress', 'returned']);
+const RESOLVE_OPEN = new Set<string>(AWAITING_REPLY_STATUSES);
 
 type LadderFields = Pick<
   tickets.TicketRow,

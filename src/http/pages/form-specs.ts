@@ -1,6 +1,7 @@
 // The fields of every staff form, in tab order, with their Chinese labels: one table that the
 // `fields` partial renders and that maps error paths back to fields. Options come from the
 // catalogue and the domain's label tables.
+import { OPEN_STATUSES } from '../../domain/ticket.js';
 import { CHANNELS, KINDS } from '../../domain/sla.js';
 import { API_SCOPE_LABELS, API_SCOPES } from '../../domain/api-scopes.js';
 import { ROLES } from '../../domain/roles.js';
@@ -266,7 +267,7 @@ export function noticeFields(): FieldSpec[] {
   ];
 }
 
-const OPEN_FILTER = 'registered,assigned,in_progress,returned,replied';
+const OPEN_FILTER = OPEN_STATUSES.join(',');
 
 /** The ticket list's filter form (GET): names are the API's query parameters. */
 export function listFilterFields(o: CatalogueOptions): FieldSpec[] {

@@ -1,5 +1,6 @@
 // What templates use to show codes and instants to people: Asia/Shanghai times, Chinese labels,
 // department and category names, and the readable details of a timeline event. Presentation only.
+import { AWAITING_REPLY_STATUSES } from '../../domain/ticket.js';
 import { excerpt } from '../../domain/duplicates.js';
 import {
   ACTION_LABELS, EVENT_TYPE_LABELS, OUTCOME_LABELS, RETURN_REASON_LABELS, SATISFACTION_LABELS, STATUS_LABELS,
@@ -102,7 +103,7 @@ export interface Helpers {
   excerpt: typeof excerpt;
 }
 
-const OPEN = new Set(['registered', 'assigned', 'in_progress', 'returned']);
+const OPEN = new Set<string>(AWAITING_REPLY_STATUSES);
 
 export function helpers(catalogue: Catalogue, now: Date): Helpers {
   const label = (table: keyof typeof LABELS, code: string | null | undefined): string =>

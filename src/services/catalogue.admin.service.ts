@@ -18,6 +18,16 @@ async function audited<T>(deps: ServiceDeps, actor: string, action: string, targ
   return result;
 }
 
+/** Every department and village, active or not (the admin list). */
+export async function listAllDepartments(deps: Pick<ServiceDeps, 'db'>): Promise<repo.DepartmentRow[]> {
+  return repo.listDepartments(deps.db);
+}
+
+/** Every category, active or not (the admin list). */
+export async function listAllCategories(deps: Pick<ServiceDeps, 'db'>) {
+  return repo.listCategories(deps.db);
+}
+
 export async function createDepartment(deps: ServiceDeps, actor: string, d: { code: string; name: string; kind: 'office' | 'village'; active?: boolean }) {
   return audited(deps, actor, 'department.create', `department:${d.code}`, d, async (tx) => {
     const row = await repo.insertDepartment(tx, { ...d, active: d.active ?? true });

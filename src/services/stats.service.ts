@@ -10,6 +10,7 @@ import { getCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
 
 export type Scope = 'departments' | 'handlers';
+export type { DepartmentCounts, HandlerCounts } from '../db/stats.repository.js';
 
 export interface Period {
   month?: string;

@@ -2,7 +2,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { createUser, listUserViews, updateUser } from '../../services/users.service.js';
 import * as catalogue from '../../services/catalogue.admin.service.js';
-import { listCategories, listDepartments } from '../../db/catalogue.repository.js';
 import { staffActor } from '../plugins/auth.js';
 import {
   categoryPatchSchema, categorySchema, codeParams, createUserSchema, departmentPatchSchema, departmentSchema,
@@ -26,7 +25,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     updateUser(app.deps, who(request), request.params.username, request.body),
   );
 
-  app.get('/admin/departments', { schema: { tags } }, async () => ({ items: await listDepartments(app.deps.db) }));
+  app.get('/admin/departments', { schema: { tags } }, async () => ({ items: await catalogue.listAllDepartments(app.deps) }));
   app.post('/admin/departments', { schema: { tags, body: departmentSchema } }, async (request, reply) =>
     reply.code(201).send(await catalogue.createDepartment(app.deps, who(request), request.body)),
   );
@@ -34,7 +33,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     catalogue.patchDepartment(app.deps, who(request), request.params.code, request.body),
   );
 
-  app.get('/admin/categories', { schema: { tags } }, async () => ({ items: await listCategories(app.deps.db) }));
+  app.get('/admin/categories', { schema: { tags } }, async () => ({ items: await catalogue.listAllCategories(app.deps) }));
   app.post('/admin/categories', { schema: { tags, body: categorySchema } }, async (request, reply) =>
     reply.code(201).send(await catalogue.createCategory(app.deps, who(request), request.body)),
   );

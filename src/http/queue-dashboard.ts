@@ -25,7 +25,7 @@ const dashboard: FastifyPluginAsync = async (app) => {
   await app.register(
     async (scoped) => {
       // bull-board installs its own error handler, so the refusal is answered here, in our format.
-      const guard = app.guard({ roles: ['admin'] });
+      const guard = app.guard({ can: 'administer' });
       scoped.addHook('onRequest', async (request, reply) => {
         try {
           await guard.call(scoped, request, reply);

@@ -15,7 +15,7 @@ const scopeLabel = (s: string) => API_SCOPE_LABELS[s as ApiScope] ?? s;
 
 const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
-  const guard = app.guard({ roles: ['admin'] });
+  const guard = app.guard({ can: 'administer' });
 
   const listPage = async (request: FastifyRequest, reply: FastifyReply, form: FormState, extra: Record<string, unknown> = {}, status = 200) => {
     const saved = (request.query as Record<string, unknown>).saved;

@@ -117,7 +117,7 @@ function categoryInput(v: FormValues) {
 
 const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
-  const guard = app.guard({ roles: ['admin'] });
+  const guard = app.guard({ can: 'administer' });
   const who = (request: FastifyRequest) => `user:${staffActor(request).username}`;
   const options = async () => catalogueOptions(await getCatalogue(deps.db));
 

@@ -53,7 +53,7 @@ function getPath(source: unknown, path: string): unknown {
 
 const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
-  const guard = app.guard({ roles: ['admin'] });
+  const guard = app.guard({ can: 'administer' });
   const who = (request: FastifyRequest) => `user:${staffActor(request).username}`;
   const slaFields = slaGroups().flatMap((g) => g.fields);
 

@@ -61,7 +61,7 @@ const pages: FastifyPluginAsync = async (app) => {
     return renderStaff(request, reply, 'staff/new', { title: '登记诉求', groups, form, idempotencyKey: key, scripts: ['/static/register.js'] }, status);
   }
 
-  const registerGuard = app.guard({ roles: ['clerk', 'supervisor'] });
+  const registerGuard = app.guard({ can: 'register' });
 
   app.get('/tickets/new', { preValidation: registerGuard }, async (request, reply) =>
     newPage(request, reply, emptyForm({ channel: 'phone', receivedAt: localInputValue(deps.clock.now()) }), randomUUID()),

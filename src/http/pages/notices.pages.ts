@@ -2,6 +2,7 @@
 // too), generating or regenerating a month's draft with the 下一步工作 text, and per month the
 // current draft with its figures, publish and hold. Every staff member may read; admins and
 // supervisors act. The public pages are /notices and /notices/YYYY-MM (notice-pages.ts).
+import { can } from '../../domain/capabilities.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
@@ -62,9 +63,9 @@ const DONE: Record<string, string> = {
 
 const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
-  const editors = app.guard({ roles: ['admin', 'supervisor'] });
+  const editors = app.guard({ can: 'editNotices' });
   const fields = noticeFields();
-  const canEdit = (request: FastifyRequest) => staffActor(request).roles.some((r) => r === 'admin' || r === 'supervisor');
+  const canEdit = (request: FastifyRequest) => can(staffActor(request).roles, 'editNotices');
   const who = (request: FastifyRequest) => `user:${staffActor(request).username}`;
   const monthOf = (request: FastifyRequest) => (request.params as { month: string }).month;
   const doneOf = (request: FastifyRequest) => DONE[String((request.query as Record<string, unknown>).done)] ?? null;

@@ -1,6 +1,7 @@
 // Rendering pages: the staff and public page contexts (who is signed in, the navigation, the CSRF
 // token, the formatting helpers) and the HTML answers for errors — a sign-in redirect for a missing
 // session, a friendly page in Chinese for everything else.
+import { can, type Capability } from '../../domain/capabilities.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_MESSAGES } from '../../domain/errors.js';
 import { isDependencyDown } from '../../resilience.js';
@@ -13,22 +14,23 @@ import { DURATION_UNITS } from './form-specs.js';
 interface NavItem {
   href: string;
   label: string;
-  roles?: Role[];
+  /** Shown only to those with the capability (domain/capabilities.ts); omit for every staff member. */
+  can?: Capability;
 }
 
 const NAV: NavItem[] = [
-  { href: '/staff/tickets/new', label: '登记', roles: ['clerk', 'supervisor'] },
+  { href: '/staff/tickets/new', label: '登记', can: 'register' },
   { href: '/staff/inbox', label: '待办' },
   { href: '/staff/tickets', label: '工单' },
-  { href: '/staff/supervision', label: '督办', roles: ['supervisor', 'leader'] },
-  { href: '/staff/stats', label: '统计', roles: ['supervisor', 'leader'] },
-  { href: '/staff/admin/users', label: '用户', roles: ['admin'] },
-  { href: '/staff/admin/departments', label: '部门', roles: ['admin'] },
-  { href: '/staff/admin/categories', label: '分类', roles: ['admin'] },
-  { href: '/staff/admin/sla', label: '时限', roles: ['admin'] },
-  { href: '/staff/admin/api-keys', label: '接口密钥', roles: ['admin'] },
-  { href: '/staff/admin/calendar', label: '日历', roles: ['admin'] },
-  { href: '/staff/admin/queues', label: '队列', roles: ['admin'] },
+  { href: '/staff/supervision', label: '督办', can: 'supervise' },
+  { href: '/staff/stats', label: '统计', can: 'readStats' },
+  { href: '/staff/admin/users', label: '用户', can: 'administer' },
+  { href: '/staff/admin/departments', label: '部门', can: 'administer' },
+  { href: '/staff/admin/categories', label: '分类', can: 'administer' },
+  { href: '/staff/admin/sla', label: '时限', can: 'administer' },
+  { href: '/staff/admin/api-keys', label: '接口密钥', can: 'administer' },
+  { href: '/staff/admin/calendar', label: '日历', can: 'administer' },
+  { href: '/staff/admin/queues', label: '队列', can: 'administer' },
   { href: '/staff/notices', label: '公示' },
 ];
 
@@ -36,7 +38,7 @@ function navFor(actor: StaffActor, url: string) {
   // Nothing to go to before a one-time password is replaced.
   if (actor.mustChangePassword) return [];
   const path = url.split('?')[0];
-  const items = NAV.filter((n) => !n.roles || n.roles.some((r) => actor.roles.includes(r)));
+  const items = NAV.filter((n) => !n.can || can(actor.roles, n.can));
   // The current item is the longest href the path starts with (工单 vs 登记 under /staff/tickets).
   const current = items.filter((n) => path === n.href || path.startsWith(`${n.href}/`)).sort((a, b) => b.href.length - a.href.length)[0];
   return items.map((n) => ({ href: n.href, label: n.label, current: n === current }));

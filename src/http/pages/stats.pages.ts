@@ -1,6 +1,7 @@
 // The performance statistics page (SPEC §9, §13) for supervisors and leaders: a month (by default
 // the previous one, Asia/Shanghai), the figures per department and per handler with every rate's
 // numerator and denominator, the API's CSV downloads, and — for supervisors — freezing the month.
+import { can } from '../../domain/capabilities.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { LEVELS, LEVEL_LABELS } from '../../domain/deadlines.js';
@@ -56,12 +57,12 @@ const MONTH_FIELDS = [monthField()];
 
 const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
-  const readers = app.guard({ roles: ['supervisor', 'leader'] });
+  const readers = app.guard({ can: 'readStats' });
 
   async function statsPage(request: FastifyRequest, reply: FastifyReply, month: string, freeze: FormState = emptyForm(), status = 200) {
     const values = { month };
     const done = (request.query as Record<string, unknown>).done === 'frozen' ? `已冻结${monthZh(month)}的统计：数据锁定为考核快照，不再变化。` : null;
-    const data = { title: '三率统计', month, monthFields: MONTH_FIELDS, freeze, done, canFreeze: staffActor(request).roles.includes('supervisor') };
+    const data = { title: '三率统计', month, monthFields: MONTH_FIELDS, freeze, done, canFreeze: can(staffActor(request).roles, 'freezeStats') };
     try {
       const results = await Promise.all(SCOPES.map((s) => getStats(deps, s.scope, { month })));
       const scopes = SCOPES.map((s, i) => ({
@@ -83,7 +84,7 @@ const pages: FastifyPluginAsync = async (app) => {
     return statsPage(request, reply, typeof month === 'string' && month.length <= 20 ? month.trim() : previousMonth(deps.clock.now()));
   });
 
-  app.post('/stats/freeze', { preValidation: app.guard({ roles: ['supervisor'] }) }, async (request, reply) => {
+  app.post('/stats/freeze', { preValidation: app.guard({ can: 'freezeStats' }) }, async (request, reply) => {
     const values = formBody(request);
     const month = str(values, 'month') ?? '';
     try {

@@ -1,5 +1,6 @@
 // The caller's inbox (a handler's department work, a supervisor's decisions, a clerk's
 // assignments and follow-up calls) and the supervision board (SPEC §7, §13).
+import { ACTION_ROLES } from '../../domain/ticket-rules.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { inboxFor } from '../../services/inbox.service.js';
 import { supervisionBoard, unstaffedBoard } from '../../services/supervision.service.js';
@@ -19,19 +20,20 @@ const pages: FastifyPluginAsync = async (app) => {
     return renderStaff(request, reply, 'staff/inbox', { title: '我的待办', tasks, notifications: inbox.notifications });
   });
 
-  app.get('/supervision', { preValidation: app.guard({ roles: ['supervisor', 'leader'] }) }, async (request, reply) => {
+  app.get('/supervision', { preValidation: app.guard({ can: 'supervise' }) }, async (request, reply) => {
     const actor = staffActor(request);
     // Same source as GET /api/v1/supervision: open tickets with a reached ladder step, highest first.
     const items = await supervisionBoard(deps);
     const levels = [...LEVELS].reverse().map((level) => ({ level, items: items.filter((i) => i.level === level) }));
-    const decisions = actor.roles.includes('supervisor') ? (await inboxFor(deps, actor)).tasks : [];
+    const canDecide = actor.roles.some((r) => ACTION_ROLES.decide_return.includes(r));
+    const decisions = canDecide ? (await inboxFor(deps, actor)).tasks : [];
     return renderStaff(request, reply, 'staff/supervision', {
       title: '督办看板',
       levels,
       unstaffed: await unstaffedBoard(deps),
       returns: decisions.filter((t) => t.allowedActions.includes('decide_return')),
       extensions: decisions.filter((t) => t.allowedActions.includes('decide_extension')),
-      canDecide: actor.roles.includes('supervisor'),
+      canDecide,
     });
   });
 };

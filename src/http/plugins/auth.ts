@@ -1,5 +1,6 @@
 // Authentication and authorisation for staff routes: the session cookie (with the CSRF header on
 // state changes) or an integration's API key, then the role check. Public routes never call this.
+import { CAPABILITY_SCOPES, can, type Capability } from '../../domain/capabilities.js';
 import fp from 'fastify-plugin';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
@@ -34,9 +35,11 @@ export interface KeyActor {
 export type Actor = StaffActor | KeyActor;
 
 export interface GuardOptions {
-  /** Staff roles allowed; omit for "any signed-in staff". */
-  roles?: readonly Role[];
-  /** API-key scope predicate; omit to refuse API keys. */
+  /** The capability needed (domain/capabilities.ts); omit for "any signed-in staff". */
+  can?: Capability;
+  /** Open to API keys holding a scope that carries the capability (CAPABILITY_SCOPES); else refused. */
+  apiKeys?: boolean;
+  /** API-key scope predicate for a route outside the capability table (Open311, intake pushes). */
   scope?: (scope: string) => boolean;
   /**
    * Open to a session whose password must be changed first (changing it, /auth/me, signing out).
@@ -109,7 +112,8 @@ export default fp(async function authPlugin(app) {
       if (!actor) throw new DomainError('UNAUTHENTICATED');
       request.actor = actor;
       if (actor.kind === 'api_key') {
-        if (!opts.scope || !actor.scopes.some(opts.scope)) throw new DomainError('FORBIDDEN');
+        const scope = opts.scope ?? (opts.apiKeys && opts.can ? CAPABILITY_SCOPES[opts.can] : undefined);
+        if (!scope || !actor.scopes.some(scope)) throw new DomainError('FORBIDDEN');
         return;
       }
       if (!SAFE_METHODS.has(request.method)) {
@@ -117,7 +121,7 @@ export default fp(async function authPlugin(app) {
         if (typeof token !== 'string' || !safeEqual(token, actor.csrfToken)) throw new DomainError('CSRF_FAILED');
       }
       if (actor.mustChangePassword && !opts.beforePasswordChange) throw new DomainError('PASSWORD_CHANGE_REQUIRED');
-      if (opts.roles && !actor.roles.some((r) => opts.roles!.includes(r))) throw new DomainError('FORBIDDEN');
+      if (opts.can && !can(actor.roles, opts.can)) throw new DomainError('FORBIDDEN');
     };
   });
 });

@@ -13,7 +13,7 @@ import { createApiKey, listApiKeyViews, updateApiKey } from '../../services/api-
 const routes: FastifyPluginAsyncZod = async (app) => {
   // Before validation: who may call is settled before what they sent is looked at (an anonymous
   // caller gets 401, not a 400 describing the schema).
-  app.addHook('preValidation', app.guard({ roles: ['admin'] }));
+  app.addHook('preValidation', app.guard({ can: 'administer' }));
   const who = (request: Parameters<typeof staffActor>[0]) => `user:${staffActor(request).username}`;
   const tags = ['admin'];
 

@@ -8,7 +8,7 @@ const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, '月份格式应为 YY
 const monthParams = z.strictObject({ month });
 
 const routes: FastifyPluginAsyncZod = async (app) => {
-  const editors = app.guard({ roles: ['admin', 'supervisor'] });
+  const editors = app.guard({ can: 'editNotices' });
   const who = (request: Parameters<typeof staffActor>[0]) => `user:${staffActor(request).username}`;
 
   app.post(

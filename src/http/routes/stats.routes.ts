@@ -11,7 +11,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   for (const scope of ['departments', 'handlers'] as Scope[]) {
     app.get(
       `/stats/${scope}`,
-      { schema: { tags: ['stats'], summary: `三率统计（${scope === 'departments' ? '按部门' : '按承办人'}）`, querystring: query }, preValidation: app.guard({ roles: ['supervisor', 'leader'] }) },
+      { schema: { tags: ['stats'], summary: `三率统计（${scope === 'departments' ? '按部门' : '按承办人'}）`, querystring: query }, preValidation: app.guard({ can: 'readStats' }) },
       async (request, reply) => {
         const stats = await getStats(app.deps, scope, request.query);
         if (request.query.format !== 'csv') return stats;
@@ -26,7 +26,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/stats/freeze',
-    { schema: { tags: ['stats'], summary: '冻结月度统计 (freeze a month)', body: z.strictObject({ month }) }, preValidation: app.guard({ roles: ['supervisor'] }) },
+    { schema: { tags: ['stats'], summary: '冻结月度统计 (freeze a month)', body: z.strictObject({ month }) }, preValidation: app.guard({ can: 'freezeStats' }) },
     async (request) => freezeMonth(app.deps, `user:${staffActor(request).username}`, request.body.month),
   );
 };

@@ -1,5 +1,4 @@
 // Staff ticket routes: register (Idempotency-Key), list, read one.
-import { isIntakeScope } from '../../domain/api-scopes.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
@@ -34,7 +33,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         headers: z.object({ 'idempotency-key': z.string().optional() }),
         body: registrationSchema,
       },
-      preValidation: app.guard({ roles: ['clerk', 'supervisor'], scope: isIntakeScope }),
+      preValidation: app.guard({ can: 'register', apiKeys: true }),
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];

@@ -21,7 +21,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         summary: '督办看板 (open tickets with a reached escalation step, highest first)',
         description: '`unstaffed`: open tickets assigned to a department that has no active handler (nobody can sign them off).',
       },
-      preValidation: app.guard({ roles: ['supervisor', 'leader'] }),
+      preValidation: app.guard({ can: 'supervise' }),
     },
     async () => ({
       items: (await supervisionBoard(app.deps)).map((r) => ({ ...r, dueAt: r.dueAt.toISOString() })),
@@ -42,7 +42,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
           categoryCode: codeSchema.optional(),
         }),
       },
-      preValidation: app.guard({ roles: ['clerk', 'supervisor'] }),
+      preValidation: app.guard({ can: 'register' }),
     },
     async (request) => classifyDemand(app.deps, request.body),
   );

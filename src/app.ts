@@ -17,7 +17,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import type { Clock } from './clock.js';
-import { installZodChinese } from './http/zod-zh.js';
+import { installZodChinese } from './domain/zod-zh.js';
 import errorsPlugin, { errorBody, frameworkErrors } from './http/plugins/errors.js';
 import textInputPlugin from './http/plugins/text-input.js';
 import authPlugin from './http/plugins/auth.js';

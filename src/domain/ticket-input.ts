@@ -4,6 +4,7 @@
 // callers cannot bypass it. Every problem is reported with its field path, in Chinese.
 
 import { DomainError, type ErrorDetail } from './errors.js';
+import type { ActionBody, ActionName } from './action-bodies.js';
 import { parseTicketNo } from './ticket-number.js';
 import {
   REACHED_SATISFACTIONS,
@@ -11,27 +12,20 @@ import {
   RETURN_REASON_CODES,
   SATISFACTIONS,
   type Actor,
-  type ReplyResult,
-  type ReturnReasonCode,
   type Satisfaction,
   type TicketState,
 } from './ticket-rules.js';
 
+type SchemaInputs = { [A in ActionName]: { action: A } & ActionBody<A> };
+
+/**
+ * An action and its body, derived from the one schema per action (action-bodies.ts). A follow-up
+ * may also carry the sweeper's `no_response`, which no schema accepts from a person.
+ * (`reopen` needs `departmentCode` only when the ticket has none, e.g. rejected before assignment.)
+ */
 export type ActionInput =
-  | { action: 'assign'; departmentCode: string; categoryCode?: string | null }
-  | { action: 'accept'; note?: string | null }
-  | { action: 'return'; reasonCode: ReturnReasonCode; reason: string }
-  | { action: 'decide_return'; accept: boolean; departmentCode?: string | null; note?: string | null }
-  | { action: 'request_extension'; workingDays: number; reason: string }
-  | { action: 'decide_extension'; approve: boolean; note?: string | null }
-  | { action: 'reply'; reply: string; result: ReplyResult; publicSummary?: string | null }
-  | { action: 'record_followup'; resolved: boolean; satisfaction: Satisfaction; note?: string | null }
-  | { action: 'reject'; reason: string }
-  | { action: 'merge'; intoTicketNo: string }
-  /** `departmentCode` is needed only when the ticket has none (e.g. rejected before assignment). */
-  | { action: 'reopen'; reason: string; departmentCode?: string | null }
-  | { action: 'comment'; note: string; public: boolean }
-  | { action: 'instruct'; note: string };
+  | Exclude<SchemaInputs[ActionName], { action: 'record_followup' }>
+  | (Omit<SchemaInputs['record_followup'], 'satisfaction'> & { satisfaction: Satisfaction });
 
 export const MAX_TEXT = 2000;
 export const MAX_SUMMARY = 200;

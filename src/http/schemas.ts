@@ -13,9 +13,8 @@ export const LANDLINE_RE = /^0\d{2,3}-?\d{7,8}$/;
 // refuses (or, in page forms, removes) them at the edge for every field.
 const trimmed = (min: number, max: number) => z.string().trim().min(min).max(max);
 
-export const codeSchema = z
-  .string()
-  .regex(/^[a-z0-9_-]{1,40}$/, '代码只能包含小写字母、数字、- 和 _（最多40个字符）');
+import { codeSchema } from '../domain/action-bodies.js';
+export { codeSchema };
 
 export const phoneSchema = z
   .string()

@@ -6,6 +6,7 @@ import { DomainError, validationError } from '../domain/errors.js';
 import { addDuration, type Duration } from '../domain/calendar.js';
 import { FINISHED_STATUSES, decide, type ActionInput, type Actor as DomainActor, type Effect, type TimelineEvent } from '../domain/ticket.js';
 import { resolveLimit, signOffLimit, type Kind } from '../domain/sla.js';
+import { parseActionBody, type ActionName } from '../domain/action-bodies.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
 import { findMergedInto } from '../db/ticket-links.repository.js';
@@ -213,11 +214,29 @@ export async function performAction(
 }
 
 /**
- * For a body that failed its schema: answer what the caller would have got with a good body
- * first (404, 403, 409), so that the order "visible → permitted → state → body" holds for every
- * request. Returns normally when only the body is at fault.
+ * A lifecycle action as the API and the pages receive it: the action's name and the body as sent.
+ * The answer keeps the order "visible → permitted → state → body" (404 → 403 → 409 → 400): a body
+ * that fails its schema is reported only once the same request with a good body would have passed.
  */
-export async function precheckAction(deps: ServiceDeps, party: ActingParty, ticketNoInput: string, raw: Record<string, unknown>): Promise<void> {
+export async function submitAction(
+  deps: ServiceDeps,
+  party: ActingParty,
+  ticketNoInput: string,
+  action: ActionName,
+  raw: Record<string, unknown> | undefined,
+): Promise<tickets.TicketRow> {
+  let input: ActionInput;
+  try {
+    input = parseActionBody(action, raw) as ActionInput;
+  } catch (err) {
+    await precheckAction(deps, party, ticketNoInput, { ...raw, action });
+    throw err;
+  }
+  return performAction(deps, party, ticketNoInput, input);
+}
+
+/** For a body that failed its schema: throws what a good body would have met (404, 403, 409). */
+async function precheckAction(deps: ServiceDeps, party: ActingParty, ticketNoInput: string, raw: Record<string, unknown>): Promise<void> {
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);
   const row = await tickets.findTicketByNo(deps.db, ticketNo);
   if (!row) throw new DomainError('TICKET_NOT_FOUND');

@@ -19,7 +19,7 @@ import {
   enc, enumValues, formsOf, fromSchema, hostileKey, hostileText, headerText, jsonSchemaOf, MEGABYTE, MALFORMED_ENCODINGS, nested,
   queryEntries, rawMalformedPair, urlEncoded, withNasty, wrongValue, type Noise,
 } from '../helpers/fuzz-arbitraries.js';
-import { ACTION_BODIES, type ActionName } from '../../src/http/action-schemas.js';
+import { ACTION_BODIES, type ActionName } from '../../src/domain/action-bodies.js';
 import { QUEUE_NAMES } from '../../src/queue/names.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);

@@ -5,7 +5,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { DomainError, validationError, type ErrorDetail } from '../../domain/errors.js';
-import { issuesToDetails } from '../zod-zh.js';
+import { issuesToDetails } from '../../domain/zod-zh.js';
 import type { FieldSpec } from './form-specs.js';
 
 export type FormValues = Record<string, string | string[]>;

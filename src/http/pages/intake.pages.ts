@@ -10,7 +10,7 @@ import { getTicketForStaff } from '../../services/tickets.query.service.js';
 import { getCatalogue } from '../../services/catalogue.service.js';
 import { lookupUrl } from '../../services/notify.service.js';
 import { registrationSchema } from '../schemas.js';
-import { issuesToDetails } from '../zod-zh.js';
+import { issuesToDetails } from '../../domain/zod-zh.js';
 import { staffActor } from '../plugins/auth.js';
 import { catalogueOptions, registrationGroups } from './form-specs.js';
 import { checked, compact, emptyForm, formBody, formError, str, type FormState, type FormValues } from './forms.js';

@@ -3,14 +3,13 @@
 // /staff/tickets/:no/actions/:action and comes back to the page; a refused or invalid action comes
 // back with the message next to the field and everything typed still there.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, validationError } from '../../domain/errors.js';
-import type { ActionInput, TicketAction } from '../../domain/ticket.js';
+import { DomainError } from '../../domain/errors.js';
+import type { TicketAction } from '../../domain/ticket.js';
 import { domainActor, getTicketForStaff, listTicketsForStaff } from '../../services/tickets.query.service.js';
-import { performAction, precheckAction } from '../../services/actions.service.js';
+import { submitAction } from '../../services/actions.service.js';
 import { getCatalogue, suggestCategories } from '../../services/catalogue.service.js';
-import { ACTION_BODIES, ACTION_NAMES, type ActionName } from '../action-schemas.js';
+import { ACTION_NAMES, type ActionName } from '../../domain/action-bodies.js';
 import { listQuerySchema } from '../schemas.js';
-import { issuesToDetails } from '../zod-zh.js';
 import { staffActor } from '../plugins/auth.js';
 import { actionForm, catalogueOptions, listFilterFields, type ActionFormSpec, type CatalogueOptions } from './form-specs.js';
 import { bool, checked, compact, emptyForm, formBody, formError, num, parseWith, str, type FormState, type FormValues } from './forms.js';
@@ -119,14 +118,8 @@ const pages: FastifyPluginAsync = async (app) => {
     const values = formBody(request);
     const spec = actionForm(action, catalogueOptions(await getCatalogue(deps.db)));
     try {
-      const raw = actionInput(spec, values);
-      const parsed = ACTION_BODIES[action].safeParse(raw);
-      if (!parsed.success) {
-        // As the API does: who may act and from which state is answered before what was typed.
-        await precheckAction(deps, party, no, { ...raw, action });
-        throw validationError(issuesToDetails(parsed.error.issues));
-      }
-      const row = await performAction(deps, party, no, { action, ...parsed.data } as ActionInput);
+      // As the API: who may act and from which state is answered before what was typed.
+      const row = await submitAction(deps, party, no, action, actionInput(spec, values));
       return reply.redirect(`/staff/tickets/${row.ticketNo}?done=${action}`, 303);
     } catch (err) {
       if (err instanceof DomainError && ['TICKET_NOT_FOUND', 'TICKET_NO_INVALID'].includes(err.code)) throw err;

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ERROR_MESSAGES, type ErrorDetail } from '../../domain/errors.js';
-import { issuesToDetails } from '../zod-zh.js';
+import { issuesToDetails } from '../../domain/zod-zh.js';
 import { isDependencyDown } from '../../resilience.js';
 
 const STATUS_BY_CODE: Record<string, number> = {

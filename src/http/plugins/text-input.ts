@@ -19,7 +19,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validationError, type ErrorDetail } from '../../domain/errors.js';
-import { pathString } from '../zod-zh.js';
+import { pathString } from '../../domain/zod-zh.js';
 import { errorBody } from './errors.js';
 
 declare module 'fastify' {

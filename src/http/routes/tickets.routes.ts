@@ -4,11 +4,8 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors.js';
 import { registerTicket, type Registrant } from '../../services/register.service.js';
 import { getTicketForStaff, listTicketsForStaff } from '../../services/tickets.query.service.js';
-import { performAction, precheckAction } from '../../services/actions.service.js';
-import { validationError } from '../../domain/errors.js';
-import { issuesToDetails } from '../zod-zh.js';
-import { ACTION_BODIES, ACTION_NAMES } from '../action-schemas.js';
-import type { ActionInput } from '../../domain/ticket.js';
+import { submitAction } from '../../services/actions.service.js';
+import { ACTION_NAMES } from '../../domain/action-bodies.js';
 import { domainActor } from '../../services/tickets.query.service.js';
 import { staffActor, type Actor } from '../plugins/auth.js';
 import { listQuerySchema, registrationSchema, ticketNoParams } from '../schemas.js';
@@ -84,13 +81,8 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       const staff = staffActor(request);
       const party = { actor: domainActor(staff), label: staff.displayName };
       const { ticketNo, action } = request.params;
-      // The body's shape depends on the action in the path, so it is checked here, not by the route schema.
-      const parsed = ACTION_BODIES[action].safeParse(request.body ?? {});
-      if (!parsed.success) {
-        await precheckAction(app.deps, party, ticketNo, { ...(request.body ?? {}), action });
-        throw validationError(issuesToDetails(parsed.error.issues));
-      }
-      await performAction(app.deps, party, ticketNo, { action, ...parsed.data } as ActionInput);
+      // The body's shape depends on the action in the path: submitAction checks it, after 404/403/409.
+      await submitAction(app.deps, party, ticketNo, action, request.body);
       return getTicketForStaff(app.deps, staff, request.params.ticketNo);
     },
   );

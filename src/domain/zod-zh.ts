@@ -1,7 +1,7 @@
 // Simplified-Chinese messages for zod validation issues, written for the clerk who reads them next
 // to a form field. Installed globally once: schema-level messages (e.g. the phone pattern) still win.
 import { z } from 'zod';
-import type { ErrorDetail } from '../domain/errors.js';
+import type { ErrorDetail } from './errors.js';
 
 const TYPE_NAMES: Record<string, string> = {
   string: '文本', number: '数字', int: '整数', boolean: '布尔值（true/false）', object: '对象',

@@ -1,0 +1,47 @@
+// Bodies of the lifecycle actions (SPEC §3 "Action bodies"), one strict schema per action: the one
+// contract the API, the pages and the domain's ActionInput type (ticket-input.ts) all derive from.
+// decide() still checks what the lifecycle relies on (cross-field rules, who may use which
+// satisfaction value) for callers that never pass through a schema, such as the workers.
+import { z } from 'zod';
+import { REPLY_RESULTS, RETURN_REASON_CODES, SATISFACTIONS } from './ticket-rules.js';
+import { DomainError } from './errors.js';
+import { issuesToDetails } from './zod-zh.js';
+
+/** A catalogue code (department, village, category). */
+export const codeSchema = z
+  .string()
+  .regex(/^[a-z0-9_-]{1,40}$/, '代码只能包含小写字母、数字、- 和 _（最多40个字符）');
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const note = text(2000).nullable().optional();
+/** What staff may record: every level but the sweeper's own `no_response`. */
+const STAFF_SATISFACTIONS = SATISFACTIONS.filter((s): s is Exclude<typeof s, 'no_response'> => s !== 'no_response');
+
+export const ACTION_BODIES = {
+  assign: z.strictObject({ departmentCode: codeSchema, categoryCode: codeSchema.nullable().optional() }),
+  accept: z.strictObject({ note }),
+  return: z.strictObject({ reasonCode: z.enum(RETURN_REASON_CODES), reason: text(2000) }),
+  decide_return: z.strictObject({ accept: z.boolean(), departmentCode: codeSchema.nullable().optional(), note }),
+  request_extension: z.strictObject({ workingDays: z.number().int().min(1).max(30), reason: text(2000) }),
+  decide_extension: z.strictObject({ approve: z.boolean(), note }),
+  reply: z.strictObject({ reply: text(2000), result: z.enum(REPLY_RESULTS), publicSummary: text(200).nullable().optional() }),
+  record_followup: z.strictObject({ resolved: z.boolean(), satisfaction: z.enum(STAFF_SATISFACTIONS), note }),
+  reject: z.strictObject({ reason: text(2000) }),
+  merge: z.strictObject({ intoTicketNo: z.string().min(1).max(64) }),
+  reopen: z.strictObject({ reason: text(2000), departmentCode: codeSchema.nullable().optional() }),
+  comment: z.strictObject({ note: text(2000), public: z.boolean() }),
+  instruct: z.strictObject({ note: text(2000) }),
+} as const;
+
+export type ActionName = keyof typeof ACTION_BODIES;
+export const ACTION_NAMES = Object.keys(ACTION_BODIES) as [ActionName, ...ActionName[]];
+
+/** An action's body as its schema outputs it. */
+export type ActionBody<A extends ActionName> = z.output<(typeof ACTION_BODIES)[A]>;
+
+/** A body checked against its action's schema, or VALIDATION_FAILED naming every bad field. */
+export function parseActionBody<A extends ActionName>(action: A, raw: unknown): { action: A } & ActionBody<A> {
+  const parsed = ACTION_BODIES[action].safeParse(raw ?? {});
+  if (!parsed.success) throw new DomainError('VALIDATION_FAILED', undefined, issuesToDetails(parsed.error.issues));
+  return { action, ...(parsed.data as ActionBody<A>) };
+}

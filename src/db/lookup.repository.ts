@@ -1,6 +1,7 @@
 // Failed public lookups per ticket number and the resulting locks (SPEC §5).
 import type { Db } from './tx.js';
-import { TICKET_COLUMNS, mapTicket, type EventRow, type TicketRow } from './tickets.repository.js';
+import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.js';
+import type { EventRow } from './ticket-events.repository.js';
 
 export interface LookupRead {
   lockedUntil: Date | null;

@@ -6,7 +6,7 @@
 // can (bench/README.md).
 import type { Db } from './tx.js';
 import { storableJson } from './storable.js';
-import type { NewEvent } from './tickets.repository.js';
+import type { NewEvent } from './ticket-events.repository.js';
 import type { OutboxMessage } from './outbox.repository.js';
 
 export interface RegistrationTrail {

@@ -1,8 +1,5 @@
-// Tickets and their timeline. Personal data (name, phone, address) lives only here and in Postgres.
+// Tickets (their timeline is ticket-events.repository.ts). Personal data (name, phone, address) lives only here and in Postgres.
 import type { Db } from './tx.js';
-// Timeline text goes through storableJson: an unpaired surrogate or NUL would make the JSON the
-// events travel in unreadable to jsonb (the chain itself is hashed by the database from what it stored).
-import { storableJson } from './storable.js';
 
 export interface TicketRow {
   id: string;
@@ -51,62 +48,30 @@ export interface TicketRow {
   version: number;
 }
 
-export const TICKET_COLUMNS = `t.id::text, t.ticket_no, t.status, t.outcome, t.kind, t.channel, t.content,
-  t.complainant_name, t.complainant_phone, t.anonymous, t.confidential, t.village_code, t.address,
-  t.category_code, t.department_code, t.access_code, t.wechat, t.received_at, t.registered_at,
-  t.registered_by::text, t.assigned_at, t.accepted_at, t.sign_off_due_at, t.due_at, t.replied_at,
-  t.follow_up_due_at, t.closed_at, t.escalation_level, t.sign_off_escalation_level, t.calendar_warning,
-  t.reopen_count, t.leader_attention, t.supervisor_flag, t.merged_into, t.pending_extension, t.reply,
-  t.result, t.public_summary, t.satisfaction, t.resolved, t.resolve_started_at, t.next_escalation_at,
-  t.sign_off_next_escalation_at, t.version`;
+/**
+ * The one descriptor of the tickets columns a TicketRow reads: the SELECT list, the row mapping and
+ * the UPDATE below are generated from it (column = the field in snake_case). Ids travel as text.
+ */
+const ROW_FIELDS: Record<keyof TicketRow, true> = {
+  id: true, ticketNo: true, status: true, outcome: true, kind: true, channel: true, content: true,
+  complainantName: true, complainantPhone: true, anonymous: true, confidential: true, villageCode: true, address: true,
+  categoryCode: true, departmentCode: true, accessCode: true, wechat: true, receivedAt: true, registeredAt: true,
+  registeredBy: true, assignedAt: true, acceptedAt: true, signOffDueAt: true, dueAt: true, repliedAt: true,
+  followUpDueAt: true, closedAt: true, escalationLevel: true, signOffEscalationLevel: true, calendarWarning: true,
+  reopenCount: true, leaderAttention: true, supervisorFlag: true, mergedInto: true, pendingExtension: true, reply: true,
+  result: true, publicSummary: true, satisfaction: true, resolved: true, resolveStartedAt: true, nextEscalationAt: true,
+  signOffNextEscalationAt: true, version: true,
+};
+const ROW_KEYS = Object.keys(ROW_FIELDS) as (keyof TicketRow)[];
+const AS_TEXT: ReadonlySet<keyof TicketRow> = new Set(['id', 'registeredBy']);
+
+/** The column of a field: `signOffDueAt` → `sign_off_due_at`. */
+export const column = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export const TICKET_COLUMNS = ROW_KEYS.map((k) => `t.${column(k)}${AS_TEXT.has(k) ? '::text' : ''}`).join(', ');
 
 export function mapTicket(r: Record<string, unknown>): TicketRow {
-  return {
-    id: r.id as string,
-    ticketNo: r.ticket_no as string,
-    status: r.status as string,
-    outcome: r.outcome as string | null,
-    kind: r.kind as string,
-    channel: r.channel as string,
-    content: r.content as string,
-    complainantName: r.complainant_name as string | null,
-    complainantPhone: r.complainant_phone as string | null,
-    anonymous: r.anonymous as boolean,
-    confidential: r.confidential as boolean,
-    villageCode: r.village_code as string | null,
-    address: r.address as string | null,
-    categoryCode: r.category_code as string | null,
-    departmentCode: r.department_code as string | null,
-    accessCode: r.access_code as string | null,
-    wechat: r.wechat as TicketRow['wechat'],
-    receivedAt: r.received_at as Date,
-    registeredAt: r.registered_at as Date,
-    registeredBy: r.registered_by as string | null,
-    assignedAt: r.assigned_at as Date | null,
-    acceptedAt: r.accepted_at as Date | null,
-    signOffDueAt: r.sign_off_due_at as Date | null,
-    dueAt: r.due_at as Date,
-    repliedAt: r.replied_at as Date | null,
-    followUpDueAt: r.follow_up_due_at as Date | null,
-    closedAt: r.closed_at as Date | null,
-    escalationLevel: r.escalation_level as string | null,
-    signOffEscalationLevel: r.sign_off_escalation_level as string | null,
-    calendarWarning: r.calendar_warning as boolean,
-    reopenCount: r.reopen_count as number,
-    leaderAttention: r.leader_attention as boolean,
-    supervisorFlag: r.supervisor_flag as boolean,
-    mergedInto: r.merged_into as string | null,
-    pendingExtension: r.pending_extension as TicketRow['pendingExtension'],
-    reply: r.reply as string | null,
-    result: r.result as string | null,
-    publicSummary: r.public_summary as string | null,
-    satisfaction: r.satisfaction as string | null,
-    resolved: r.resolved as boolean | null,
-    resolveStartedAt: r.resolve_started_at as Date,
-    nextEscalationAt: r.next_escalation_at as Date | null,
-    signOffNextEscalationAt: r.sign_off_next_escalation_at as Date | null,
-    version: r.version as number,
-  };
+  return Object.fromEntries(ROW_KEYS.map((k) => [k, r[column(k)]])) as unknown as TicketRow;
 }
 
 export interface NewTicket {
@@ -138,57 +103,6 @@ export async function findTicketByNo(db: Db, ticketNo: string, forUpdate = false
     [ticketNo],
   );
   return rows[0] ? mapTicket(rows[0]) : null;
-}
-
-export interface EventRow {
-  id: string;
-  type: string;
-  at: Date;
-  actorId: string | null;
-  actorLabel: string;
-  note: string | null;
-  public: boolean;
-  data: Record<string, unknown>;
-}
-
-export interface NewEvent {
-  type: string;
-  at: Date;
-  actorId: string | null;
-  actorLabel: string;
-  note: string | null;
-  public: boolean;
-  data: Record<string, unknown>;
-}
-
-export async function insertEvents(db: Db, ticketId: string, events: NewEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await db.query({
-    name: 'hy-insert-events',
-    text: `INSERT INTO ticket_events (ticket_id, type, at, actor_id, actor_label, note, public, data)
-     SELECT $1, e.type, e.at, e.actor_id, e.actor_label, e.note, e.public, e.data
-       FROM jsonb_to_recordset($2::jsonb)
-         AS e(type text, at timestamptz, actor_id bigint, actor_label text, note text, public boolean, data jsonb)`,
-    values: [ticketId, JSON.stringify(storableJson(events.map((e) => ({ ...e, actor_id: e.actorId, actor_label: e.actorLabel }))))],
-  });
-}
-
-export async function listEvents(db: Db, ticketId: string, publicOnly = false): Promise<EventRow[]> {
-  const { rows } = await db.query(
-    `SELECT id::text, type, at, actor_id::text, actor_label, note, public, data FROM ticket_events
-      WHERE ticket_id = $1 ${publicOnly ? 'AND public' : ''} ORDER BY ticket_events.id`,
-    [ticketId],
-  );
-  return rows.map((r) => ({
-    id: r.id,
-    type: r.type,
-    at: r.at,
-    actorId: r.actor_id,
-    actorLabel: r.actor_label,
-    note: r.note,
-    public: r.public,
-    data: r.data,
-  }));
 }
 
 export type DuplicateCandidate = Pick<
@@ -273,23 +187,14 @@ export interface TicketUpdate {
 
 /** Writes a decided state; the version check makes a lost update impossible even without the row lock. */
 export async function updateTicket(db: Db, id: string, version: number, u: TicketUpdate, now: Date): Promise<TicketRow> {
+  // Only fields of a ticket row are written (the type says so; this keeps it true at run time too).
+  const keys = (Object.keys(u) as (keyof TicketUpdate)[]).filter((k) => k in ROW_FIELDS && !AS_TEXT.has(k));
+  const values = keys.map((k) => (k === 'pendingExtension' && u[k] ? JSON.stringify(u[k]) : u[k]));
   const { rows } = await db.query(
-    `UPDATE tickets t SET status = $3, outcome = $4, department_code = $5, category_code = $6, reopen_count = $7,
-        pending_extension = $8, leader_attention = $9, result = $10, satisfaction = $11, resolved = $12, reply = $13,
-        public_summary = $14, merged_into = $15, supervisor_flag = $16, assigned_at = $17, accepted_at = $18,
-        replied_at = $19, closed_at = $20, sign_off_due_at = $21, due_at = $22, follow_up_due_at = $23,
-        escalation_level = $24, sign_off_escalation_level = $25, calendar_warning = $26,
-        resolve_started_at = $28, next_escalation_at = $29, sign_off_next_escalation_at = $30,
-        version = version + 1, updated_at = $27
+    `UPDATE tickets t SET ${keys.map((k, i) => `${column(k)} = $${i + 4}`).join(', ')}, version = version + 1, updated_at = $3
       WHERE id = $1 AND version = $2
       RETURNING ${TICKET_COLUMNS}`,
-    [
-      id, version, u.status, u.outcome, u.departmentCode, u.categoryCode, u.reopenCount,
-      u.pendingExtension ? JSON.stringify(u.pendingExtension) : null, u.leaderAttention, u.result, u.satisfaction,
-      u.resolved, u.reply, u.publicSummary, u.mergedInto, u.supervisorFlag, u.assignedAt, u.acceptedAt, u.repliedAt,
-      u.closedAt, u.signOffDueAt, u.dueAt, u.followUpDueAt, u.escalationLevel, u.signOffEscalationLevel,
-      u.calendarWarning, now, u.resolveStartedAt, u.nextEscalationAt, u.signOffNextEscalationAt,
-    ],
+    [id, version, now, ...values],
   );
   if (!rows[0]) throw new Error(`ticket ${id} changed concurrently (version ${version})`);
   return mapTicket(rows[0]);
@@ -338,20 +243,6 @@ export async function updateEscalations(db: Db, updates: EscalationUpdate[]): Pr
     ],
   );
   return new Set(rows.map((r) => r.id));
-}
-
-/** Timeline events of many tickets in one statement, inserted in the order given. */
-export async function insertEventsOfTickets(db: Db, events: (NewEvent & { ticketId: string })[]): Promise<void> {
-  if (events.length === 0) return;
-  await db.query(
-    `INSERT INTO ticket_events (ticket_id, type, at, actor_id, actor_label, note, public, data)
-     SELECT e.ticket_id, e.type, e.at, e.actor_id, e.actor_label, e.note, e.public, e.data
-       FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
-              AS (ticket_id bigint, type text, at timestamptz, actor_id bigint, actor_label text, note text, public boolean, data jsonb))
-            WITH ORDINALITY AS e(ticket_id, type, at, actor_id, actor_label, note, public, data, n)
-      ORDER BY e.n`,
-    [JSON.stringify(storableJson(events.map((e) => ({ ...e, ticket_id: e.ticketId, actor_id: e.actorId, actor_label: e.actorLabel }))))],
-  );
 }
 
 /**

@@ -1,6 +1,7 @@
 // Lifecycle actions (SPEC §3): lock the ticket row, ask the pure domain what happens, then write
 // the new state, the timeline events, the deadlines the effects call for and the outbox rows —
 // all in one transaction. Concurrent actions on one ticket serialise on the row lock.
+import * as timeline from '../db/ticket-events.repository.js';
 import type { PoolClient } from 'pg';
 import { DomainError, validationError } from '../domain/errors.js';
 import { addDuration, type Duration } from '../domain/calendar.js';
@@ -48,7 +49,7 @@ async function checkReferences(tx: PoolClient, deps: ServiceDeps, input: ActionI
   }
 }
 
-function eventRows(events: TimelineEvent[], party: ActingParty): tickets.NewEvent[] {
+function eventRows(events: TimelineEvent[], party: ActingParty): timeline.NewEvent[] {
   return events.map((e) => ({
     type: e.type,
     at: e.at,
@@ -202,7 +203,7 @@ export async function performAction(
       }
     }
     const updated = await tickets.updateTicket(tx, row.id, row.version, u, now);
-    await tickets.insertEvents(tx, row.id, eventRows([...decision.events, ...extraEvents], party));
+    await timeline.insertEvents(tx, row.id, eventRows([...decision.events, ...extraEvents], party));
     await enqueueOutbox(tx, outbox, now);
     return updated;
   });

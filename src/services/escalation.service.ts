@@ -2,6 +2,7 @@
 // each ladder and when the next step falls due; delayed jobs make steps fire on time, and the
 // sweeper applies any step whose time has passed. Applying is idempotent: under the row lock the
 // due steps are computed from the stored level, and the update is conditional on that level.
+import * as timeline from '../db/ticket-events.repository.js';
 import { AWAITING_REPLY_STATUSES } from '../domain/ticket.js';
 import type { PoolClient } from 'pg';
 import { dueSteps, ladderTimes, nextStepAt, type DeadlineKind, type Level } from '../domain/deadlines.js';
@@ -84,7 +85,7 @@ const AUDIENCES: Record<Level, ('department' | 'supervisors' | 'leaders')[]> = {
 
 interface Applied {
   update: tickets.EscalationUpdate;
-  events: (tickets.NewEvent & { ticketId: string })[];
+  events: (timeline.NewEvent & { ticketId: string })[];
   notifications: NewStaffNotification[];
   jobs: OutboxMessage[];
 }
@@ -156,7 +157,7 @@ async function applyLocked(tx: PoolClient, deps: ServiceDeps, rows: tickets.Tick
   const decided = rows.map((t) => decide(t, policy, calendar, now)).filter((a): a is Applied => a !== null);
   const updated = await tickets.updateEscalations(tx, decided.map((a) => a.update));
   const applied = decided.filter((a) => updated.has(a.update.id));
-  await tickets.insertEventsOfTickets(tx, applied.flatMap((a) => a.events));
+  await timeline.insertEventsOfTickets(tx, applied.flatMap((a) => a.events));
   await insertStaffNotifications(tx, applied.flatMap((a) => a.notifications));
   await enqueueOutbox(tx, applied.flatMap((a) => a.jobs), now);
   return applied.reduce((n, a) => n + a.events.length, 0);

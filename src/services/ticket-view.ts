@@ -3,7 +3,8 @@ import { formatTicketNo } from '../domain/ticket-number.js';
 import { maskPhone } from '../domain/masking.js';
 import { EVENT_TYPE_LABELS, OUTCOME_LABELS, STATUS_LABELS } from '../domain/ticket-labels.js';
 import { KIND_LABELS, CHANNEL_LABELS, type Kind, type Channel } from '../domain/sla.js';
-import type { EventRow, TicketRow } from '../db/tickets.repository.js';
+import type { TicketRow } from '../db/tickets.repository.js';
+import type { EventRow } from '../db/ticket-events.repository.js';
 
 const label = <T extends string>(table: Record<T, string>, key: string | null): string | null =>
   key === null ? null : ((table as Record<string, string>)[key] ?? key);

@@ -1,5 +1,6 @@
 // Reading tickets as staff: the scoped list with filters and cursor, one ticket with its timeline
 // and the actions the caller may take now, and audited unmasking of the phone number.
+import { listEvents } from '../db/ticket-events.repository.js';
 import { DomainError } from '../domain/errors.js';
 import { allowedActions, canSee, type Actor as DomainActor, type TicketState } from '../domain/ticket.js';
 import type { Role } from '../domain/roles.js';
@@ -63,7 +64,7 @@ export async function getTicketForStaff(
       appendAudit(tx, { actor: `user:${staff.username}`, action: 'unmask', target: `ticket:${t.ticketNo}`, data: { field: 'complainant.phone' }, at: now }),
     );
   }
-  const events = await tickets.listEvents(deps.db, t.id);
+  const events = await listEvents(deps.db, t.id);
   // The residents of merged tickets wait on this one too: the handler sees how many and which.
   const merged = t.status === 'merged' ? [] : await findMergedInto(deps.db, t.ticketNo);
   return {

@@ -2,7 +2,7 @@
 // (lookup, list, access matrix) put a ticket into a department or a state with plain SQL, so they
 // do not depend on the actions, which lifecycle.test.ts covers. Written before the actions API
 // landed; a call may be swapped for the real action where that reads better.
-import { insertEvents } from '../../src/db/tickets.repository.js';
+import { insertEvents } from '../../src/db/ticket-events.repository.js';
 import type { TestContext } from './app.js';
 
 /** Stands in for the `assign` action: department, status `assigned`, and the public `assigned` event. */

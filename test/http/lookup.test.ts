@@ -5,7 +5,7 @@ import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { json, registrationRequest, setupApp, staffSession, type Session, type TestContext } from '../helpers/app.js';
 import { dammCheckDigit, formatTicketNo } from '../../src/domain/ticket-number.js';
-import { insertEvents } from '../../src/db/tickets.repository.js';
+import { insertEvents } from '../../src/db/ticket-events.repository.js';
 import { assignDirectly } from '../helpers/stand-ins.js';
 
 const MINUTE = 60 * 1000;

@@ -7,7 +7,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { json, registrationRequest, setupApp, staffSession, type TestContext } from '../helpers/app.js';
 import { appendAudit, auditHash, verifyAuditChain, verifyTimelineChains } from '../../src/db/audit.repository.js';
-import { insertEvents } from '../../src/db/tickets.repository.js';
+import { insertEvents } from '../../src/db/ticket-events.repository.js';
 import { withTx } from '../../src/db/tx.js';
 import { formatAuditReport, verifyAudit, writeCheckpoints } from '../../src/services/audit.service.js';
 import { chainState, checkpointKeyId, signCheckpoint } from '../../src/db/audit-checkpoints.repository.js';

@@ -11,6 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { createUser } from '../../src/services/users.service.js';
@@ -132,7 +133,19 @@ async function until<T>(what: string, probe: () => Promise<T | null | undefined 
 }
 
 const water = { channel: 'phone', kind: 'help', content: '自来水停了两天了', categoryCode: 'drinking_water', complainant: { phone: '13512345678' } };
-const redisEnv = () => (process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: `p${randomBytes(4).toString('hex')}` } : {});
+/** Redis when the suite has it (its readiness check and rate limits run then), with a queue prefix of its own, removed afterwards. */
+function redisEnv(t: Test): Record<string, string> {
+  const url = process.env.REDIS_URL;
+  if (!url) return {};
+  const prefix = `p${randomBytes(4).toString('hex')}`;
+  t.teardown(async () => {
+    const redis = new Redis(url);
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+  return { REDIS_URL: url, QUEUE_PREFIX: prefix };
+}
 
 t.test('all-in-one: /readyz, the start log warns of missing holiday calendars, the workers run in the process, SIGTERM exits 0', async (t) => {
   const db = await createTestDb();
@@ -142,7 +155,7 @@ t.test('all-in-one: /readyz, the start log warns of missing holiday calendars, t
   await db.pool.query('DELETE FROM calendar_years WHERE year = ANY($1)', [[year, year + 1]]);
   const clerk = await clerkOf(db);
   const p = start(t, 'main', [], baseEnv({
-    DATABASE_URL: db.appUrl, MIGRATION_DATABASE_URL: db.url, ...redisEnv(),
+    DATABASE_URL: db.appUrl, MIGRATION_DATABASE_URL: db.url, ...redisEnv(t),
     TOWNSHIP_NAME: '东山镇', PUBLIC_BASE_URL: 'https://hy.example.gov.cn',
   }));
   const started = await p.waitFor('huiying started', (l) => l.msg.startsWith('huiying started'));
@@ -188,7 +201,7 @@ t.test('--role api serves HTTP only and drains an in-flight request on SIGTERM; 
   const db = await createTestDb();
   t.teardown(() => db.drop());
   const clerk = await clerkOf(db);
-  const env = baseEnv({ DATABASE_URL: db.appUrl, MIGRATION_DATABASE_URL: db.url, ...redisEnv() });
+  const env = baseEnv({ DATABASE_URL: db.appUrl, MIGRATION_DATABASE_URL: db.url, ...redisEnv(t) });
   const api = start(t, 'main', ['--role', 'api'], env);
   t.equal((await api.waitFor('huiying started', (l) => l.msg.startsWith('huiying started'))).role, 'api');
   t.notOk(api.lines.some((l) => l.msg === 'workers started'), 'no workers in the API process');

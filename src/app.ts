@@ -84,6 +84,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   if (deps.onRoute) app.addHook('onRoute', deps.onRoute);
+  // Drain (SPEC §11): Fastify gives `Connection: close` only to requests that arrive while it
+  // closes; one already in flight kept its keep-alive connection open after its answer, so close()
+  // waited for the client to drop it and SIGTERM ended in close-with-grace's kill (exit 1). From
+  // preClose on, every answer ends its connection.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
   app.decorate('redis', deps.redis ?? null);
   await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, max: 20, connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS });
   // A client losing its server (a Postgres restart), idle or checked out, must not take the process down.

@@ -13,6 +13,18 @@ const urlList = z
   .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
   .pipe(z.array(z.url({ protocol: /^https?$/, error: 'must be a comma-separated list of http(s) URLs' })));
 
+/**
+ * A whole number from `min` to `max`, with one message for every way it can be wrong (zod's own
+ * "expected number, received NaN" tells an operator little); empty counts as unset (the default).
+ */
+const wholeNumber = (min: number, max: number, fallback: number, what = `a whole number from ${min} to ${max}`) => {
+  const error = `must be ${what}`;
+  return z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(fallback),
+  );
+};
+
 const postgresUrl = optionalString.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional());
 
 /** The name a fresh installation shows until TOWNSHIP_NAME is set (the start log says so). */
@@ -34,7 +46,7 @@ export const configSchema = z.object({
   /** Migrations and grants run as this role, the owner of the tables; defaults to DATABASE_URL. */
   MIGRATION_DATABASE_URL: postgresUrl,
   REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional()),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535, 3000, 'a port number (0-65535)'),
   HOST: z.string().default('0.0.0.0'),
   /** Unset: http://localhost:<PORT> (see loadConfig), and the start log warns. */
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
@@ -67,15 +79,15 @@ export const configSchema = z.object({
     .transform((v) => v === 'true' || v === '1'),
   /** Bearer token that lets a scraper read /metrics from another host (loopback needs none). */
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
-  PUBLIC_LOOKUP_RATE_LIMIT: z.coerce.number().int().min(1).max(100000).default(30),
+  PUBLIC_LOOKUP_RATE_LIMIT: wholeNumber(1, 100000, 30),
   /** Namespace of the queues (Redis key prefix / BullMQ schema suffix): one per deployment. */
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9_]{1,20}$/, 'must be 1-20 lowercase letters, digits or _').default('hy'),
   /** How long a job is leased to a worker; a killed worker's job is retried after this. */
-  QUEUE_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  QUEUE_LOCK_MS: wholeNumber(1000, 600_000, 30_000),
   /** How long a queued effect may stay incomplete after it was due before the outbox reconciler republishes it. */
-  QUEUE_RECONCILE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  QUEUE_RECONCILE_MS: wholeNumber(1000, 86_400_000, 60_000),
   EMBEDDED_PG_DIR: z.string().default('./data/postgres'),
-  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  EMBEDDED_PG_PORT: wholeNumber(1024, 65535, 54329, 'a port number (1024-65535)'),
 });
 
 export type Config = Omit<z.infer<typeof configSchema>, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL: string };

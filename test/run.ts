@@ -61,9 +61,10 @@ async function dropStale(admin: pg.Client): Promise<void> {
   const { rows } = await admin.query<{ datname: string }>(
     `SELECT d.datname FROM pg_database d
       WHERE d.datname LIKE 'hyt\\_%'
-        AND (pg_stat_file('base/' || d.oid || '/PG_VERSION')).modification < now() - interval '2 hours'`,
+        AND (pg_stat_file('base/' || d.oid || '/PG_VERSION', true)).modification < now() - interval '2 hours'`,
   );
-  for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+  // Another run may be dropping the same database (pg_stat_file's missing_ok covers its files).
+  for (const r of rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`).catch(() => undefined);
 }
 
 async function otherRunsActive(url: string): Promise<boolean> {

@@ -11,7 +11,7 @@ import { countDepartments } from './db/catalogue.repository.js';
 import { withTx } from './db/tx.js';
 import { loadDefaultCatalogue } from './services/default-catalogue.js';
 import { bootstrapAdmin } from './services/users.service.js';
-import type { Log } from './services/deps.js';
+import type { Log } from './logging.js';
 import { systemClock } from './clock.js';
 
 export interface Database {

@@ -2,12 +2,9 @@
 import type { Pool } from 'pg';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { Log } from '../logging.js';
 
-export interface Log {
-  info: (obj: unknown, msg?: string) => void;
-  warn: (obj: unknown, msg?: string) => void;
-  error: (obj: unknown, msg?: string) => void;
-}
+export type { Log };
 
 export interface ServiceDeps {
   db: Pool;

@@ -11,6 +11,7 @@ import { SHANGHAI_OFFSET_MS } from '../domain/local-date.js';
 import { withTx } from '../db/tx.js';
 import { appendAudit } from '../db/audit.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
+import { jobs } from '../queue/jobs.js';
 import { listCategories, listDepartments } from '../db/catalogue.repository.js';
 import * as repo from '../db/notices.repository.js';
 import type { ServiceDeps } from './deps.js';
@@ -82,11 +83,7 @@ export async function publishNotice(deps: ServiceDeps, actor: string, month: str
     await appendAudit(tx, { actor, action: 'notice.publish', target: `notice:${month}`, data: { revision: n.currentRevision }, at: now });
     await enqueueOutbox(
       tx,
-      deps.config.WECOM_WEBHOOK_URLS.map((_url, index) => ({
-        topic: 'wecom',
-        payload: { month, revision: n.currentRevision, webhook: index },
-        jobId: `wecom-${month}-${n.currentRevision}-${index}`,
-      })),
+      deps.config.WECOM_WEBHOOK_URLS.map((_url, index) => jobs.wecom({ month, revision: n.currentRevision, webhook: index })),
       now,
     );
     const after = (await repo.findNotice(tx, month))!;

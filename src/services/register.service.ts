@@ -11,7 +11,7 @@ import { withTx, type Db } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
 import * as idem from '../db/idempotency.repository.js';
-import type { OutboxMessage } from '../db/outbox.repository.js';
+import { jobs, type JobMessage } from '../queue/jobs.js';
 import { writeRegistrationTrail } from '../db/registration.repository.js';
 import { getCatalogue, learnCategory, suggestCategories } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
@@ -159,10 +159,8 @@ async function registerInTx(
       }, new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS));
     }
     const { row, candidates } = inserted;
-    const outbox: OutboxMessage[] = [
-      { topic: 'notifications', payload: { ticketId: row.id, template: 'registered' }, jobId: `notify-registered-${row.id}` },
-    ];
-    if (row.categoryCode) outbox.push({ topic: 'routing', payload: { ticketId: row.id }, jobId: `route-${row.id}` });
+    const outbox: JobMessage[] = [jobs.notification({ ticketId: row.id, template: 'registered' })];
+    if (row.categoryCode) outbox.push(jobs.routing(row.id));
     outbox.push(...ladderJobs(row.id, {}, plan));
 
     const duplicateCandidates = rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({

@@ -3,7 +3,8 @@
 import { DomainError } from '../domain/errors.js';
 import * as tickets from '../db/tickets.repository.js';
 import { getCatalogue } from './catalogue.service.js';
-import { performAction, NO_RESPONSE_CLOSE_MS } from './actions.service.js';
+import { performAction } from './actions.service.js';
+import { NO_RESPONSE_CLOSE_MS } from '../queue/jobs.js';
 import type { ServiceDeps } from './deps.js';
 
 const SYSTEM = { actor: { kind: 'system' as const, id: null, roles: [], departmentCode: null }, label: '系统自动分派' };

@@ -12,9 +12,9 @@ import { startRelay, type Relay } from '../src/queue/relay.js';
 import { markDone } from '../src/db/outbox.repository.js';
 import { throttledWarn } from '../src/resilience.js';
 import { createNotifier, type Notifier } from '../src/services/notifier.js';
-import { housekeeping } from './housekeeping.processor.js';
+import { housekeeping } from '../src/services/housekeeping.service.js';
 import { checkpointKey } from '../src/services/audit.service.js';
-import { processors } from './processors.js';
+import { processors, runJob } from './processors.js';
 import { startSweeper, type Sweeper } from './sweeper.js';
 
 export interface WorkerDeps {
@@ -79,7 +79,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   // republishes any row whose job never got there (a Redis flush, a lost delayed job).
   for (const name of QUEUE_NAMES) {
     kit.work(name, async (payload, job) => {
-      await handlers[name](payload, job);
+      await runJob(handlers, name, payload, job);
       await markDone(pool, job.id, deps.clock.now());
     });
   }

@@ -3,6 +3,7 @@
 // the application role its grants, first-start data.
 import pg from 'pg';
 import type { Config } from './config.js';
+import { serviceDeps } from './runtime.js';
 import { embeddedAppPassword, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { prepareQueueSchema } from './db/queue-schema.js';
@@ -92,7 +93,7 @@ export async function prepareDatabase(config: Config, db: Database, log: Log): P
       const added = await withTx(pool, (tx) => loadDefaultCatalogue(tx));
       log.info({ added }, 'no departments yet: loaded the default township catalogue');
     }
-    await bootstrapAdmin({ db: pool, clock: systemClock, log, config });
+    await bootstrapAdmin(serviceDeps({ db: pool, clock: systemClock, log, config }));
   } finally {
     await pool.end();
   }

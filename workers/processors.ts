@@ -10,13 +10,10 @@ import { recordStaffNotification } from '../src/services/staff-notifications.ser
 import { applyDueEscalations } from '../src/services/escalation.service.js';
 import { deliverToWeCom, noticeTick } from '../src/services/notices.service.js';
 import type { ServiceDeps } from '../src/services/deps.js';
-import type { Notifier } from '../src/services/notifier.js';
-
-export type ProcessorDeps = ServiceDeps & { notifier: Notifier };
 
 export type Processors = { [Q in QueueName]: (payload: Payload<Q>, job: JobContext) => Promise<void> };
 
-export function processors(deps: ProcessorDeps): Processors {
+export function processors(deps: ServiceDeps): Processors {
   return {
     async routing(p, job) {
       await job.log(`routing: ${await routeTicket(deps, p.ticketId)}`);

@@ -26,7 +26,7 @@ export interface ActingParty {
 
 async function checkReferences(tx: PoolClient, deps: ServiceDeps, input: ActionInput, ticketNo: string): Promise<void> {
   // The transaction's own client: never a second pooled client while holding one (pool deadlock).
-  const catalogue = await getCatalogue(tx);
+  const catalogue = await getCatalogue(deps, tx);
   const dept = 'departmentCode' in input ? input.departmentCode : undefined;
   if (dept) {
     const d = catalogue.departments.get(dept);
@@ -71,8 +71,8 @@ export async function performAction(
     const decision = decide(ticketState(row), input, party.actor, now);
     await checkReferences(tx, deps, input, ticketNo);
 
-    const { calendar, policy } = await getPolicy(tx);
-    const catalogue = await getCatalogue(tx);
+    const { calendar, policy } = await getPolicy(deps, tx);
+    const catalogue = await getCatalogue(deps, tx);
     // "On time" is judged against the deadline in force at the moment of the act (SPEC §7), and
     // kept on the event so statistics never depend on deadlines that later moved.
     for (const e of decision.events) {
@@ -188,7 +188,7 @@ export async function performAction(
   });
   // A person's choice of category teaches the classifier (the routing worker's does not).
   if (input.action === 'assign' && party.actor.kind === 'user' && updated.categoryCode) {
-    learnCategory(updated.categoryCode, updated.content);
+    learnCategory(deps, updated.categoryCode, updated.content);
   }
   return updated;
 }

@@ -151,7 +151,7 @@ function decide(t: tickets.TicketRow, policy: SlaPolicy, calendar: WorkCalendar,
 async function applyLocked(tx: PoolClient, deps: ServiceDeps, rows: tickets.TicketRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const now = deps.clock.now();
-  const { policy, calendar } = await getPolicy(tx);
+  const { policy, calendar } = await getPolicy(deps, tx);
   const decided = rows.map((t) => decide(t, policy, calendar, now)).filter((a): a is Applied => a !== null);
   const updated = await tickets.updateEscalations(tx, decided.map((a) => a.update));
   const applied = decided.filter((a) => updated.has(a.update.id));

@@ -14,7 +14,7 @@ export type RouteResult = 'assigned' | 'skipped';
 export async function routeTicket(deps: ServiceDeps, ticketId: string): Promise<RouteResult> {
   const t = await tickets.findTicketById(deps.db, ticketId);
   if (!t || t.status !== 'registered' || !t.categoryCode) return 'skipped';
-  const category = (await getCatalogue(deps.db)).categories.get(t.categoryCode);
+  const category = (await getCatalogue(deps)).categories.get(t.categoryCode);
   if (!category) return 'skipped';
   try {
     await performAction(deps, SYSTEM, t.ticketNo, { action: 'assign', departmentCode: category.departmentCode, categoryCode: t.categoryCode });

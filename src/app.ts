@@ -35,11 +35,14 @@ import { loggerOptions } from './logging.js';
 import { guardPool, POOL_CONNECT_TIMEOUT_MS } from './db/pool.js';
 import { rateLimitStore } from './http/rate-limit-store.js';
 import { metricsAccess } from './http/metrics-access.js';
+import { serviceDeps, type Shared } from './runtime.js';
 
 export interface AppDeps {
   config: Config & { DATABASE_URL: string };
   clock: Clock;
   redis?: Redis | null;
+  /** What the process built once (main.ts: shared with the workers); by default a set of its own. */
+  shared?: Shared;
   /** Mount the admin queue dashboard (main.ts does; most tests do not need the queue connections). */
   queueDashboard?: boolean;
   /** A pino logger to share, `false` for none; defaults to one at the config's level. */
@@ -100,7 +103,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, max: 20, connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS });
   // A client losing its server (a Postgres restart), idle or checked out, must not take the process down.
   guardPool(app.pg.pool, app.log, 'api');
-  app.decorate('deps', { db: app.pg.pool, clock: deps.clock, log: app.log, config });
+  app.decorate('deps', serviceDeps({ db: app.pg.pool, clock: deps.clock, log: app.log, config }, deps.shared));
 
   await app.register(errorsPlugin);
   await app.register(textInputPlugin);

@@ -3,6 +3,7 @@
 // the application role its grants, first-start data.
 import pg from 'pg';
 import type { Config } from './config.js';
+import { serviceDeps } from './runtime.js';
 import { embeddedAppPassword, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { prepareQueueSchema } from './db/queue-schema.js';
@@ -11,7 +12,7 @@ import { countDepartments } from './db/catalogue.repository.js';
 import { withTx } from './db/tx.js';
 import { loadDefaultCatalogue } from './services/default-catalogue.js';
 import { bootstrapAdmin } from './services/users.service.js';
-import type { Log } from './services/deps.js';
+import type { Log } from './logging.js';
 import { systemClock } from './clock.js';
 
 export interface Database {
@@ -92,7 +93,7 @@ export async function prepareDatabase(config: Config, db: Database, log: Log): P
       const added = await withTx(pool, (tx) => loadDefaultCatalogue(tx));
       log.info({ added }, 'no departments yet: loaded the default township catalogue');
     }
-    await bootstrapAdmin({ db: pool, clock: systemClock, log, config });
+    await bootstrapAdmin(serviceDeps({ db: pool, clock: systemClock, log, config }));
   } finally {
     await pool.end();
   }

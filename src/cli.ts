@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
+import { serviceDeps } from './runtime.js';
 import { loggerOptions } from './logging.js';
 import { prepareDatabase, resolveDatabase } from './bootstrap.js';
 import { systemClock } from './clock.js';
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    const deps = { db: pool, clock: systemClock, log, config };
+    const deps = serviceDeps({ db: pool, clock: systemClock, log, config });
     try {
       switch (command) {
         case 'user:create': {

@@ -3,6 +3,13 @@
 // any field that could hold a name, phone or address is redacted wherever it appears.
 import type { LoggerOptions } from 'pino';
 
+/** What the services, the relay and the workers log through: pino, or a stand-in in tests. */
+export interface Log {
+  info: (obj: unknown, msg?: string) => void;
+  warn: (obj: unknown, msg?: string) => void;
+  error: (obj: unknown, msg?: string) => void;
+}
+
 export const REDACT_PATHS = [
   'req.headers.cookie',
   'req.headers.authorization',

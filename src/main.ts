@@ -12,6 +12,7 @@ import { logStartWarnings } from './start-warnings.js';
 import { createFirstAdmin } from './services/users.service.js';
 import { startWorkers } from '../workers/index.js';
 import { createRequestRedis, isDependencyDown, throttledWarn } from './resilience.js';
+import { createShared } from './runtime.js';
 
 type Role = 'all' | 'api' | 'worker';
 
@@ -40,7 +41,8 @@ async function main(): Promise<void> {
   await prepareDatabase(config, db, log);
   const redis = config.REDIS_URL && role !== 'worker' ? createRequestRedis(config.REDIS_URL, log) : null;
   // The API and the workers see only the application role's URL: the owner's was for the migrations.
-  const deps = { config: { ...config, DATABASE_URL: db.url, MIGRATION_DATABASE_URL: undefined }, clock: systemClock };
+  // Built once: the API and the workers of an `all` process share the caches, notifier and poster.
+  const deps = { config: { ...config, DATABASE_URL: db.url, MIGRATION_DATABASE_URL: undefined }, clock: systemClock, shared: createShared(config) };
 
   const app = role === 'worker' ? null : await buildApp({ ...deps, redis, logger: log, queueDashboard: true });
   const workers = role === 'api' ? null : await startWorkers({ ...deps, log });

@@ -3,7 +3,7 @@
 // queueing commands for ever, and a log throttle so an outage is one warning per period, not one
 // line per reconnect attempt.
 import { Redis } from 'ioredis';
-import type { Log } from './services/deps.js';
+import type { Log } from './logging.js';
 
 /** Connection-level failures (SQLSTATE classes 08 and 57P0x, socket errors, pool timeouts). */
 const PG_DOWN_SQLSTATES = /^(08|57P0[1-4]|53300)/;

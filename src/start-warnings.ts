@@ -6,7 +6,7 @@ import { DEFAULT_TOWNSHIP_NAME, type Config } from './config.js';
 import { calendarMissingWarning, missingCalendarYears } from './domain/calendar.js';
 import { loadCalendarYears } from './db/policy.repository.js';
 import { usersWithOneTimePassword } from './db/users.repository.js';
-import type { Log } from './services/deps.js';
+import type { Log } from './logging.js';
 
 export interface StartWarning {
   code: 'PUBLIC_BASE_URL_LOCAL' | 'CALENDAR_MISSING' | 'TOWNSHIP_NAME_DEFAULT' | 'ONE_TIME_PASSWORD_PENDING';

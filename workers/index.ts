@@ -1,26 +1,28 @@
 // The worker role: builds the same dependencies as the API, relays the outbox into the queues and
 // runs one BullMQ worker per queue (Redis when REDIS_URL is set, else BullMQ's PostgreSQL backend).
 // close() stops taking jobs and waits for the running ones (SIGTERM drains).
-import { createPool } from '../src/db/pool.js';
 import type { Config } from '../src/config.js';
 import type { Clock } from '../src/clock.js';
 import type { Log } from '../src/services/deps.js';
 import { createQueueKit, type QueueKit } from '../src/queue/backend.js';
-import { prepareQueueSchema } from '../src/db/queue-schema.js';
 import { QUEUE_NAMES } from '../src/queue/names.js';
 import { startRelay, type Relay } from '../src/queue/relay.js';
-import { markDone } from '../src/db/outbox.repository.js';
+import { jobDone } from '../src/services/outbox.service.js';
+import { createShared, openWorkerPool, serviceDeps, type Shared } from '../src/runtime.js';
 import { throttledWarn } from '../src/resilience.js';
-import { createNotifier, type Notifier } from '../src/services/notifier.js';
-import { housekeeping } from './housekeeping.processor.js';
+import type { Notifier } from '../src/services/notifier.js';
+import { housekeeping } from '../src/services/housekeeping.service.js';
 import { checkpointKey } from '../src/services/audit.service.js';
-import { processors } from './processors.js';
+import { processors, runJob } from './processors.js';
 import { startSweeper, type Sweeper } from './sweeper.js';
 
 export interface WorkerDeps {
   config: Config & { DATABASE_URL: string };
   clock: Clock;
   log: Log;
+  /** What this process built once (main.ts: shared with the API); by default a set of its own. */
+  shared?: Shared;
+  /** Replaces the shared notifier (tests). */
   notifier?: Notifier;
   /** Queue namespace (tests use one per file). */
   queuePrefix?: string;
@@ -54,19 +56,9 @@ function throttledWarnOf(log: Log): (err: Error) => void {
 
 export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   const prefix = deps.queuePrefix ?? deps.config.QUEUE_PREFIX;
-  if (!deps.config.REDIS_URL) {
-    // BullMQ's PostgreSQL schema is DDL the application role may not run: the owner (when its URL
-    // is given, as the tests do) prepares it; otherwise the migration step already has.
-    await prepareQueueSchema({ ownerUrl: deps.config.MIGRATION_DATABASE_URL ?? deps.config.DATABASE_URL, appUrl: deps.config.DATABASE_URL, prefix });
-  }
-  const pool = createPool(deps.config.DATABASE_URL, deps.log, 'workers', { max: 10 });
-  const services = {
-    db: pool,
-    clock: deps.clock,
-    log: deps.log,
-    config: deps.config,
-    notifier: deps.notifier ?? createNotifier(deps.config),
-  };
+  const pool = await openWorkerPool(deps.config, deps.log, prefix);
+  const shared = createShared(deps.config, { ...deps.shared, ...(deps.notifier ? { notifier: deps.notifier } : {}) });
+  const services = serviceDeps({ db: pool, clock: deps.clock, log: deps.log, config: deps.config }, shared);
   const kit = createQueueKit({
     redisUrl: deps.config.REDIS_URL,
     databaseUrl: deps.config.DATABASE_URL,
@@ -79,8 +71,8 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   // republishes any row whose job never got there (a Redis flush, a lost delayed job).
   for (const name of QUEUE_NAMES) {
     kit.work(name, async (payload, job) => {
-      await handlers[name](payload, job);
-      await markDone(pool, job.id, deps.clock.now());
+      await runJob(handlers, name, payload, job);
+      await jobDone(services, job.id);
     });
   }
   const sweeper = startSweeper(services, deps.sweepEveryMs ?? SWEEP_EVERY_MS);

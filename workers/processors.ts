@@ -1,55 +1,47 @@
-// One processor per queue: validate the payload (ids only), call a service, stay idempotent.
-import { UnrecoverableError, type JobContext } from '../src/queue/backend.js';
-import { PAYLOADS, type QueueName } from '../src/queue/names.js';
+// One processor per queue: each receives its queue's payload already validated and typed
+// (parsePayload, in `runJob` below — the one place a payload is read), calls a service, and stays
+// idempotent.
+import type { JobContext } from '../src/queue/backend.js';
+import type { Payload, QueueName } from '../src/queue/names.js';
+import { parsePayload } from '../src/queue/jobs.js';
 import { routeTicket, closeWithoutResponse } from '../src/services/routing.service.js';
 import { notifyResident } from '../src/services/notify.service.js';
-import { insertStaffNotification } from '../src/db/notifications.repository.js';
+import { recordStaffNotification } from '../src/services/staff-notifications.service.js';
 import { applyDueEscalations } from '../src/services/escalation.service.js';
 import { deliverToWeCom, noticeTick } from '../src/services/notices.service.js';
 import type { ServiceDeps } from '../src/services/deps.js';
-import type { Notifier } from '../src/services/notifier.js';
 
-export type ProcessorDeps = ServiceDeps & { notifier: Notifier };
+export type Processors = { [Q in QueueName]: (payload: Payload<Q>, job: JobContext) => Promise<void> };
 
-function parse<Q extends QueueName>(queue: Q, payload: unknown) {
-  const r = PAYLOADS[queue].safeParse(payload);
-  // Retrying cannot fix a malformed payload.
-  if (!r.success) throw new UnrecoverableError(`invalid ${queue} payload: ${r.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return r.data as never;
-}
-
-export function processors(deps: ProcessorDeps): Record<QueueName, (payload: unknown, job: JobContext) => Promise<void>> {
+export function processors(deps: ServiceDeps): Processors {
   return {
-    async routing(payload, job) {
-      const p = parse('routing', payload) as { ticketId: string };
+    async routing(p, job) {
       await job.log(`routing: ${await routeTicket(deps, p.ticketId)}`);
     },
-    async notifications(payload, job) {
-      const p = parse('notifications', payload) as { ticketId: string; template: string; version?: number };
+    async notifications(p, job) {
       const result = await notifyResident(deps, { ticketId: p.ticketId, template: p.template, round: p.version ?? 0 });
       await job.log(`notification: ${result}`);
     },
-    async 'staff-notifications'(payload) {
-      const p = parse('staff-notifications', payload) as {
-        ticketId: string; template: string; audience: string; departmentCode: string | null; version: number;
-      };
-      await insertStaffNotification(deps.db, { ...p, round: p.version, now: deps.clock.now() });
+    async 'staff-notifications'(p) {
+      await recordStaffNotification(deps, p);
     },
-    async deadlines(payload, job) {
-      const p = parse('deadlines', payload) as { ticketId: string };
+    async deadlines(p, job) {
       await job.log(`escalation steps applied: ${await applyDueEscalations(deps, p.ticketId)}`);
     },
-    async wecom(payload, job) {
-      const p = parse('wecom', payload) as { month: string; revision: number; webhook: number };
+    async wecom(p, job) {
       await job.log(`WeCom parts posted: ${await deliverToWeCom(deps, p)}`);
     },
-    async notices(_payload, job) {
+    async notices(_p, job) {
       const r = await noticeTick(deps);
       await job.log(`notice schedule: ${JSON.stringify(r)}`);
     },
-    async followups(payload, job) {
-      const p = parse('followups', payload) as { ticketId: string };
+    async followups(p, job) {
       await job.log(`no-response close: ${await closeWithoutResponse(deps, p.ticketId)}`);
     },
   };
+}
+
+/** Validates a queue's raw payload and hands it, typed, to that queue's processor. */
+export function runJob<Q extends QueueName>(handlers: Processors, queue: Q, raw: unknown, job: JobContext): Promise<void> {
+  return handlers[queue](parsePayload(queue, raw), job);
 }

@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import type { Pool } from 'pg';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
+import { serviceDeps } from '../../src/runtime.js';
 import { createUser } from '../../src/services/users.service.js';
 import { generateTicketNo } from '../../src/domain/ticket-number.js';
 import { runLoad, median, type LoadOptions, type LoadResult } from '../lib/load.js';
@@ -133,7 +134,7 @@ function rows(
 export async function clerkSession(ctx: BenchContext, apiPort: number): Promise<Record<string, string>> {
   const password = 'bench-password-123';
   const config = loadConfig({ ...ctx.serverEnv, LOG_LEVEL: 'silent' });
-  await createUser({ db: ctx.db.pool, clock: systemClock, log: silent, config }, 'bench', {
+  await createUser(serviceDeps({ db: ctx.db.pool, clock: systemClock, log: silent, config }), 'bench', {
     username: 'bench.clerk',
     password,
     displayName: '压测登记员',

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { registerTicket } from '../../src/services/register.service.js';
-import { invalidatePolicyCache } from '../../src/services/policy.service.js';
+import { serviceDeps } from '../../src/runtime.js';
 import { startChild } from '../lib/proc.js';
 import { percentile } from '../lib/load.js';
 import type { BenchContext, Row } from '../lib/types.js';
@@ -35,8 +35,8 @@ export async function measureLateness(
       resolve: { warningBefore: min(30), escalatedAfter: min(3600), summonsAfter: min(7200) },
     },
   };
+  // The workers (a child process) and the deps below (a fresh policy cache) read it anew.
   await db.query('UPDATE sla_policy SET policy = $1, updated_at = now() WHERE id = 1', [JSON.stringify(policy)]);
-  invalidatePolicyCache();
 
   const prefix = `hyb${randomBytes(3).toString('hex')}`;
   const workers = await startChild('workers.ts', {
@@ -46,7 +46,7 @@ export async function measureLateness(
   });
   try {
     await new Promise((r) => setTimeout(r, 1500));
-    const deps = { db, clock: systemClock, log: silent, config: loadConfig({ ...ctx.serverEnv, LOG_LEVEL: 'silent' }) };
+    const deps = serviceDeps({ db, clock: systemClock, log: silent, config: loadConfig({ ...ctx.serverEnv, LOG_LEVEL: 'silent' }) });
     const leadMs = 5000;
     const spacingMs = 10_000 / timers;
     const t0 = Date.now() + leadMs;
@@ -112,6 +112,5 @@ export async function measureLateness(
     await workers.stop();
     await clearQueue(prefix);
     await db.query('UPDATE sla_policy SET policy = $1, updated_at = now() WHERE id = 1', [JSON.stringify(base)]);
-    invalidatePolicyCache();
   }
 }

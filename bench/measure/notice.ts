@@ -12,6 +12,7 @@
 import pg from 'pg';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
+import { serviceDeps } from '../../src/runtime.js';
 import { loadNoticeCases, loadNoticeTickets, noticeFigureRows } from '../../src/db/notices.repository.js';
 import { listCategories, listDepartments } from '../../src/db/catalogue.repository.js';
 import { buildNoticeModel, noticeModelFromFigures } from '../../src/domain/notice.js';
@@ -417,7 +418,7 @@ export async function measureNotice(ctx: BenchContext, opts: { perMonth?: number
   const { from, to } = monthRange(seed.month);
   // The API's pool size; generateNotice runs in the API (an admin's POST) or the workers (the 1st).
   const pool = new pg.Pool({ connectionString: ctx.db.url, max: 10 });
-  const deps = { db: pool, clock: systemClock, log: silent, config: loadConfig({ ...ctx.serverEnv, LOG_LEVEL: 'silent' }) };
+  const deps = serviceDeps({ db: pool, clock: systemClock, log: silent, config: loadConfig({ ...ctx.serverEnv, LOG_LEVEL: 'silent' }) });
   const { rows: jit } = await pool.query<{ jit: string }>("SELECT current_setting('jit') AS jit");
   // The same pair with PostgreSQL's JIT compilation off on both sides (it is on by default, and
   // costs the aggregate query more than the notice's row load: see bench/README.md).

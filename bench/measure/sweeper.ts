@@ -8,7 +8,7 @@ import pg from 'pg';
 import { systemClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
 import { sweepDeadlines } from '../../src/services/escalation.service.js';
-import { invalidatePolicyCache } from '../../src/services/policy.service.js';
+import { serviceDeps } from '../../src/runtime.js';
 import type { BenchContext, Row } from '../lib/types.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -40,8 +40,7 @@ export async function measureSweeper(ctx: BenchContext, steps: number): Promise<
 
   // The worker's pool size (workers/index.ts).
   const pool = new pg.Pool({ connectionString: ctx.db.url, max: 10 });
-  invalidatePolicyCache();
-  const deps = { db: pool, clock: systemClock, log: silent, config: loadConfig({ ...ctx.serverEnv, LOG_LEVEL: 'silent' }) };
+  const deps = serviceDeps({ db: pool, clock: systemClock, log: silent, config: loadConfig({ ...ctx.serverEnv, LOG_LEVEL: 'silent' }) });
   const t0 = process.hrtime.bigint();
   const result = await sweepDeadlines(deps);
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;

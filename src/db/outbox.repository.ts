@@ -3,8 +3,8 @@ import type { Db } from './tx.js';
 
 export interface OutboxMessage {
   topic: string;
-  /** Ids only: never personal data. */
-  payload: Record<string, string | number | boolean | null>;
+  /** Ids only: never personal data (built by the job constructors in src/queue/jobs.ts). */
+  payload: object;
   jobId: string;
   availableAt?: Date;
 }

@@ -3,7 +3,7 @@
 // (a checked-out client has none otherwise, and its `error` event would be an uncaught exception),
 // connecting times out instead of waiting forever, and a dead client is logged once, not thrown.
 import pg from 'pg';
-import type { Log } from '../services/deps.js';
+import type { Log } from '../logging.js';
 import { throttledWarn } from '../resilience.js';
 
 export interface PoolOptions {

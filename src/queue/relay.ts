@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import { withTx } from '../db/tx.js';
 import { claimOutbox, claimUndone, markPublished, markRepublished } from '../db/outbox.repository.js';
 import type { Clock } from '../clock.js';
-import type { Log } from '../services/deps.js';
+import type { Log } from '../logging.js';
 import type { QueueKit } from './backend.js';
 import { isQueueName, type QueueName } from './names.js';
 import { throttledWarn } from '../resilience.js';

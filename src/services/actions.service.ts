@@ -11,7 +11,8 @@ import { parseActionBody, type ActionName } from '../domain/action-bodies.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
 import { findMergedInto } from '../db/ticket-links.repository.js';
-import { enqueueOutbox, type OutboxMessage } from '../db/outbox.repository.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
+import { jobs, type JobMessage } from '../queue/jobs.js';
 import { getCatalogue, learnCategory } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
 import { ladderJobs, planLadders } from './escalation.service.js';
@@ -25,12 +26,9 @@ export interface ActingParty {
   label: string;
 }
 
-/** The days a resident has to rate a reply before it closes as `no_response` (SPEC §3). */
-export const NO_RESPONSE_CLOSE_MS = 7 * 24 * 60 * 60 * 1000;
-
 async function checkReferences(tx: PoolClient, deps: ServiceDeps, input: ActionInput, ticketNo: string): Promise<void> {
   // The transaction's own client: never a second pooled client while holding one (pool deadlock).
-  const catalogue = await getCatalogue(tx);
+  const catalogue = await getCatalogue(deps, tx);
   const dept = 'departmentCode' in input ? input.departmentCode : undefined;
   if (dept) {
     const d = catalogue.departments.get(dept);
@@ -75,8 +73,8 @@ export async function performAction(
     const decision = decide(ticketState(row), input, party.actor, now);
     await checkReferences(tx, deps, input, ticketNo);
 
-    const { calendar, policy } = await getPolicy(tx);
-    const catalogue = await getCatalogue(tx);
+    const { calendar, policy } = await getPolicy(deps, tx);
+    const catalogue = await getCatalogue(deps, tx);
     // "On time" is judged against the deadline in force at the moment of the act (SPEC §7), and
     // kept on the event so statistics never depend on deadlines that later moved.
     for (const e of decision.events) {
@@ -125,7 +123,7 @@ export async function performAction(
       nextEscalationAt: row.nextEscalationAt,
       signOffNextEscalationAt: row.signOffNextEscalationAt,
     };
-    const outbox: OutboxMessage[] = [];
+    const outbox: JobMessage[] = [];
     const extraEvents: TimelineEvent[] = [];
     for (const e of decision.effects) applyEffect(e);
 
@@ -144,12 +142,7 @@ export async function performAction(
         case 'start_followup_clock':
           u.followUpDueAt = after(now, policy.followUp);
           // The 7-day no-response close fires from a delayed job (and the sweeper as a backstop).
-          outbox.push({
-            topic: 'followups',
-            payload: { ticketId: row!.id, round: row!.version + 1 },
-            jobId: `no-response-${row!.id}-${row!.version + 1}`,
-            availableAt: new Date(now.getTime() + NO_RESPONSE_CLOSE_MS),
-          });
+          outbox.push(jobs.followup(row!.id, row!.version + 1, now));
           break;
         case 'stop_ladder':
           // Ladders read the ticket state (accepted / replied / closed): nothing to cancel here.
@@ -169,18 +162,10 @@ export async function performAction(
           u.mergedInto = e.ticketNo;
           break;
         case 'notify_resident':
-          outbox.push({
-            topic: 'notifications',
-            payload: { ticketId: row!.id, template: e.template, version: row!.version + 1 },
-            jobId: `notify-${e.template}-${row!.id}-${row!.version + 1}`,
-          });
+          outbox.push(jobs.notification({ ticketId: row!.id, template: e.template, version: row!.version + 1 }));
           break;
         case 'notify_staff':
-          outbox.push({
-            topic: 'staff-notifications',
-            payload: { ticketId: row!.id, template: e.template, audience: e.audience, departmentCode: e.departmentCode ?? null, version: row!.version + 1 },
-            jobId: `staff-${e.template}-${row!.id}-${row!.version + 1}`,
-          });
+          outbox.push(jobs.staffNotification({ ticketId: row!.id, template: e.template, audience: e.audience, departmentCode: e.departmentCode ?? null, version: row!.version + 1 }));
           break;
       }
     }
@@ -195,11 +180,7 @@ export async function performAction(
     // Residents whose tickets were merged into this one wait for the same reply: each gets it.
     if (decision.effects.some((e) => e.type === 'notify_resident' && e.template === 'replied')) {
       for (const m of await findMergedInto(tx, row.ticketNo)) {
-        outbox.push({
-          topic: 'notifications',
-          payload: { ticketId: m.id, template: 'replied', version: row.version + 1 },
-          jobId: `notify-replied-${m.id}-via-${row.id}-${row.version + 1}`,
-        });
+        outbox.push(jobs.notification({ ticketId: m.id, template: 'replied', version: row.version + 1 }, row.id));
       }
     }
     const updated = await tickets.updateTicket(tx, row.id, row.version, u, now);
@@ -209,7 +190,7 @@ export async function performAction(
   });
   // A person's choice of category teaches the classifier (the routing worker's does not).
   if (input.action === 'assign' && party.actor.kind === 'user' && updated.categoryCode) {
-    learnCategory(updated.categoryCode, updated.content);
+    learnCategory(deps, updated.categoryCode, updated.content);
   }
   return updated;
 }

@@ -14,7 +14,7 @@ async function audited<T>(deps: ServiceDeps, actor: string, action: string, targ
     await appendAudit(tx, { actor, action, target, data: data as Record<string, unknown>, at: now });
     return r;
   });
-  invalidateCatalogueCache();
+  invalidateCatalogueCache(deps);
   return result;
 }
 

@@ -15,8 +15,8 @@ export interface ClassifyInput {
   categoryCode?: string;
 }
 
-export async function classifyDemand(deps: Pick<ServiceDeps, 'db' | 'clock'>, input: ClassifyInput) {
-  const suggestedCategories = await suggestCategories(deps.db, input.content, 5);
+export async function classifyDemand(deps: Pick<ServiceDeps, 'db' | 'clock' | 'catalogue'>, input: ClassifyInput) {
+  const suggestedCategories = await suggestCategories(deps, input.content, 5);
   // Without a chosen category, the best suggestion stands in for the village + category match.
   const categoryCode = input.categoryCode ?? suggestedCategories[0]?.code ?? null;
   const candidates = await findDuplicateCandidates(deps.db, {

@@ -11,8 +11,8 @@ import type { SlaPolicy } from '../domain/sla.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
 import { insertStaffNotifications, type NewStaffNotification } from '../db/notifications.repository.js';
-import type { OutboxMessage } from '../db/outbox.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
+import { jobs, type JobMessage } from '../queue/jobs.js';
 import { getPolicy } from './policy.service.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -61,18 +61,18 @@ export function planLadders(t: LadderFields, policy: SlaPolicy, calendar: WorkCa
 }
 
 /** Delayed jobs for the planned instants that changed (the job id names ticket, ladder and instant). */
-export function ladderJobs(ticketId: string, before: Partial<LadderPlan>, after: LadderPlan): OutboxMessage[] {
-  const jobs: OutboxMessage[] = [];
+export function ladderJobs(ticketId: string, before: Partial<LadderPlan>, after: LadderPlan): JobMessage<'deadlines'>[] {
+  const planned: JobMessage<'deadlines'>[] = [];
   const pairs: [DeadlineKind, Date | null | undefined, Date | null][] = [
     ['resolve', before.nextEscalationAt, after.nextEscalationAt],
     ['signOff', before.signOffNextEscalationAt, after.signOffNextEscalationAt],
   ];
   for (const [kind, was, now] of pairs) {
     if (now && now.getTime() !== was?.getTime()) {
-      jobs.push({ topic: 'deadlines', payload: { ticketId }, jobId: `deadline-${ticketId}-${kind}-${now.getTime()}`, availableAt: now });
+      planned.push(jobs.deadline(ticketId, kind, now));
     }
   }
-  return jobs;
+  return planned;
 }
 
 /** Who hears of each step (SPEC §7). The department's inbox stands for its head as well. */
@@ -87,7 +87,7 @@ interface Applied {
   update: tickets.EscalationUpdate;
   events: (timeline.NewEvent & { ticketId: string })[];
   notifications: NewStaffNotification[];
-  jobs: OutboxMessage[];
+  jobs: JobMessage[];
 }
 
 /** What applying one locked ticket's passed steps writes (null: nothing changes). Pure. */
@@ -153,7 +153,7 @@ function decide(t: tickets.TicketRow, policy: SlaPolicy, calendar: WorkCalendar,
 async function applyLocked(tx: PoolClient, deps: ServiceDeps, rows: tickets.TicketRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const now = deps.clock.now();
-  const { policy, calendar } = await getPolicy(tx);
+  const { policy, calendar } = await getPolicy(deps, tx);
   const decided = rows.map((t) => decide(t, policy, calendar, now)).filter((a): a is Applied => a !== null);
   const updated = await tickets.updateEscalations(tx, decided.map((a) => a.update));
   const applied = decided.filter((a) => updated.has(a.update.id));

@@ -43,7 +43,7 @@ export async function inboxFor(deps: ServiceDeps, staff: StaffIdentity) {
   });
   const actor = domainActor(staff);
   const now = deps.clock.now();
-  const { policy } = await getPolicy(deps.db);
+  const { policy } = await getPolicy(deps);
   return {
     tasks: [...byNo.values()]
       .map((t) => ({ ...staffTicketView(t), allowedActions: allowedActions(ticketState(t), actor, now) }))

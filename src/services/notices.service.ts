@@ -11,6 +11,8 @@ import { SHANGHAI_OFFSET_MS } from '../domain/local-date.js';
 import { withTx } from '../db/tx.js';
 import { appendAudit } from '../db/audit.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
+import { jobs } from '../queue/jobs.js';
+import type { WeComPoster } from './wecom.js';
 import { listCategories, listDepartments } from '../db/catalogue.repository.js';
 import * as repo from '../db/notices.repository.js';
 import type { ServiceDeps } from './deps.js';
@@ -82,11 +84,7 @@ export async function publishNotice(deps: ServiceDeps, actor: string, month: str
     await appendAudit(tx, { actor, action: 'notice.publish', target: `notice:${month}`, data: { revision: n.currentRevision }, at: now });
     await enqueueOutbox(
       tx,
-      deps.config.WECOM_WEBHOOK_URLS.map((_url, index) => ({
-        topic: 'wecom',
-        payload: { month, revision: n.currentRevision, webhook: index },
-        jobId: `wecom-${month}-${n.currentRevision}-${index}`,
-      })),
+      deps.config.WECOM_WEBHOOK_URLS.map((_url, index) => jobs.wecom({ month, revision: n.currentRevision, webhook: index })),
       now,
     );
     const after = (await repo.findNotice(tx, month))!;
@@ -182,7 +180,7 @@ export const urlHash = (url: string): string => createHash('sha256').update(url)
  * Posts every part of a published revision to one webhook, each part once: a part is recorded as
  * delivered in the same transaction that posted it, so a retry resumes with the first missing part.
  */
-export async function deliverToWeCom(deps: ServiceDeps, job: { month: string; revision: number; webhook: number }, post = postToWeCom): Promise<number> {
+export async function deliverToWeCom(deps: ServiceDeps, job: { month: string; revision: number; webhook: number }, post: WeComPoster = deps.wecom): Promise<number> {
   const url = deps.config.WECOM_WEBHOOK_URLS[job.webhook];
   if (!url) return 0;
   const n = await repo.findNotice(deps.db, job.month);
@@ -207,18 +205,6 @@ export async function deliverToWeCom(deps: ServiceDeps, job: { month: string; re
     });
   }
   return sent;
-}
-
-export async function postToWeCom(url: string, content: string): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ msgtype: 'text', text: { content } }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  // The robot answers 200 with { errcode } — non-zero is a failure too.
-  const body = (await res.json().catch(() => ({}))) as { errcode?: number };
-  if (!res.ok || (body.errcode ?? 0) !== 0) throw new Error(`WeCom webhook answered HTTP ${res.status} errcode ${body.errcode ?? '?'}`);
 }
 
 // --- the monthly schedule ---

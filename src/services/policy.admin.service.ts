@@ -23,12 +23,12 @@ export async function putCalendarYear(deps: ServiceDeps, actor: string, y: Calen
     await upsertCalendarYear(tx, sorted, now);
     await appendAudit(tx, { actor, action: 'calendar.put', target: `calendar:${y.year}`, data: sorted, at: now });
   });
-  invalidatePolicyCache();
+  invalidatePolicyCache(deps);
   return sorted;
 }
 
 export async function getSla(deps: ServiceDeps): Promise<SlaPolicy> {
-  return (await getPolicy(deps.db)).policy;
+  return (await getPolicy(deps)).policy;
 }
 
 export async function putSla(deps: ServiceDeps, actor: string, policy: SlaPolicy): Promise<SlaPolicy> {
@@ -37,6 +37,6 @@ export async function putSla(deps: ServiceDeps, actor: string, policy: SlaPolicy
     await saveSlaPolicy(tx, policy, now);
     await appendAudit(tx, { actor, action: 'sla.put', target: 'sla', data: policy as unknown as Record<string, unknown>, at: now });
   });
-  invalidatePolicyCache();
+  invalidatePolicyCache(deps);
   return policy;
 }

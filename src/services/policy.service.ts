@@ -1,29 +1,41 @@
 // The calendar and SLA policy as services read them: loaded from Postgres and kept for a few
-// seconds per process (they change a few times a year; admin writes invalidate at once locally).
+// seconds, on the injected clock, in a cache the composition root builds once per process
+// (src/runtime.ts). They change a few times a year; admin writes invalidate at once locally.
 import { WorkCalendar } from '../domain/calendar.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { loadCalendarYears, loadSlaPolicy } from '../db/policy.repository.js';
 import type { Db } from '../db/tx.js';
+import type { ServiceDeps } from './deps.js';
 
 const TTL_MS = 10_000;
 
-interface Cached {
+export interface Policy {
   at: number;
   calendar: WorkCalendar;
   years: number[];
   policy: SlaPolicy;
 }
 
-let cache: Cached | null = null;
-
-export function invalidatePolicyCache(): void {
-  cache = null;
+export interface PolicyCache {
+  current: Policy | null;
 }
 
-export async function getPolicy(db: Db): Promise<Cached> {
-  if (cache && Date.now() - cache.at < TTL_MS) return cache;
+export function createPolicyCache(): PolicyCache {
+  return { current: null };
+}
+
+export function invalidatePolicyCache(deps: Pick<ServiceDeps, 'policy'>): void {
+  deps.policy.current = null;
+}
+
+/** The policy in force, read through `db` (a transaction's client, or the pool) when the cache has expired. */
+export async function getPolicy(deps: Pick<ServiceDeps, 'db' | 'clock' | 'policy'>, db: Db = deps.db): Promise<Policy> {
+  const cache = deps.policy;
+  const now = deps.clock.now().getTime();
+  // A clock moved back (tests) expires the cache too.
+  if (cache.current && now >= cache.current.at && now - cache.current.at < TTL_MS) return cache.current;
   const [years, policy] = await Promise.all([loadCalendarYears(db), loadSlaPolicy(db)]);
   if (!policy) throw new Error('sla_policy row missing: migrations not applied?');
-  cache = { at: Date.now(), calendar: new WorkCalendar(years), years: years.map((y) => y.year), policy: policy as SlaPolicy };
-  return cache;
+  cache.current = { at: now, calendar: new WorkCalendar(years), years: years.map((y) => y.year), policy: policy as SlaPolicy };
+  return cache.current;
 }

@@ -11,7 +11,7 @@ import { withTx, type Db } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
 import * as idem from '../db/idempotency.repository.js';
-import type { OutboxMessage } from '../db/outbox.repository.js';
+import { jobs, type JobMessage } from '../queue/jobs.js';
 import { writeRegistrationTrail } from '../db/registration.repository.js';
 import { getCatalogue, learnCategory, suggestCategories } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
@@ -58,9 +58,9 @@ function random6(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }
 
-async function checkReferences(tx: Db, input: RegistrationInput, now: Date): Promise<void> {
+async function checkReferences(deps: ServiceDeps, tx: Db, input: RegistrationInput, now: Date): Promise<void> {
   const details: ErrorDetail[] = [];
-  const catalogue = await getCatalogue(tx);
+  const catalogue = await getCatalogue(deps, tx);
   if (input.villageCode !== undefined) {
     const v = catalogue.departments.get(input.villageCode);
     if (!v || v.kind !== 'village') details.push({ path: 'villageCode', message: '没有这个村/社区，请从列表中选择' });
@@ -97,7 +97,7 @@ export async function registerTicket(
   input: RegistrationInput,
 ): Promise<RegistrationAnswer> {
   const answer = await registerInTx(deps, registrant, idempotencyKey, input);
-  if (!answer.replayed && input.categoryCode) learnCategory(input.categoryCode, input.content);
+  if (!answer.replayed && input.categoryCode) learnCategory(deps, input.categoryCode, input.content);
   return answer;
 }
 
@@ -117,11 +117,11 @@ async function registerInTx(
     }
     // Every read inside the transaction uses its own client: asking the pool for a second one while
     // holding this one deadlocks once every pooled client is held by a registration (chaos s4).
-    await checkReferences(tx, input, now);
+    await checkReferences(deps, tx, input, now);
 
     const receivedAt = input.receivedAt && input.receivedAt < now ? input.receivedAt : now;
-    const { calendar, policy } = await getPolicy(tx);
-    const catalogue = await getCatalogue(tx);
+    const { calendar, policy } = await getPolicy(deps, tx);
+    const catalogue = await getCatalogue(deps, tx);
     const category = input.categoryCode ? catalogue.categories.get(input.categoryCode)! : null;
     const due = addDuration(receivedAt, resolveLimit(policy, input.kind, category), calendar);
     const phone = input.complainant?.phone ?? null;
@@ -159,10 +159,8 @@ async function registerInTx(
       }, new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS));
     }
     const { row, candidates } = inserted;
-    const outbox: OutboxMessage[] = [
-      { topic: 'notifications', payload: { ticketId: row.id, template: 'registered' }, jobId: `notify-registered-${row.id}` },
-    ];
-    if (row.categoryCode) outbox.push({ topic: 'routing', payload: { ticketId: row.id }, jobId: `route-${row.id}` });
+    const outbox: JobMessage[] = [jobs.notification({ ticketId: row.id, template: 'registered' })];
+    if (row.categoryCode) outbox.push(jobs.routing(row.id));
     outbox.push(...ladderJobs(row.id, {}, plan));
 
     const duplicateCandidates = rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({
@@ -175,7 +173,7 @@ async function registerInTx(
 
     const body = {
       ...staffTicketView(row),
-      suggestedCategories: await suggestCategories(tx, input.content),
+      suggestedCategories: await suggestCategories(deps, input.content, 3, tx),
       duplicateCandidates,
     };
     // The first timeline event, the outbox messages and the stored answer: one round trip.

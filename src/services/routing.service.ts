@@ -3,7 +3,8 @@
 import { DomainError } from '../domain/errors.js';
 import * as tickets from '../db/tickets.repository.js';
 import { getCatalogue } from './catalogue.service.js';
-import { performAction, NO_RESPONSE_CLOSE_MS } from './actions.service.js';
+import { performAction } from './actions.service.js';
+import { NO_RESPONSE_CLOSE_MS } from '../queue/jobs.js';
 import type { ServiceDeps } from './deps.js';
 
 const SYSTEM = { actor: { kind: 'system' as const, id: null, roles: [], departmentCode: null }, label: '系统自动分派' };
@@ -13,7 +14,7 @@ export type RouteResult = 'assigned' | 'skipped';
 export async function routeTicket(deps: ServiceDeps, ticketId: string): Promise<RouteResult> {
   const t = await tickets.findTicketById(deps.db, ticketId);
   if (!t || t.status !== 'registered' || !t.categoryCode) return 'skipped';
-  const category = (await getCatalogue(deps.db)).categories.get(t.categoryCode);
+  const category = (await getCatalogue(deps)).categories.get(t.categoryCode);
   if (!category) return 'skipped';
   try {
     await performAction(deps, SYSTEM, t.ticketNo, { action: 'assign', departmentCode: category.departmentCode, categoryCode: t.categoryCode });

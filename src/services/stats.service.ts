@@ -30,7 +30,7 @@ function resolvePeriod(p: Period): { label: string; from: Date; to: Date; month:
 }
 
 async function compute(deps: ServiceDeps, scope: Scope, from: Date, to: Date) {
-  const catalogue = await getCatalogue(deps.db);
+  const catalogue = await getCatalogue(deps);
   const deptName = (code: string | null) => (code ? (catalogue.departments.get(code)?.name ?? code) : '未分派');
   if (scope === 'departments') {
     const counts = await repo.departmentCounts(deps.db, from, to, deps.clock.now());

@@ -7,6 +7,7 @@ import type { Notifier } from '../../src/services/notifier.js';
 import type { TestContext } from './app.js';
 import type { Log } from '../../src/services/deps.js';
 import type { Config } from '../../src/config.js';
+import { createShared } from '../../src/runtime.js';
 
 export const BACKENDS: ('postgres' | 'redis')[] = process.env.REDIS_URL ? ['postgres', 'redis'] : ['postgres'];
 
@@ -16,15 +17,18 @@ export async function setupWorkers(
   opts: { backend?: 'postgres' | 'redis'; notifier?: Notifier; log?: Log; config?: Partial<Config>; prefix?: string; sweepEveryMs?: number } = {},
 ): Promise<Workers> {
   const backend = opts.backend ?? 'postgres';
+  // As the application role; the owner's URL prepares this file's BullMQ schema and its grants.
+  const config = {
+    ...ctx.deps.config,
+    ...opts.config,
+    DATABASE_URL: ctx.db.appUrl,
+    MIGRATION_DATABASE_URL: ctx.db.url,
+    REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined,
+  };
   const workers = await startWorkers({
-    // As the application role; the owner's URL prepares this file's BullMQ schema and its grants.
-    config: {
-      ...ctx.deps.config,
-      ...opts.config,
-      DATABASE_URL: ctx.db.appUrl,
-      MIGRATION_DATABASE_URL: ctx.db.url,
-      REDIS_URL: backend === 'redis' ? process.env.REDIS_URL : undefined,
-    },
+    config,
+    // Like the API and the workers of one `--role all` process: one catalogue and policy cache.
+    shared: createShared(config, { catalogue: ctx.deps.catalogue, policy: ctx.deps.policy }),
     clock: ctx.clock,
     log: opts.log ?? { info: () => undefined, warn: () => undefined, error: () => undefined },
     notifier: opts.notifier,

@@ -73,7 +73,7 @@ const RESOURCES: Resource[] = [
     noun: '部门',
     rows: async (deps) => {
       const handlers = await departmentHandlerCounts(deps);
-      return [...(await getCatalogue(deps.db)).departments.values()].map((d) => ({
+      return [...(await getCatalogue(deps)).departments.values()].map((d) => ({
         key: d.code, row: { ...d, handlers: handlers.get(d.code) ?? 0 }, values: { name: d.name, kind: d.kind, ...flag(d.active) },
       }));
     },
@@ -89,7 +89,7 @@ const RESOURCES: Resource[] = [
     title: '分类管理',
     noun: '分类',
     rows: async (deps) =>
-      [...(await getCatalogue(deps.db)).categories.values()].map((c) => ({
+      [...(await getCatalogue(deps)).categories.values()].map((c) => ({
         key: c.code,
         row: c,
         values: {
@@ -119,7 +119,7 @@ const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
   const guard = app.guard({ can: 'administer' });
   const who = (request: FastifyRequest) => `user:${staffActor(request).username}`;
-  const options = async () => catalogueOptions(await getCatalogue(deps.db));
+  const options = async () => catalogueOptions(await getCatalogue(deps));
 
   for (const r of RESOURCES) {
     const base = `/admin/${r.path}`;

@@ -57,7 +57,7 @@ const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
 
   async function newPage(request: FastifyRequest, reply: FastifyReply, form: FormState, key: string, status = 200) {
-    const groups = registrationGroups(catalogueOptions(await getCatalogue(deps.db)));
+    const groups = registrationGroups(catalogueOptions(await getCatalogue(deps)));
     return renderStaff(request, reply, 'staff/new', { title: '登记诉求', groups, form, idempotencyKey: key, scripts: ['/static/register.js'] }, status);
   }
 
@@ -80,7 +80,7 @@ const pages: FastifyPluginAsync = async (app) => {
       const dup = body.duplicateCandidates.map((d) => d.ticketNo).join(',');
       return reply.redirect(`/staff/tickets/${body.ticketNo}/receipt?new=1${dup ? `&dup=${dup}` : ''}`, 303);
     } catch (err) {
-      const groups = registrationGroups(catalogueOptions(await getCatalogue(deps.db)));
+      const groups = registrationGroups(catalogueOptions(await getCatalogue(deps)));
       const form = formError(err, values, groups.flatMap((g) => g.fields));
       if (err instanceof DomainError && err.code === 'IDEMPOTENCY_KEY_REUSED') {
         // The same form was already registered with other content (back button, edit, submit again).

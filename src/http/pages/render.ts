@@ -56,7 +56,7 @@ export function landingFor(roles: Role[]): string {
 export async function staffContext(request: FastifyRequest) {
   const actor = staffActor(request);
   const deps = request.server.deps;
-  const catalogue = await getCatalogue(deps.db);
+  const catalogue = await getCatalogue(deps);
   return {
     me: {
       name: actor.displayName,

@@ -46,7 +46,7 @@ const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
 
   app.get('/tickets', { preValidation: app.guard() }, async (request, reply) => {
-    const o = catalogueOptions(await getCatalogue(deps.db));
+    const o = catalogueOptions(await getCatalogue(deps));
     const fields = listFilterFields(o);
     const query = request.query as Record<string, unknown>;
     const values: FormValues = {};
@@ -79,9 +79,9 @@ const pages: FastifyPluginAsync = async (app) => {
   ) {
     const unmask = request.method === 'GET' && (request.query as Record<string, unknown>).unmask === 'true';
     const ticket = await getTicketForStaff(deps, staffActor(request), no, { unmask });
-    const catalogue = await getCatalogue(deps.db);
+    const catalogue = await getCatalogue(deps);
     const o: CatalogueOptions = catalogueOptions(catalogue);
-    const suggestions = ticket.categoryCode ? [] : await suggestCategories(deps.db, ticket.content, 3);
+    const suggestions = ticket.categoryCode ? [] : await suggestCategories(deps, ticket.content, 3);
     const allowed = ACTION_ORDER.filter((a) => ticket.allowedActions.includes(a));
     const departmentOf = (c: string) => catalogue.categories.get(c)?.departmentCode;
     const actions = allowed.map((action, i) => ({
@@ -116,7 +116,7 @@ const pages: FastifyPluginAsync = async (app) => {
     const staff = staffActor(request);
     const party = { actor: domainActor(staff), label: staff.displayName };
     const values = formBody(request);
-    const spec = actionForm(action, catalogueOptions(await getCatalogue(deps.db)));
+    const spec = actionForm(action, catalogueOptions(await getCatalogue(deps)));
     try {
       // As the API: who may act and from which state is answered before what was typed.
       const row = await submitAction(deps, party, no, action, actionInput(spec, values));

@@ -33,7 +33,7 @@ const routes: FastifyPluginAsync = async (app) => {
     if (checks.postgres === 'ok') {
       // A missing calendar is a warning, not an outage: deadlines are then flagged, not refused.
       try {
-        const { years } = await withTimeout(getPolicy(app.deps.db), 1000, 'policy');
+        const { years } = await withTimeout(getPolicy(app.deps), 1000, 'policy');
         const missing = missingCalendarYears(years, app.deps.clock.now());
         checks.calendar = missing.length ? `missing ${missing.join(', ')}` : 'ok';
         for (const y of missing) warnings.push(calendarMissingWarning(y));

@@ -1,10 +1,10 @@
 // Housekeeping: keeps the short-lived tables small, and writes the day's audit checkpoints (the
 // anchors that show removed audit rows or timeline events). Safe to run twice or on several workers.
-import type { ServiceDeps } from '../src/services/deps.js';
-import { pruneIdempotencyKeys } from '../src/db/idempotency.repository.js';
-import { pruneExpired } from '../src/db/housekeeping.repository.js';
-import { pruneOutbox } from '../src/db/outbox.repository.js';
-import { writeCheckpoints } from '../src/services/audit.service.js';
+import type { ServiceDeps } from './deps.js';
+import { pruneIdempotencyKeys } from '../db/idempotency.repository.js';
+import { pruneExpired } from '../db/housekeeping.repository.js';
+import { pruneOutbox } from '../db/outbox.repository.js';
+import { writeCheckpoints } from './audit.service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -8,7 +8,7 @@ import { createStaff, json, login, registrationRequest, setupApp, type Session }
 import { TestClock } from '../helpers/clock.js';
 import { sweepDeadlines } from '../../src/services/escalation.service.js';
 import { verifyAudit } from '../../src/services/audit.service.js';
-import { housekeeping } from '../../workers/housekeeping.processor.js';
+import { housekeeping } from '../../src/services/housekeeping.service.js';
 import { ACTIONS, type TicketAction } from '../../src/domain/ticket-rules.js';
 import { parseTicketNo } from '../../src/domain/ticket-number.js';
 

@@ -7,6 +7,7 @@
 //   (drain) before exit 0; then `--role worker` alone picks up what the API left in the outbox;
 // - two `npm run migrate` (`node dist/src/cli.js migrate`) at once on a fresh database;
 // - bad configuration: one line per bad variable, a non-zero exit, no stack trace.
+import { serviceDeps } from '../../src/runtime.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -92,7 +93,7 @@ function start(t: Test, script: 'main' | 'cli', args: string[], env: Record<stri
 
 async function clerkOf(db: TestDb): Promise<{ username: string; id: string }> {
   const username = `clerk${randomBytes(3).toString('hex')}`;
-  await createUser({ db: db.pool, clock: systemClock, log: silent, config: loadConfig({}) }, 'test', {
+  await createUser(serviceDeps({ db: db.pool, clock: systemClock, log: silent, config: loadConfig({}) }), 'test', {
     username, password: 'correct-horse-battery', displayName: '测试登记员', roles: ['clerk'], departmentCode: null,
   });
   const { rows } = await db.pool.query('SELECT id::text FROM users WHERE username = $1', [username]);

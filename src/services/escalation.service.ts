@@ -3,9 +3,9 @@
 // sweeper applies any step whose time has passed. Applying is idempotent: under the row lock the
 // due steps are computed from the stored level, and the update is conditional on that level.
 import * as timeline from '../db/ticket-events.repository.js';
-import { AWAITING_REPLY_STATUSES } from '../domain/ticket.js';
 import type { PoolClient } from 'pg';
-import { dueSteps, ladderTimes, nextStepAt, type DeadlineKind, type Level } from '../domain/deadlines.js';
+import type { DeadlineKind } from '../domain/deadlines.js';
+import { decideLadders, type LadderPlan } from '../domain/escalation.js';
 import type { WorkCalendar } from '../domain/calendar.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { withTx } from '../db/tx.js';
@@ -16,49 +16,7 @@ import { jobs, type JobMessage } from '../queue/jobs.js';
 import { getPolicy } from './policy.service.js';
 import type { ServiceDeps } from './deps.js';
 
-const RESOLVE_OPEN = new Set<string>(AWAITING_REPLY_STATUSES);
-
-type LadderFields = Pick<
-  tickets.TicketRow,
-  'status' | 'dueAt' | 'resolveStartedAt' | 'escalationLevel' | 'signOffDueAt' | 'assignedAt' | 'signOffEscalationLevel'
->;
-
-interface ActiveLadder {
-  kind: DeadlineKind;
-  start: Date;
-  due: Date;
-  level: Level | null;
-}
-
-function activeLadders(t: LadderFields): ActiveLadder[] {
-  const ladders: ActiveLadder[] = [];
-  if (RESOLVE_OPEN.has(t.status)) {
-    ladders.push({ kind: 'resolve', start: t.resolveStartedAt, due: t.dueAt, level: t.escalationLevel as Level | null });
-  }
-  if (t.status === 'assigned' && t.signOffDueAt && t.assignedAt) {
-    ladders.push({ kind: 'signOff', start: t.assignedAt, due: t.signOffDueAt, level: t.signOffEscalationLevel as Level | null });
-  }
-  return ladders;
-}
-
-export interface LadderPlan {
-  nextEscalationAt: Date | null;
-  signOffNextEscalationAt: Date | null;
-  calendarWarning: boolean;
-}
-
-/** When each active ladder's next step falls due (null: no ladder, or at its top). */
-export function planLadders(t: LadderFields, policy: SlaPolicy, calendar: WorkCalendar): LadderPlan {
-  const plan: LadderPlan = { nextEscalationAt: null, signOffNextEscalationAt: null, calendarWarning: false };
-  for (const l of activeLadders(t)) {
-    const times = ladderTimes(l.start, l.due, policy.ladders[l.kind], calendar);
-    plan.calendarWarning ||= times.calendarWarning;
-    const at = nextStepAt(times, l.level);
-    if (l.kind === 'resolve') plan.nextEscalationAt = at;
-    else plan.signOffNextEscalationAt = at;
-  }
-  return plan;
-}
+export { planLadders, type LadderPlan } from '../domain/escalation.js';
 
 /** Delayed jobs for the planned instants that changed (the job id names ticket, ladder and instant). */
 export function ladderJobs(ticketId: string, before: Partial<LadderPlan>, after: LadderPlan): JobMessage<'deadlines'>[] {
@@ -75,14 +33,6 @@ export function ladderJobs(ticketId: string, before: Partial<LadderPlan>, after:
   return planned;
 }
 
-/** Who hears of each step (SPEC §7). The department's inbox stands for its head as well. */
-const AUDIENCES: Record<Level, ('department' | 'supervisors' | 'leaders')[]> = {
-  warning: ['department'],
-  overdue: ['department', 'supervisors'],
-  escalated: ['supervisors', 'leaders'],
-  summons: ['leaders', 'supervisors'],
-};
-
 interface Applied {
   update: tickets.EscalationUpdate;
   events: (timeline.NewEvent & { ticketId: string })[];
@@ -90,42 +40,11 @@ interface Applied {
   jobs: JobMessage[];
 }
 
-/** What applying one locked ticket's passed steps writes (null: nothing changes). Pure. */
-function decide(t: tickets.TicketRow, policy: SlaPolicy, calendar: WorkCalendar, now: Date): Applied | null {
-  const levels = { resolve: t.escalationLevel as Level | null, signOff: t.signOffEscalationLevel as Level | null };
-  const events: Applied['events'] = [];
-  const notifications: NewStaffNotification[] = [];
-  for (const l of activeLadders(t)) {
-    const times = ladderTimes(l.start, l.due, policy.ladders[l.kind], calendar);
-    for (const level of dueSteps(times, l.level, now)) {
-      levels[l.kind] = level;
-      events.push({
-        ticketId: t.id,
-        type: 'escalation',
-        at: now,
-        actorId: null,
-        actorLabel: '系统（期限监控）',
-        note: null,
-        public: false,
-        data: { deadline: l.kind, level, dueAt: l.due.toISOString(), stepAt: times[level].toISOString() },
-      });
-      for (const audience of AUDIENCES[level]) {
-        notifications.push({
-          ticketId: t.id,
-          template: `escalation_${level}`,
-          audience,
-          departmentCode: audience === 'department' ? t.departmentCode : null,
-          round: t.reopenCount,
-          deadline: l.kind,
-          now,
-        });
-      }
-    }
-  }
-  const next = { ...t, escalationLevel: levels.resolve, signOffEscalationLevel: levels.signOff };
-  const plan = planLadders(next, policy, calendar);
+/** The rows applying one locked ticket's passed steps writes (null: nothing changes). */
+function rowsToWrite(t: tickets.TicketRow, policy: SlaPolicy, calendar: WorkCalendar, now: Date): Applied | null {
+  const { steps, levels, plan } = decideLadders(t, policy, calendar, now);
   const changed =
-    events.length > 0 ||
+    steps.length > 0 ||
     plan.nextEscalationAt?.getTime() !== t.nextEscalationAt?.getTime() ||
     plan.signOffNextEscalationAt?.getTime() !== t.signOffNextEscalationAt?.getTime();
   if (!changed) return null;
@@ -139,8 +58,27 @@ function decide(t: tickets.TicketRow, policy: SlaPolicy, calendar: WorkCalendar,
       signOffNextEscalationAt: plan.signOffNextEscalationAt,
       calendarWarning: t.calendarWarning || plan.calendarWarning,
     },
-    events,
-    notifications,
+    events: steps.map((s) => ({
+      ticketId: t.id,
+      type: 'escalation',
+      at: now,
+      actorId: null,
+      actorLabel: '系统（期限监控）',
+      note: null,
+      public: false,
+      data: { deadline: s.deadline, level: s.level, dueAt: s.dueAt.toISOString(), stepAt: s.stepAt.toISOString() },
+    })),
+    notifications: steps.flatMap((s) =>
+      s.audiences.map((audience) => ({
+        ticketId: t.id,
+        template: `escalation_${s.level}`,
+        audience,
+        departmentCode: audience === 'department' ? t.departmentCode : null,
+        round: t.reopenCount,
+        deadline: s.deadline,
+        now,
+      })),
+    ),
     jobs: ladderJobs(t.id, t, plan),
   };
 }
@@ -154,7 +92,7 @@ async function applyLocked(tx: PoolClient, deps: ServiceDeps, rows: tickets.Tick
   if (rows.length === 0) return 0;
   const now = deps.clock.now();
   const { policy, calendar } = await getPolicy(deps, tx);
-  const decided = rows.map((t) => decide(t, policy, calendar, now)).filter((a): a is Applied => a !== null);
+  const decided = rows.map((t) => rowsToWrite(t, policy, calendar, now)).filter((a): a is Applied => a !== null);
   const updated = await tickets.updateEscalations(tx, decided.map((a) => a.update));
   const applied = decided.filter((a) => updated.has(a.update.id));
   await timeline.insertEventsOfTickets(tx, applied.flatMap((a) => a.events));

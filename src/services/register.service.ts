@@ -2,11 +2,12 @@
 // compute the deadline from the working-day calendar, and write the ticket, its first timeline
 // event and the outbox rows in one transaction.
 import { createHash, randomInt } from 'node:crypto';
-import { DomainError, validationError, type ErrorDetail } from '../domain/errors.js';
+import { DomainError, validationError } from '../domain/errors.js';
 import { addDuration } from '../domain/calendar.js';
 import { generateTicketNo } from '../domain/ticket-number.js';
-import { resolveLimit, type Channel, type Kind } from '../domain/sla.js';
+import { resolveLimit } from '../domain/sla.js';
 import { DUPLICATE_WINDOW_MS, rankDuplicates } from '../domain/duplicates.js';
+import { registrationProblems, type RegistrationInput } from '../domain/registration.js';
 import { withTx, type Db } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
@@ -19,18 +20,7 @@ import { staffTicketView } from './ticket-view.js';
 import { ladderJobs, planLadders } from './escalation.service.js';
 import type { ServiceDeps } from './deps.js';
 
-export interface RegistrationInput {
-  channel: Channel;
-  kind: Kind;
-  content: string;
-  complainant?: { name?: string; phone?: string; anonymous?: boolean };
-  confidential?: boolean;
-  villageCode?: string;
-  address?: string;
-  categoryCode?: string;
-  receivedAt?: Date;
-  wechat?: { group?: string; sender?: string; messageId?: string };
-}
+export type { RegistrationInput } from '../domain/registration.js';
 
 export interface Registrant {
   /** Idempotency scope and timeline label. */
@@ -46,10 +36,6 @@ export interface RegistrationAnswer {
   replayed: boolean;
 }
 
-/** Clock skew tolerated between a clerk's PC and the server before a time counts as future. */
-const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-const MAX_BACKDATE_MS = 366 * 24 * 60 * 60 * 1000;
-
 function requestHash(input: unknown): string {
   return createHash('sha256').update(canonicalJson(input)).digest('hex');
 }
@@ -59,34 +45,7 @@ function random6(): string {
 }
 
 async function checkReferences(deps: ServiceDeps, tx: Db, input: RegistrationInput, now: Date): Promise<void> {
-  const details: ErrorDetail[] = [];
-  const catalogue = await getCatalogue(deps, tx);
-  if (input.villageCode !== undefined) {
-    const v = catalogue.departments.get(input.villageCode);
-    if (!v || v.kind !== 'village') details.push({ path: 'villageCode', message: '没有这个村/社区，请从列表中选择' });
-    else if (!v.active) details.push({ path: 'villageCode', message: '该村/社区已停用' });
-  }
-  if (input.categoryCode !== undefined) {
-    const c = catalogue.categories.get(input.categoryCode);
-    if (!c) details.push({ path: 'categoryCode', message: '没有这个诉求分类，请从列表中选择' });
-    else if (!c.active) details.push({ path: 'categoryCode', message: '该诉求分类已停用' });
-  }
-  if (input.receivedAt) {
-    if (input.receivedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
-      details.push({ path: 'receivedAt', message: '诉求提出时间不能晚于当前时间' });
-    } else if (input.receivedAt.getTime() < now.getTime() - MAX_BACKDATE_MS) {
-      details.push({ path: 'receivedAt', message: '诉求提出时间不能早于一年前，请核对日期' });
-    }
-  }
-  if (input.complainant?.anonymous && input.complainant.name) {
-    details.push({ path: 'complainant.name', message: '匿名诉求不登记姓名' });
-  }
-  if (input.channel === 'wechat_group' && !input.wechat?.group) {
-    details.push({ path: 'wechat.group', message: '微信群渠道须填写群名称' });
-  }
-  if (input.channel !== 'wechat_group' && input.wechat) {
-    details.push({ path: 'wechat', message: '仅微信群渠道可填写微信信息' });
-  }
+  const details = registrationProblems(input, await getCatalogue(deps, tx), now);
   if (details.length > 0) throw validationError(details);
 }
 

@@ -1,7 +1,7 @@
 // Bodies of the lifecycle actions (SPEC §3 "Action bodies"), one strict schema per action: the one
 // contract the API, the pages and the domain's ActionInput type (ticket-input.ts) all derive from.
-// decide() still checks what the lifecycle relies on (cross-field rules, who may use which
-// satisfaction value) for callers that never pass through a schema, such as the workers.
+// decide() checks every input against the same schemas (ticket-input.ts), then the rules that
+// need the ticket or the actor: cross-field rules and who may use which satisfaction value.
 import { z } from 'zod';
 import { REPLY_RESULTS, RETURN_REASON_CODES, SATISFACTIONS } from './ticket-rules.js';
 import { DomainError } from './errors.js';
@@ -13,7 +13,8 @@ export const codeSchema = z
   .regex(/^[a-z0-9_-]{1,40}$/, '代码只能包含小写字母、数字、- 和 _（最多40个字符）');
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const note = text(2000).nullable().optional();
+/** An optional note: blank is the same as none (stored as null). */
+const note = z.string().trim().max(2000).nullable().optional();
 /** What staff may record: every level but the sweeper's own `no_response`. */
 const STAFF_SATISFACTIONS = SATISFACTIONS.filter((s): s is Exclude<typeof s, 'no_response'> => s !== 'no_response');
 

@@ -191,6 +191,9 @@ export const ACTION_ROLES: Record<TicketAction, readonly Role[]> = {
   instruct: ['leader'],
 };
 
+/** Notes on a ticket, not work on it: they never make a ticket wait in someone's inbox. */
+export const NOTE_ACTIONS: readonly TicketAction[] = ['instruct', 'comment'];
+
 /** Workers: the routing worker assigns, the sweeper closes with `no_response`. */
 export const SYSTEM_ACTIONS: readonly TicketAction[] = ['assign', 'record_followup'];
 /** A verified resident can only rate the answer (public feedback = a follow-up). */

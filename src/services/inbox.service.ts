@@ -1,5 +1,6 @@
 // GET /inbox: the caller's work, by role — tickets awaiting their action and the reminders and
 // notices addressed to them.
+import { NOTE_ACTIONS } from '../domain/ticket.js';
 import * as inbox from '../db/inbox.repository.js';
 import type { TicketRow } from '../db/tickets.repository.js';
 import { allowedActions } from '../domain/ticket.js';
@@ -47,7 +48,7 @@ export async function inboxFor(deps: ServiceDeps, staff: StaffIdentity) {
   return {
     tasks: [...byNo.values()]
       .map((t) => ({ ...staffTicketView(t), allowedActions: allowedActions(ticketState(t), actor, now) }))
-      .filter((t) => t.allowedActions.some((a) => a !== 'comment' && a !== 'instruct')),
+      .filter((t) => t.allowedActions.some((a) => !NOTE_ACTIONS.includes(a))),
     notifications: notices.map((n) => ({
       ticketNo: n.ticketNo,
       template: n.template,

@@ -4,7 +4,7 @@
 // back with the message next to the field and everything typed still there.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
-import type { TicketAction } from '../../domain/ticket.js';
+import { ACTIONS, NOTE_ACTIONS, type TicketAction } from '../../domain/ticket.js';
 import { domainActor, getTicketForStaff, listTicketsForStaff } from '../../services/tickets.query.service.js';
 import { submitAction } from '../../services/actions.service.js';
 import { getCatalogue, suggestCategories } from '../../services/catalogue.service.js';
@@ -16,10 +16,16 @@ import { bool, checked, compact, emptyForm, formBody, formError, num, parseWith,
 import { LABELS } from './format.js';
 import { renderStaff, statusOf } from './render.js';
 
-/** The order the action forms appear in: the next step of the work first, notes last. */
-const ACTION_ORDER: TicketAction[] = [
+/**
+ * The order the action forms appear in: the next step of the work first, notes last; an action
+ * added to the domain and named in neither list appears before the notes.
+ */
+const WORK_FIRST: TicketAction[] = [
   'accept', 'reply', 'assign', 'decide_return', 'decide_extension', 'record_followup', 'request_extension',
-  'return', 'reopen', 'reject', 'merge', 'instruct', 'comment',
+  'return', 'reopen', 'reject', 'merge',
+];
+const ACTION_ORDER: TicketAction[] = [
+  ...WORK_FIRST, ...ACTIONS.filter((a) => !WORK_FIRST.includes(a) && !NOTE_ACTIONS.includes(a)), ...NOTE_ACTIONS,
 ];
 const PAGE_SIZE = 30;
 

@@ -1,5 +1,6 @@
 // The caller's inbox (a handler's department work, a supervisor's decisions, a clerk's
 // assignments and follow-up calls) and the supervision board (SPEC §7, §13).
+import { NOTE_ACTIONS } from '../../domain/ticket.js';
 import { ACTION_ROLES } from '../../domain/ticket-rules.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { inboxFor } from '../../services/inbox.service.js';
@@ -9,7 +10,7 @@ import { staffActor } from '../plugins/auth.js';
 import { renderStaff } from './render.js';
 
 /** Actions that are not work waiting for someone. */
-const NOT_WORK = new Set(['comment', 'instruct']);
+const NOT_WORK = new Set<string>(NOTE_ACTIONS);
 
 const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;

@@ -1,5 +1,6 @@
 // API keys for integrations: stored as a public prefix plus a hash of the secret part.
 import type { Db } from './tx.js';
+import { camelRow } from './rows.js';
 
 export interface ApiKeyRow {
   id: string;
@@ -12,15 +13,7 @@ export interface ApiKeyRow {
 }
 
 const COLUMNS = 'id::text, name, prefix, key_hash, scopes, active, created_at';
-const map = (r: Record<string, unknown>): ApiKeyRow => ({
-  id: r.id as string,
-  name: r.name as string,
-  prefix: r.prefix as string,
-  keyHash: r.key_hash as Buffer,
-  scopes: r.scopes as string[],
-  active: r.active as boolean,
-  createdAt: r.created_at as Date,
-});
+const map = (r: Record<string, unknown>): ApiKeyRow => camelRow<ApiKeyRow>(r);
 
 export async function findApiKeyByPrefix(db: Db, prefix: string): Promise<ApiKeyRow | null> {
   const { rows } = await db.query(`SELECT ${COLUMNS} FROM api_keys WHERE prefix = $1`, [prefix]);

@@ -1,6 +1,7 @@
 // Monthly notices, their revisions, WeCom deliveries, and the month's tickets as the notice reads them.
 import type { Db } from './tx.js';
-import type { NoticeCaseTicket, NoticeFigureRow } from '../domain/notice.js';
+import { camelRow } from './rows.js';
+import type { NoticeCaseTicket, NoticeFigureRow, NoticeTicket } from '../domain/notice.js';
 import { AWAITING_REPLY_STATUSES, FINISHED_STATUSES, NOT_SIGNED_OFF_STATUSES, REACHED_SATISFACTIONS } from '../domain/ticket-rules.js';
 
 export interface NoticeRow {
@@ -106,23 +107,6 @@ const TIMELINE_FACTS = `(
          count(*) FILTER (WHERE e.type = 'return_decided' AND (e.data->>'improper')::boolean) AS improper
     FROM ticket_events e WHERE e.ticket_id = t.id AND e.type IN ('accepted', 'return_decided'))`;
 
-/** The case-list columns of a ticket row (loadNoticeTickets and loadNoticeCases share them). */
-function caseFields(r: Record<string, unknown>): NoticeCaseTicket {
-  return {
-    ticketNo: r.ticket_no as string,
-    receivedAt: r.received_at as Date,
-    categoryCode: r.category_code as string | null,
-    villageCode: r.village_code as string | null,
-    departmentCode: r.department_code as string | null,
-    status: r.status as string,
-    outcome: r.outcome as string | null,
-    content: r.content as string,
-    publicSummary: r.public_summary as string | null,
-    complainantName: r.complainant_name as string | null,
-    address: r.address as string | null,
-  };
-}
-
 /**
  * The month's tickets with what the notice needs from their timelines, in one pass: the input of
  * the pure buildNoticeModel — the reference the SQL figures are tested and benchmarked against.
@@ -132,28 +116,15 @@ export async function loadNoticeTickets(db: Db, from: Date, to: Date) {
     `SELECT t.ticket_no, t.received_at, t.channel, t.kind, t.category_code, t.village_code, t.department_code,
             t.status, t.outcome, t.confidential, t.content, t.public_summary, t.complainant_name, t.address,
             t.replied_at, t.due_at, t.closed_at, t.satisfaction, t.resolved, t.assigned_at, t.sign_off_due_at,
-            ev.first_accepted_at, ev.improper::int AS improper
+            ev.first_accepted_at, ev.improper::int AS improper_returns
        FROM tickets t
        CROSS JOIN LATERAL ${TIMELINE_FACTS} ev
       WHERE t.received_at >= $1 AND t.received_at < $2
       ORDER BY t.received_at, t.id`,
     [from, to],
   );
-  return rows.map((r) => ({
-    ...caseFields(r),
-    channel: r.channel as string,
-    kind: r.kind as string,
-    confidential: r.confidential as boolean,
-    firstAcceptedAt: r.first_accepted_at as Date | null,
-    repliedAt: r.replied_at as Date | null,
-    dueAt: r.due_at as Date,
-    closedAt: r.closed_at as Date | null,
-    satisfaction: r.satisfaction as string | null,
-    resolved: r.resolved as boolean | null,
-    improperReturns: r.improper as number,
-    assignedAt: r.assigned_at as Date | null,
-    signOffDueAt: r.sign_off_due_at as Date | null,
-  }));
+  return rows.map((r) => camelRow<NoticeTicket>(r));
+
 }
 
 const FIGURE_SETS = { 31: 'total', 15: 'channel', 23: 'kind', 27: 'category', 29: 'village', 25: 'villageCategory', 30: 'department' } as const;
@@ -196,27 +167,9 @@ export async function noticeFigureRows(db: Db, from: Date, to: Date, now: Date):
                               (t.department_code))`,
     [from, to, now, REACHED_SATISFACTIONS, FINISHED_STATUSES, NOT_SIGNED_OFF_STATUSES, AWAITING_REPLY_STATUSES],
   );
-  return rows.map((r) => ({
-    set: FIGURE_SETS[r.g as keyof typeof FIGURE_SETS],
-    channel: r.channel as string | null,
-    kind: r.kind as string | null,
-    categoryCode: r.category_code as string | null,
-    villageCode: r.village_code as string | null,
-    departmentCode: r.department_code as string | null,
-    received: r.received as number,
-    closed: r.closed as number,
-    onTime: r.on_time as number,
-    replyDecided: r.reply_decided as number,
-    overdueOpen: r.overdue_open as number,
-    assigned: r.assigned as number,
-    acceptedOnTime: r.accepted_on_time as number,
-    accepted: r.accepted as number,
-    responseMs: r.response_ms as number,
-    reached: r.reached as number,
-    resolved: r.resolved as number,
-    satisfied: r.satisfied as number,
-    improperReturns: r.improper_returns as number,
-  }));
+  // Counts arrive as ::int, the response time as float8: every figure is a JS number already.
+  return rows.map(({ g, ...r }) => ({ ...camelRow<Omit<NoticeFigureRow, 'set'>>(r), set: FIGURE_SETS[g as keyof typeof FIGURE_SETS] }));
+
 }
 
 /** The month's non-confidential tickets with only what the case list shows (no timeline). */
@@ -229,7 +182,7 @@ export async function loadNoticeCases(db: Db, from: Date, to: Date): Promise<Not
       ORDER BY t.received_at, t.id`,
     [from, to],
   );
-  return rows.map(caseFields);
+  return rows.map((r) => camelRow<NoticeCaseTicket>(r));
 }
 
 // --- WeCom deliveries ---

@@ -1,5 +1,6 @@
 // Resident notifications (one row per ticket, template and round) and staff notifications.
 import type { Db } from './tx.js';
+import { camelRow } from './rows.js';
 
 export interface NotificationRow {
   id: string;
@@ -16,19 +17,7 @@ export interface NotificationRow {
 }
 
 const COLUMNS = 'id::text, ticket_id::text, template, round, recipient, body, provider, status, attempts, created_at, sent_at';
-const map = (r: Record<string, unknown>): NotificationRow => ({
-  id: r.id as string,
-  ticketId: r.ticket_id as string,
-  template: r.template as string,
-  round: r.round as number,
-  recipient: r.recipient as string | null,
-  body: r.body as string,
-  provider: r.provider as string,
-  status: r.status as NotificationRow['status'],
-  attempts: r.attempts as number,
-  createdAt: r.created_at as Date,
-  sentAt: r.sent_at as Date | null,
-});
+const map = (r: Record<string, unknown>): NotificationRow => camelRow<NotificationRow>(r);
 
 /** Creates the row once; later calls (a retried or duplicated job) get the existing row, locked. */
 export async function claimNotification(

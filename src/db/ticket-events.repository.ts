@@ -15,15 +15,7 @@ export interface EventRow {
   data: Record<string, unknown>;
 }
 
-export interface NewEvent {
-  type: string;
-  at: Date;
-  actorId: string | null;
-  actorLabel: string;
-  note: string | null;
-  public: boolean;
-  data: Record<string, unknown>;
-}
+export type NewEvent = Omit<EventRow, 'id'>;
 
 export async function insertEvents(db: Db, ticketId: string, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;

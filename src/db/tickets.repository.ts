@@ -1,5 +1,6 @@
 // Tickets (their timeline is ticket-events.repository.ts). Personal data (name, phone, address) lives only here and in Postgres.
 import type { Db } from './tx.js';
+import { columnOf } from './rows.js';
 
 export interface TicketRow {
   id: string;
@@ -65,37 +66,19 @@ const ROW_FIELDS: Record<keyof TicketRow, true> = {
 const ROW_KEYS = Object.keys(ROW_FIELDS) as (keyof TicketRow)[];
 const AS_TEXT: ReadonlySet<keyof TicketRow> = new Set(['id', 'registeredBy']);
 
-/** The column of a field: `signOffDueAt` → `sign_off_due_at`. */
-export const column = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-export const TICKET_COLUMNS = ROW_KEYS.map((k) => `t.${column(k)}${AS_TEXT.has(k) ? '::text' : ''}`).join(', ');
+export const TICKET_COLUMNS = ROW_KEYS.map((k) => `t.${columnOf(k)}${AS_TEXT.has(k) ? '::text' : ''}`).join(', ');
 
 export function mapTicket(r: Record<string, unknown>): TicketRow {
-  return Object.fromEntries(ROW_KEYS.map((k) => [k, r[column(k)]])) as unknown as TicketRow;
+  return Object.fromEntries(ROW_KEYS.map((k) => [k, r[columnOf(k)]])) as unknown as TicketRow;
 }
 
-export interface NewTicket {
-  ticketNo: string;
-  kind: string;
-  channel: string;
-  content: string;
-  complainantName: string | null;
-  complainantPhone: string | null;
-  anonymous: boolean;
-  confidential: boolean;
-  villageCode: string | null;
-  address: string | null;
-  categoryCode: string | null;
-  accessCode: string | null;
-  wechat: TicketRow['wechat'];
-  receivedAt: Date;
-  registeredAt: Date;
-  registeredBy: string | null;
-  registeredViaKey: string | null;
-  dueAt: Date;
-  calendarWarning: boolean;
-  nextEscalationAt: Date | null;
-}
+export type NewTicket = Pick<
+  TicketRow,
+  | 'ticketNo' | 'kind' | 'channel' | 'content' | 'complainantName' | 'complainantPhone' | 'anonymous' | 'confidential'
+  | 'villageCode' | 'address' | 'categoryCode' | 'accessCode' | 'wechat' | 'receivedAt' | 'registeredAt' | 'registeredBy'
+  | 'dueAt' | 'calendarWarning' | 'nextEscalationAt'
+> & { registeredViaKey: string | null };
 
 export async function findTicketByNo(db: Db, ticketNo: string, forUpdate = false): Promise<TicketRow | null> {
   const { rows } = await db.query(
@@ -191,7 +174,7 @@ export async function updateTicket(db: Db, id: string, version: number, u: Ticke
   const keys = (Object.keys(u) as (keyof TicketUpdate)[]).filter((k) => k in ROW_FIELDS && !AS_TEXT.has(k));
   const values = keys.map((k) => (k === 'pendingExtension' && u[k] ? JSON.stringify(u[k]) : u[k]));
   const { rows } = await db.query(
-    `UPDATE tickets t SET ${keys.map((k, i) => `${column(k)} = $${i + 4}`).join(', ')}, version = version + 1, updated_at = $3
+    `UPDATE tickets t SET ${keys.map((k, i) => `${columnOf(k)} = $${i + 4}`).join(', ')}, version = version + 1, updated_at = $3
       WHERE id = $1 AND version = $2
       RETURNING ${TICKET_COLUMNS}`,
     [id, version, now, ...values],

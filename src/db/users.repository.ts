@@ -54,15 +54,9 @@ export async function listUsers(db: Db): Promise<UserRow[]> {
   return rows.map(mapUser);
 }
 
-export interface NewUser {
-  username: string;
-  passwordHash: string;
-  displayName: string;
-  roles: Role[];
-  departmentCode: string | null;
-  active: boolean;
+export type NewUser = Pick<UserRow, 'username' | 'passwordHash' | 'displayName' | 'roles' | 'departmentCode' | 'active'> & {
   mustChangePassword?: boolean;
-}
+};
 
 export async function insertUser(db: Db, u: NewUser): Promise<UserRow | null> {
   const { rows } = await db.query(

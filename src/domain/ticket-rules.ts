@@ -68,24 +68,13 @@ export const REPLY_RESULTS = ['resolved', 'explained', 'unresolvable'] as const;
 export type ReplyResult = (typeof REPLY_RESULTS)[number];
 
 /** The GB/T 39735 five levels: the resident was reached and answered. */
-export const REACHED_SATISFACTIONS = [
-  'very_satisfied',
-  'satisfied',
-  'basically_satisfied',
-  'dissatisfied',
-  'very_dissatisfied',
-] as const;
+export const REACHED_SATISFACTIONS = ['very_satisfied', 'satisfied', 'basically_satisfied', 'dissatisfied', 'very_dissatisfied'] as const;
 export const SATISFACTIONS = [...REACHED_SATISFACTIONS, 'unreachable', 'no_response'] as const;
 export type Satisfaction = (typeof SATISFACTIONS)[number];
 /** Levels that send the ticket back to the department (重办). */
 export const DISSATISFIED: readonly Satisfaction[] = ['dissatisfied', 'very_dissatisfied'];
 
-export const RETURN_REASON_CODES = [
-  'wrong_locality',
-  'wrong_function',
-  'unclear_ownership',
-  'other',
-] as const;
+export const RETURN_REASON_CODES = ['wrong_locality', 'wrong_function', 'unclear_ownership', 'other'] as const;
 export type ReturnReasonCode = (typeof RETURN_REASON_CODES)[number];
 
 export const EVENT_TYPES = [

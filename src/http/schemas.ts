@@ -83,6 +83,30 @@ export const registrationSchema = z.strictObject({
 
 export const ticketNoParams = z.strictObject({ ticketNo: z.string().min(1).max(64) });
 
+/**
+ * What a resident's lookup answers (SPEC §5). The serializer writes only these fields, whatever the
+ * service returns: a second guard that no name, phone, address or internal note reaches the public.
+ */
+export const publicTicketResponse = z.object({
+  ticketNo: z.string(),
+  status: z.string(),
+  statusLabel: z.string().nullable(),
+  outcome: z.string().nullable(),
+  outcomeLabel: z.string().nullable(),
+  kind: z.string(),
+  kindLabel: z.string(),
+  category: z.string().nullable(),
+  department: z.string().nullable(),
+  receivedAt: z.string(),
+  dueAt: z.string(),
+  reply: z.string().nullable(),
+  repliedAt: z.string().nullable(),
+  mergedInto: z.string().nullable(),
+  mergedFrom: z.string().nullable(),
+  awaitingFeedback: z.boolean(),
+  timeline: z.array(z.object({ type: z.string(), label: z.string().nullable(), at: z.string(), note: z.string().nullable() })),
+});
+
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const listQuerySchema = z.strictObject({

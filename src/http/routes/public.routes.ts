@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicLookup } from '../../services/public-lookup.service.js';
 import { submitFeedback } from '../../services/feedback.service.js';
-import { ticketNoParams } from '../schemas.js';
+import { publicTicketResponse, ticketNoParams } from '../schemas.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -17,6 +17,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
         querystring: z.strictObject({
           verify: z.string().regex(/^(\d{4}|\d{6})$/, '请输入登记电话的后4位，或回执上的6位查询码'),
         }),
+        response: { 200: publicTicketResponse },
       },
     },
     async (request) => publicLookup(app.deps, request.params.ticketNo, request.query.verify),
@@ -36,6 +37,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
           satisfaction: z.enum(['very_satisfied', 'satisfied', 'basically_satisfied', 'dissatisfied', 'very_dissatisfied']),
           comment: z.string().trim().min(1).max(500).optional(),
         }),
+        response: { 200: publicTicketResponse },
       },
     },
     async (request) => submitFeedback(app.deps, request.params.ticketNo, request.body),

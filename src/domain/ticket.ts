@@ -29,35 +29,11 @@ import {
 } from './ticket-rules.js';
 
 export {
-  ACTIONS,
-  EVENT_TYPES,
-  AWAITING_REPLY_STATUSES,
-  CLERK_WORK_STATUSES,
-  FINISHED_STATUSES,
-  NOTE_ACTIONS,
-  NOT_SIGNED_OFF_STATUSES,
-  OPEN_STATUSES,
-  OUTCOMES,
-  REPLY_RESULTS,
-  RETURN_REASON_CODES,
-  ROLES,
-  SATISFACTIONS,
-  TICKET_STATUSES,
-  WITH_DEPARTMENT_STATUSES,
-  allowedActions,
-  canSee,
+  ACTIONS, EVENT_TYPES, AWAITING_REPLY_STATUSES, CLERK_WORK_STATUSES, FINISHED_STATUSES, NOTE_ACTIONS, NOT_SIGNED_OFF_STATUSES, OPEN_STATUSES,
+  OUTCOMES, REPLY_RESULTS, RETURN_REASON_CODES, ROLES, SATISFACTIONS, TICKET_STATUSES, WITH_DEPARTMENT_STATUSES, allowedActions, canSee,
 } from './ticket-rules.js';
 export type {
-  Actor,
-  EventType,
-  Outcome,
-  ReplyResult,
-  ReturnReasonCode,
-  Role,
-  Satisfaction,
-  TicketAction,
-  TicketState,
-  TicketStatus,
+  Actor, EventType, Outcome, ReplyResult, ReturnReasonCode, Role, Satisfaction, TicketAction, TicketState, TicketStatus,
 } from './ticket-rules.js';
 export {
   ACTION_LABELS,

@@ -154,6 +154,8 @@ export const configSchema = z.object({
   QUEUE_RECONCILE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   EMBEDDED_PG_DIR: z.string().default('./data/postgres'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  /** The workers touch this file after every successful outbox pass (the container health probe reads it); unset: none. */
+  HEARTBEAT_FILE: optionalString,
 });
 
 export type Config = Omit<z.infer<typeof configSchema>, 'PUBLIC_BASE_URL'> & { PUBLIC_BASE_URL: string };

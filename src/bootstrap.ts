@@ -2,9 +2,9 @@
 // database (embedded default when DATABASE_URL is unset), apply migrations as the owner role, give
 // the application role its grants, first-start data.
 import pg from 'pg';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { serviceDeps } from './runtime.js';
-import { embeddedAppPassword, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
+import { embeddedAppPassword, embeddedPostgresInstalled, startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { prepareQueueSchema } from './db/queue-schema.js';
 import { canSignIn, connectedRole, DEFAULT_APP_ROLE, ensureAppRole, urlAs, urlPassword, urlRole } from './db/roles.js';
@@ -28,9 +28,12 @@ export interface Database {
  * for migrations. Without: the embedded server, migrated as its superuser `postgres` and used by
  * the application as `huiying_app` with a password generated into the cluster's directory.
  */
-export async function resolveDatabase(config: Config, log: Log): Promise<Database> {
+export async function resolveDatabase(config: Config, log: Log, embeddedInstalled = embeddedPostgresInstalled()): Promise<Database> {
   if (config.DATABASE_URL) {
     return { url: config.DATABASE_URL, ownerUrl: config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL, embedded: null };
+  }
+  if (!embeddedInstalled) {
+    throw new ConfigError(['DATABASE_URL: not set, and this installation has no embedded PostgreSQL (the production image leaves it out): set it to your PostgreSQL server']);
   }
   log.info({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT }, 'DATABASE_URL not set: starting embedded PostgreSQL');
   const embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_PG_DIR, port: config.EMBEDDED_PG_PORT });

@@ -16,6 +16,9 @@ import { createShared } from './runtime.js';
 
 type Role = 'all' | 'api' | 'worker';
 
+/** How long SIGTERM waits for HTTP and running jobs before exiting (compose's stop_grace_period is longer: check:deploy). */
+const DRAIN_MS = 25_000;
+
 function parseRole(argv: string[]): Role {
   const i = argv.indexOf('--role');
   const value = i >= 0 ? argv[i + 1] : 'all';
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
 
   // Uncaught errors: a dependency dropping a connection (Postgres restart, Redis away) is logged
   // and survived — pools and queues reconnect by themselves; anything else is a bug: shut down.
-  const closing = closeWithGrace({ delay: 25_000, skip: ['SIGINT', 'SIGTERM', 'uncaughtException', 'unhandledRejection'] }, async ({ signal, err }) => {
+  const closing = closeWithGrace({ delay: DRAIN_MS, skip: ['SIGINT', 'SIGTERM', 'uncaughtException', 'unhandledRejection'] }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'fatal error, shutting down');
     else if (signal) log.info({ signal }, 'shutting down: draining HTTP and running jobs');
     await app?.close();
@@ -107,6 +110,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err);
+  console.error(err instanceof ConfigError ? err.message : err);
   process.exit(1);
 });

@@ -15,6 +15,7 @@ import { housekeeping } from '../src/services/housekeeping.service.js';
 import { checkpointKey } from '../src/services/audit.service.js';
 import { processors, runJob } from './processors.js';
 import { startSweeper, type Sweeper } from './sweeper.js';
+import { startHeartbeat } from './heartbeat.js';
 
 export interface WorkerDeps {
   config: Config & { DATABASE_URL: string };
@@ -80,9 +81,11 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
   // sweeper runs the same idempotent tick as a backstop, so a lost scheduler loses nothing.
   // Not awaited: with Redis away at start the upsert waits for it, and nothing else should.
   void scheduleNotices(kit, deps.log);
+  const heartbeat = deps.config.HEARTBEAT_FILE ? startHeartbeat(deps.config.HEARTBEAT_FILE) : null;
   const relay = startRelay(services, kit, {
     intervalMs: deps.relayIntervalMs,
     reconcileGraceMs: deps.config.QUEUE_RECONCILE_MS,
+    onPass: heartbeat?.beat,
   });
 
   let sweeping: Promise<unknown> = Promise.resolve();
@@ -102,6 +105,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<Workers> {
     relay,
     sweeper,
     close: async () => {
+      heartbeat?.stop();
       clearInterval(timer);
       await sweeper.stop();
       await relay.stop();

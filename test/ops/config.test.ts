@@ -1,8 +1,12 @@
-// Configuration defaults that follow other variables, the township's name and hotlines, and the
-// warnings every start logs (an address residents cannot reach, a missing holiday calendar, the
-// example township name).
+// Configuration defaults that follow other variables, the township's name and hotlines, secrets
+// from files and published example secrets refused, TRUST_PROXY, and the warnings every start logs
+// (an address residents cannot reach, a missing holiday calendar, the example township name).
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import t from 'tap';
-import { ConfigError, DEFAULT_TOWNSHIP_NAME, loadConfig } from '../../src/config.js';
+import { ConfigError, DEFAULT_TOWNSHIP_NAME, SECRET_VARIABLES, loadConfig } from '../../src/config.js';
+import { resolveDatabase } from '../../src/bootstrap.js';
 import { isLocalAddress, logStartWarnings, startWarnings } from '../../src/start-warnings.js';
 import { createTestDb } from '../helpers/db.js';
 
@@ -105,4 +109,140 @@ t.test('logStartWarnings reads the calendar from the database and logs each warn
   t.same(lines.map((l) => l.level), ['warn', 'warn']);
   t.same(lines.map((l) => l.obj), [{ warning: 'PUBLIC_BASE_URL_LOCAL' }, { warning: 'CALENDAR_MISSING' }]);
   t.match(lines[1].msg, /2027年节假日安排未配置/);
+});
+
+// --- secrets -------------------------------------------------------------------------------------
+
+/** A valid value of each secret variable, generated as .env.example says. */
+const GOOD: Record<(typeof SECRET_VARIABLES)[number], string> = {
+  DATABASE_URL: 'postgres://huiying_app:9f2c4e1a7b3d5f60a8c2e4b6d8f0a1c3@db:5432/huiying',
+  MIGRATION_DATABASE_URL: 'postgres://huiying:3e5a7c9b1d2f4a6c8e0b2d4f6a8c0e1b@db:5432/huiying',
+  REDIS_URL: 'redis://:4b6d8f0a2c4e6a8b@redis:6379',
+  SESSION_SECRET: 'a3f9c2e7b1d84f6a0c5e9b2d7f1a4c8e',
+  AUDIT_CHECKPOINT_KEY: '0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a',
+  BOOTSTRAP_ADMIN_PASSWORD: 'Dongshan-2026-hall',
+  METRICS_TOKEN: '7c1e9a3f5b2d8e4a',
+  SMS_HTTP_URL: 'https://sms.example.gov.cn/send?key=8e2a4c6b',
+  WECOM_WEBHOOK_URLS: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=5d7f9b1a-3c4e-4a6b-8d0f-2e4a6c8b0d1f',
+};
+const withApp = (env: Record<string, string>) => ({ DATABASE_URL: GOOD.DATABASE_URL, ...env });
+
+const dir = mkdtempSync(path.join(tmpdir(), 'hy-config-'));
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+let fileNo = 0;
+const secretFile = (content: string): string => {
+  const f = path.join(dir, `secret-${++fileNo}`);
+  writeFileSync(f, content, { mode: 0o600 });
+  return f;
+};
+
+t.test('every secret variable may be given as NAME_FILE: the file\'s trimmed content is the value', async (t) => {
+  for (const name of SECRET_VARIABLES) {
+    const file = secretFile(`  ${GOOD[name]}\n`);
+    const config = loadConfig(name === 'DATABASE_URL' ? { DATABASE_URL_FILE: file } : withApp({ [`${name}_FILE`]: file }));
+    const expected = name === 'WECOM_WEBHOOK_URLS' ? [GOOD[name]] : GOOD[name];
+    t.same(config[name], expected, `${name}_FILE`);
+  }
+  t.equal(loadConfig({ SESSION_SECRET_FILE: '', SESSION_SECRET: GOOD.SESSION_SECRET }).SESSION_SECRET, GOOD.SESSION_SECRET, 'an empty NAME_FILE counts as unset (compose passes ${X:-})');
+});
+
+t.test('NAME and NAME_FILE both set, an unreadable or empty file: one line naming the variable', async (t) => {
+  const both = problemsOf({ SESSION_SECRET: GOOD.SESSION_SECRET, SESSION_SECRET_FILE: secretFile(GOOD.SESSION_SECRET) });
+  t.same(both, ['SESSION_SECRET: set either SESSION_SECRET or SESSION_SECRET_FILE, not both']);
+  const missing = path.join(dir, 'no-such-secret');
+  t.same(problemsOf({ METRICS_TOKEN_FILE: missing }), [`METRICS_TOKEN_FILE: cannot read ${missing} (ENOENT)`]);
+  const empty = secretFile(' \n');
+  t.same(problemsOf({ BOOTSTRAP_ADMIN_PASSWORD_FILE: empty }), [`BOOTSTRAP_ADMIN_PASSWORD_FILE: ${empty} is empty`]);
+  if (process.getuid?.() !== 0) {
+    const locked = secretFile(GOOD.SESSION_SECRET);
+    chmodSync(locked, 0o000);
+    t.same(problemsOf({ SESSION_SECRET_FILE: locked }), [`SESSION_SECRET_FILE: cannot read ${locked} (EACCES)`]);
+  }
+  // A value from a file is validated like any other, and the line says where it came from.
+  t.same(problemsOf({ SESSION_SECRET_FILE: secretFile('too-short') }), ['SESSION_SECRET (from SESSION_SECRET_FILE): must be at least 32 characters']);
+  // Several problems: one line each.
+  t.equal(problemsOf({ SESSION_SECRET_FILE: missing, METRICS_TOKEN: 'short', REDIS_URL: 'http://x' }).length, 3);
+});
+
+t.test('a published example secret refuses the start: the old compose defaults, the README\'s placeholders', async (t) => {
+  const cases: [string, string, RegExp][] = [
+    ['BOOTSTRAP_ADMIN_PASSWORD', 'change-me-now-please', /^BOOTSTRAP_ADMIN_PASSWORD: is an example value/],
+    ['SESSION_SECRET', 'compose-demo-secret-change-me-0123456789abcdef', /^SESSION_SECRET: is an example value/],
+    ['DATABASE_URL', 'postgres://huiying_app:huiying-app-change-me@postgres:5432/huiying', /^DATABASE_URL: holds an example password/],
+    ['MIGRATION_DATABASE_URL', 'postgres://huiying:huiying@postgres:5432/huiying', /^MIGRATION_DATABASE_URL: holds an example password/],
+    ['AUDIT_CHECKPOINT_KEY', 'CHANGE-ME-audit-checkpoint-key-0123456789', /^AUDIT_CHECKPOINT_KEY: is an example value/],
+    ['METRICS_TOKEN', 'changeme-metrics-token', /^METRICS_TOKEN: is an example value/],
+    ['REDIS_URL', 'redis://:change-me@redis:6379', /^REDIS_URL: holds an example password/],
+    ['SMS_HTTP_URL', 'https://sms.example/send?key=change-me', /^SMS_HTTP_URL: holds an example password/],
+    ['WECOM_WEBHOOK_URLS', `${GOOD.WECOM_WEBHOOK_URLS},https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=change-me`, /^WECOM_WEBHOOK_URLS: holds an example password/],
+  ];
+  for (const [name, value, line] of cases) {
+    const env = withApp({ [name]: value });
+    if (name === 'DATABASE_URL') env.DATABASE_URL = value;
+    const problems = problemsOf(env);
+    t.equal(problems.length, 1, `${name}: one line`);
+    t.match(problems[0], line, `${name}=${value}`);
+  }
+  // Percent-encoded in a URL, and from a file, still refused.
+  t.match(problemsOf({ DATABASE_URL: 'postgres://huiying_app:%63hange-me@db/huiying' }), [/^DATABASE_URL: holds an example password/]);
+  t.match(problemsOf({ SESSION_SECRET_FILE: secretFile('compose-demo-secret-change-me-0123456789abcdef\n') }), [
+    /^SESSION_SECRET \(from SESSION_SECRET_FILE\): is an example value/,
+  ]);
+  // Generated values pass.
+  t.doesNotThrow(() => loadConfig(withApp({ ...GOOD, WECOM_WEBHOOK_URLS: GOOD.WECOM_WEBHOOK_URLS })));
+});
+
+/** NAME=value lines of a dotenv file, comments and empty values left out. */
+const dotenv = (text: string): [string, string][] =>
+  text
+    .split('\n')
+    .map((l) => /^([A-Z_][A-Z0-9_]*)=(.+)$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1], m[2]]);
+
+t.test('.env.example copied unchanged refuses to start, naming each secret still at its example', async (t) => {
+  const example = dotenv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
+  const values = Object.fromEntries(example);
+  t.ok(values.POSTGRES_PASSWORD && values.APP_DB_PASSWORD && values.SESSION_SECRET, 'the example sets the required secrets');
+  // What docker-compose.yml builds from them for the app services.
+  const env = {
+    ...values,
+    MIGRATION_DATABASE_URL: `postgres://huiying:${values.POSTGRES_PASSWORD}@postgres:5432/huiying`,
+    DATABASE_URL: `postgres://huiying_app:${values.APP_DB_PASSWORD}@postgres:5432/huiying`,
+    REDIS_URL: 'redis://redis:6379',
+    PUBLIC_BASE_URL: 'https://hy.example.gov.cn',
+  };
+  const named = problemsOf(env).map((p) => p.split(':')[0]);
+  t.same(named.sort(), ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'SESSION_SECRET']);
+  // Every secret-looking value in the file is one the config refuses.
+  for (const [name, value] of example) {
+    if (/PASSWORD|SECRET|KEY|TOKEN/.test(name)) t.match(value, /change-me/, `${name} in .env.example is a refused placeholder`);
+  }
+});
+
+t.test('the postgres:// URLs the README shows as examples are refused', async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const urls = [...readme.matchAll(/postgres(?:ql)?:\/\/[^\s'"`)]+/g)].map((m) => m[0]).filter((u) => /:\/\/[^:/@]+:[^@…]+@/.test(u));
+  t.ok(urls.length >= 2, `README example URLs with a password: ${urls.join(' ')}`);
+  for (const url of urls) t.match(problemsOf({ DATABASE_URL: url }), [/^DATABASE_URL: holds an example password/], url);
+});
+
+t.test('TRUST_PROXY: false by default, true, or the proxy\'s addresses (IPs, CIDRs)', async (t) => {
+  t.equal(loadConfig({}).TRUST_PROXY, false);
+  for (const v of ['', 'false', '0']) t.equal(loadConfig({ TRUST_PROXY: v }).TRUST_PROXY, false, JSON.stringify(v));
+  for (const v of ['true', '1']) t.equal(loadConfig({ TRUST_PROXY: v }).TRUST_PROXY, true, v);
+  t.same(loadConfig({ TRUST_PROXY: '172.30.57.1' }).TRUST_PROXY, ['172.30.57.1']);
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.2, 172.16.0.0/12 ::1 fd00::/8' }).TRUST_PROXY, ['10.0.0.2', '172.16.0.0/12', '::1', 'fd00::/8']);
+  for (const v of ['yes', 'nginx', '10.0.0.300', '10.0.0.0/33', '::1/129', '10.0.0.1/8/1', '10.0.0.0/x']) {
+    t.match(problemsOf({ TRUST_PROXY: v }), [/^TRUST_PROXY: must be true, false, or the reverse proxy's addresses/], v);
+  }
+});
+
+t.test('no DATABASE_URL where embedded PostgreSQL is not installed (the production image): one config line', async (t) => {
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const err = await resolveDatabase(loadConfig({}), quiet, false).catch((e: unknown) => e);
+  t.type(err, ConfigError);
+  t.match((err as ConfigError).problems, [/^DATABASE_URL: not set, and this installation has no embedded PostgreSQL/]);
+  const db = await resolveDatabase(loadConfig({ DATABASE_URL: GOOD.DATABASE_URL }), quiet, false);
+  t.equal(db.url, GOOD.DATABASE_URL, 'with DATABASE_URL the package is not needed');
 });

@@ -12,8 +12,11 @@ ALTER TABLE tickets
 
 -- One outside number per source (the 12345 platform's numbers never collide with an importer's).
 CREATE UNIQUE INDEX tickets_source_external_no_idx ON tickets (source, external_no) WHERE external_no IS NOT NULL;
+-- servicerequestupdates polls public timeline events by time (SPEC §16).
+CREATE INDEX ticket_events_public_at_idx ON ticket_events (at) WHERE public;
 
 -- Down Migration
+DROP INDEX IF EXISTS ticket_events_public_at_idx;
 DROP INDEX IF EXISTS tickets_source_external_no_idx;
 ALTER TABLE tickets DROP CONSTRAINT tickets_location_pair_check,
   DROP COLUMN lng, DROP COLUMN lat, DROP COLUMN external_no, DROP COLUMN source;

@@ -29,6 +29,7 @@ import adminRoutes from './http/routes/admin.routes.js';
 import workRoutes from './http/routes/work.routes.js';
 import statsRoutes from './http/routes/stats.routes.js';
 import noticesRoutes from './http/routes/notices.routes.js';
+import open311Routes from './http/open311/open311.routes.js';
 import queueDashboard from './http/queue-dashboard.js';
 import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
@@ -184,6 +185,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  // Open311 GeoReport v2 (SPEC §16): its own error shape, formats and form parsing, in its own scope.
+  await app.register(open311Routes, { prefix: '/open311/v2' });
   await app.register(pages);
   if (deps.queueDashboard) await app.register(queueDashboard);
   return app;

@@ -47,7 +47,15 @@ export interface TicketRow {
   nextEscalationAt: Date | null;
   signOffNextEscalationAt: Date | null;
   version: number;
+  /** SPEC §15: `local`, `hotline_12345`, `open311`, `wechat`, `import`. */
+  source: TicketSource;
+  externalNo: string | null;
+  /** WGS-84, both or neither (migration 0012). */
+  lat: number | null;
+  lng: number | null;
 }
+
+export type TicketSource = 'local' | 'hotline_12345' | 'open311' | 'wechat' | 'import';
 
 /**
  * The one descriptor of the tickets columns a TicketRow reads: the SELECT list, the row mapping and
@@ -61,7 +69,7 @@ const ROW_FIELDS: Record<keyof TicketRow, true> = {
   followUpDueAt: true, closedAt: true, escalationLevel: true, signOffEscalationLevel: true, calendarWarning: true,
   reopenCount: true, leaderAttention: true, supervisorFlag: true, mergedInto: true, pendingExtension: true, reply: true,
   result: true, publicSummary: true, satisfaction: true, resolved: true, resolveStartedAt: true, nextEscalationAt: true,
-  signOffNextEscalationAt: true, version: true,
+  signOffNextEscalationAt: true, version: true, source: true, externalNo: true, lat: true, lng: true,
 };
 const ROW_KEYS = Object.keys(ROW_FIELDS) as (keyof TicketRow)[];
 const AS_TEXT: ReadonlySet<keyof TicketRow> = new Set(['id', 'registeredBy']);
@@ -77,7 +85,7 @@ export type NewTicket = Pick<
   TicketRow,
   | 'ticketNo' | 'kind' | 'channel' | 'content' | 'complainantName' | 'complainantPhone' | 'anonymous' | 'confidential'
   | 'villageCode' | 'address' | 'categoryCode' | 'accessCode' | 'wechat' | 'receivedAt' | 'registeredAt' | 'registeredBy'
-  | 'dueAt' | 'calendarWarning' | 'nextEscalationAt'
+  | 'dueAt' | 'calendarWarning' | 'nextEscalationAt' | 'source' | 'externalNo' | 'lat' | 'lng'
 > & { registeredViaKey: string | null };
 
 export async function findTicketByNo(db: Db, ticketNo: string, forUpdate = false): Promise<TicketRow | null> {
@@ -110,8 +118,9 @@ export async function insertTicketFindingDuplicates(
        INSERT INTO tickets AS t (ticket_no, status, kind, channel, content, complainant_name, complainant_phone,
           anonymous, confidential, village_code, address, category_code, access_code, wechat, received_at,
           registered_at, registered_by, registered_via_key, due_at, calendar_warning, updated_at, resolve_started_at,
-          next_escalation_at)
-       VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $15, $14, $20)
+          next_escalation_at, source, external_no, lat, lng)
+       VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $15, $14, $20,
+               $22, $23, $24, $25)
        ON CONFLICT (ticket_no) DO NOTHING
        RETURNING ${TICKET_COLUMNS})
      SELECT ins.*,
@@ -131,6 +140,7 @@ export async function insertTicketFindingDuplicates(
       t.ticketNo, t.kind, t.channel, t.content, t.complainantName, t.complainantPhone, t.anonymous,
       t.confidential, t.villageCode, t.address, t.categoryCode, t.accessCode, t.wechat, t.receivedAt,
       t.registeredAt, t.registeredBy, t.registeredViaKey, t.dueAt, t.calendarWarning, t.nextEscalationAt, since,
+      t.source, t.externalNo, t.lat, t.lng,
     ],
   });
   if (!rows[0]) return null;

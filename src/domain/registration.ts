@@ -15,6 +15,8 @@ export interface RegistrationInput {
   categoryCode?: string;
   receivedAt?: Date;
   wechat?: { group?: string; sender?: string; messageId?: string };
+  /** WGS-84 (SPEC §16): where the problem is, when the resident's app knows. */
+  location?: { lat: number; long: number };
 }
 
 /** The catalogue as registration reads it. */

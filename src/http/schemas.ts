@@ -79,6 +79,12 @@ export const registrationSchema = z.strictObject({
       messageId: trimmed(1, 100).optional(),
     })
     .optional(),
+  location: z
+    .strictObject({
+      lat: z.number().min(-90, '纬度应在 -90 到 90 之间').max(90, '纬度应在 -90 到 90 之间'),
+      long: z.number().min(-180, '经度应在 -180 到 180 之间').max(180, '经度应在 -180 到 180 之间'),
+    })
+    .optional(),
 });
 
 export const ticketNoParams = z.strictObject({ ticketNo: z.string().min(1).max(64) });

@@ -28,6 +28,8 @@ export interface Registrant {
   label: string;
   userId: string | null;
   apiKeyId: string | null;
+  /** Where the ticket came from (SPEC §15); `local` unless an integration says otherwise. */
+  source?: tickets.TicketSource;
 }
 
 export interface RegistrationAnswer {
@@ -115,6 +117,10 @@ async function registerInTx(
         dueAt: due.at,
         calendarWarning: due.calendarWarning || plan.calendarWarning,
         nextEscalationAt: plan.nextEscalationAt,
+        source: registrant.source ?? 'local',
+        externalNo: null,
+        lat: input.location?.lat ?? null,
+        lng: input.location?.long ?? null,
       }, new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS));
     }
     const { row, candidates } = inserted;

@@ -66,16 +66,18 @@ function safeEqual(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
+/** The actor of an API key as a client wrote it (`hy_<prefix>_<secret>`), or null when it is not an active key. */
+export async function apiKeyActor(deps: ServiceDeps, given: string): Promise<KeyActor | null> {
+  const m = /^hy_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{20,})$/.exec(given.trim());
+  if (!m) return null;
+  const key = await verifyApiKey(deps, m[1], m[2]);
+  if (!key) return null;
+  return { kind: 'api_key', keyId: key.id, name: key.name, scopes: key.scopes };
+}
+
 async function authenticate(request: FastifyRequest, deps: ServiceDeps): Promise<Actor | null> {
   const auth = request.headers.authorization;
-  if (auth?.startsWith('Bearer ')) {
-    // Keys look like hy_<prefix>_<secret>.
-    const m = /^hy_([A-Za-z0-9]{8})_([A-Za-z0-9_-]{20,})$/.exec(auth.slice(7).trim());
-    if (!m) return null;
-    const key = await verifyApiKey(deps, m[1], m[2]);
-    if (!key) return null;
-    return { kind: 'api_key', keyId: key.id, name: key.name, scopes: key.scopes };
-  }
+  if (auth?.startsWith('Bearer ')) return apiKeyActor(deps, auth.slice(7));
   const token = request.cookies?.[SESSION_COOKIE];
   if (!token) return null;
   const session = await resolveSession(deps, token);

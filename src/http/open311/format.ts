@@ -33,6 +33,8 @@ const ITEM: Record<string, string> = {
 
 function escape(s: string): string {
   return s
+    // XML 1.0 cannot carry these characters at all, escaped or not: they are dropped.
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -24,9 +24,9 @@ t.test('a gateway that fails twice still delivers once', async (t) => {
   sms.failNext = 2;
   const before = sms.requests.length;
   const no = await register('13700000001');
-  await waitFor('delivery', async () => [...sms.delivered.values()].some((d) => d.text.includes(grouped(no))), 15_000);
+  await waitFor('delivery', async () => sms.deliveries.some((d) => d.text.includes(grouped(no))), 15_000);
   t.equal(sms.requests.length - before, 3, 'two failures, then success');
-  const mine = [...sms.delivered.values()].filter((d) => d.text.includes(grouped(no)));
+  const mine = sms.deliveries.filter((d) => d.text.includes(grouped(no)));
   t.equal(mine.length, 1);
   t.equal(mine[0].to, '13700000001');
   t.match(mine[0].text, /^【示例镇】您反映的诉求已登记，工单号\d{8}-\d{6}-\d，将于\d{4}年\d{1,2}月\d{1,2}日前答复。查询进度：http:\/\/localhost:3000\/track\?no=\d{15}$/);
@@ -42,7 +42,7 @@ t.test('no more than the daily cap per phone', async (t) => {
   }, 15_000);
   const { rows } = await ctx.db.pool.query(`SELECT status, count(*)::int AS n FROM notifications WHERE recipient = $1 GROUP BY status ORDER BY status`, [phone]);
   t.same(rows, [{ status: 'capped', n: 2 }, { status: 'sent', n: DAILY_CAP_PER_PHONE }]);
-  t.equal([...sms.delivered.values()].filter((d) => d.to === phone).length, DAILY_CAP_PER_PHONE);
+  t.equal(sms.deliveries.filter((d) => d.to === phone).length, DAILY_CAP_PER_PHONE);
 });
 
 t.test('the merged ticket’s resident is told the surviving number; no phone, no SMS', async (t) => {
@@ -51,8 +51,8 @@ t.test('the merged ticket’s resident is told the surviving number; no phone, n
   const act = (s: Session, no: string, action: string, body: object) =>
     ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: s.headers, payload: body });
   t.equal((await act(clerk, dup, 'merge', { intoTicketNo: keep })).statusCode, 200);
-  await waitFor('merge SMS', async () => [...sms.delivered.values()].some((d) => d.to === '13700000004' && d.text.includes('合并')), 10_000);
-  const text = [...sms.delivered.values()].find((d) => d.to === '13700000004' && d.text.includes('合并'))!.text;
+  await waitFor('merge SMS', async () => sms.deliveries.some((d) => d.to === '13700000004' && d.text.includes('合并')), 10_000);
+  const text = sms.deliveries.find((d) => d.to === '13700000004' && d.text.includes('合并'))!.text;
   t.ok(text.includes(grouped(keep)), `names the surviving number: ${text}`);
 
   const anon = await register(undefined, '匿名反映：路边垃圾没人清理');

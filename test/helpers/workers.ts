@@ -45,3 +45,22 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * The positive signal that the workers have nothing left to do now: every outbox row due by the
+ * test clock (of `topic`, when given) was published and its job completed (`done_at`). Assert
+ * "nothing else happened" after this, never after a sleep.
+ */
+export async function waitForJobsDone(ctx: TestContext, opts: { topic?: string; timeoutMs?: number } = {}): Promise<void> {
+  await waitFor(
+    opts.topic ? `every due ${opts.topic} job done` : 'every due job done',
+    async () => {
+      const { rows } = await ctx.db.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM outbox WHERE done_at IS NULL AND available_at <= $1 AND ($2::text IS NULL OR topic = $2)',
+        [ctx.clock.now(), opts.topic ?? null],
+      );
+      return rows[0].n === 0;
+    },
+    opts.timeoutMs ?? 15_000,
+  );
+}

@@ -71,7 +71,8 @@ t.test('assign → accept → extension → reply → satisfied follow-up closes
   body = json(res);
   t.equal(body.status, 'replied');
   t.equal(body.reply, '已安排施工队修补路面');
-  t.ok(body.followUpDueAt);
+  // Follow-up: 2 working days after the reply (Wed 11-25) → Fri 11-27 23:59:59 +08 (SPEC §7).
+  t.equal(body.followUpDueAt, '2026-11-27T15:59:59.000Z');
 
   res = await act(roadHandler, no, 'record_followup', { resolved: true, satisfaction: 'satisfied' });
   t.equal(res.statusCode, 403, 'the answering department never records its own follow-up');

@@ -8,7 +8,8 @@ import type { TestContext } from './app.js';
 import type { Log } from '../../src/services/deps.js';
 import type { Config } from '../../src/config.js';
 
-export const BACKENDS: ('postgres' | 'redis')[] = process.env.REDIS_URL ? ['postgres', 'redis'] : ['postgres'];
+/** Both queue backends, always: test/run.ts makes sure REDIS_URL names a Redis that answers. */
+export const BACKENDS: ('postgres' | 'redis')[] = ['postgres', 'redis'];
 
 export async function setupWorkers(
   t: Test,
@@ -16,6 +17,7 @@ export async function setupWorkers(
   opts: { backend?: 'postgres' | 'redis'; notifier?: Notifier; log?: Log; config?: Partial<Config>; prefix?: string; sweepEveryMs?: number } = {},
 ): Promise<Workers> {
   const backend = opts.backend ?? 'postgres';
+  if (backend === 'redis' && !process.env.REDIS_URL) throw new Error('the Redis backend needs REDIS_URL: run the tests with `npm test`');
   const workers = await startWorkers({
     // As the application role; the owner's URL prepares this file's BullMQ schema and its grants.
     config: {

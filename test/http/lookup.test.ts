@@ -315,6 +315,9 @@ t.test('each client IP is rate-limited (429 RATE_LIMITED), other IPs go on', asy
   t.type(body.requestId, 'string');
   t.ok(Number(sixth.headers['retry-after']) > 0, 'Retry-After tells when to come back');
 
+  const counters = await limited.app.redis!.keys(`${limited.db.name}:hy-rl:*${ip}`);
+  t.equal(counters.length, 1, 'counted in Redis, where every API replica shares the count');
+
   const otherIp = await lookup(ticket.ticketNo, '5678', { c: limited, ip: '203.0.113.8' });
   t.equal(otherIp.statusCode, 200, 'another IP still gets through');
 

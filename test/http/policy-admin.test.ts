@@ -108,6 +108,7 @@ t.test('PUT a valid 2027 calendar, GET it back sorted, and /readyz stops warning
   const before = await ctx.app.inject({ method: 'GET', url: '/readyz' });
   t.equal(before.statusCode, 200, 'a missing calendar is not an outage');
   t.equal(json(before).checks.calendar, 'missing 2027');
+  t.equal(json(before).checks.redis, 'ok', 'the readiness check pinged Redis');
   t.equal(json(before).warnings.length, 1);
   t.match(json(before).warnings[0], /^2027年节假日安排未配置/);
 

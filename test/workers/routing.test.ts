@@ -1,5 +1,5 @@
 // The routing worker assigns a registered ticket with a category to its department, through the
-// outbox relay and a real queue (BullMQ on PostgreSQL, and on Redis when REDIS_URL is set).
+// outbox relay and a real queue (BullMQ on PostgreSQL and on Redis).
 import t from 'tap';
 import { json, registrationRequest, setupApp, staffSession } from '../helpers/app.js';
 import { BACKENDS, setupWorkers, waitFor, waitForJobsDone } from '../helpers/workers.js';

@@ -1,10 +1,12 @@
 // Tickets through the real API, the one way tests reach a state (docs/style.md "Test factories"):
 // register with POST /api/v1/tickets and act with POST /api/v1/tickets/:no/actions/:action as a
-// signed-in caller — never by writing rows. Also the "not found" comparisons several tests share.
+// signed-in caller — never by writing rows. Also named staff for tests that move the clock, and the
+// "not found" and validation checks several tests share.
 import type { LightMyRequestResponse } from 'fastify';
 import type { Test } from 'tap';
 import { dammCheckDigit } from '../../src/domain/ticket-number.js';
-import { json, registrationRequest, type Session, type TestContext } from './app.js';
+import type { Role } from '../../src/domain/roles.js';
+import { createStaff, json, login, registrationRequest, type Session, type TestContext } from './app.js';
 
 /** A caller: a session, or the headers to send (a session's, an API key's). */
 export type Caller = Session | Record<string, string>;
@@ -35,6 +37,24 @@ export async function actOk(ctx: Ctx, who: Caller, no: string, action: string, b
   const res = await act(ctx, who, no, action, body);
   if (res.statusCode !== 200) throw new Error(`${action} ${no}: ${res.statusCode} ${res.body}`);
   return json(res);
+}
+
+/**
+ * Named staff for tests that move the clock by days: each call signs in afresh, since a session
+ * idles out meanwhile. `cast` maps a name to [roles, department, username?].
+ */
+export async function staffCast<K extends string>(ctx: TestContext, cast: Record<K, [Role[], string | null, string?]>) {
+  const names = {} as Record<K, string>;
+  for (const [who, [roles, dept, username]] of Object.entries(cast) as [K, [Role[], string | null, string?]][]) {
+    names[who] = await createStaff(ctx, roles, dept, username);
+  }
+  const as = (who: K): Promise<Session> => login(ctx, names[who]);
+  return {
+    names,
+    as,
+    headers: async (who: K): Promise<Record<string, string>> => (await as(who)).headers,
+    act: async (who: K, no: string, action: string, body: object = {}): Promise<any> => actOk(ctx, await as(who), no, action, body),
+  };
 }
 
 /** A number with a valid check digit that names no ticket in the test database. */

@@ -12,6 +12,7 @@ import type { BenchContext, Row } from './lib/types.js';
 import { clerkSession, measureLookup, measureRegistration } from './measure/http.js';
 import { measureSweeper } from './measure/sweeper.js';
 import { measureLateness } from './measure/lateness.js';
+import { measureCatchUp } from './measure/catch-up.js';
 import { measureSoak } from './measure/soak.js';
 import { measureNotice } from './measure/notice.js';
 
@@ -181,6 +182,13 @@ async function main(): Promise<number> {
       });
       rows.push(...r.rows);
       raw.lateness = r.raw;
+    }
+    if (runs('catch-up')) {
+      const r = await measureCatchUp(ctx, 200, async (prefix) => {
+        if (ctx.redisUrl) await deleteKeys(ctx.redisUrl, `${prefix}:*`);
+      });
+      rows.push(...r.rows);
+      raw.catchUp = r.raw;
     }
     if (runs('notice')) {
       const r = await measureNotice(ctx);

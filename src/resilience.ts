@@ -61,9 +61,11 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
  * The Redis client of the request path (rate limits, readiness): while Redis is away a command
  * fails at once (no offline queue, one retry) instead of hanging the request; the client keeps
  * reconnecting in the background (every ≤ 2 s) and its errors are logged, throttled, as JSON.
+ * `keyPrefix` keeps apart the test apps that share one Redis.
  */
-export function createRequestRedis(url: string, log: Log): Redis {
+export function createRequestRedis(url: string, log: Log, opts: { keyPrefix?: string } = {}): Redis {
   const redis = new Redis(url, {
+    ...opts,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,

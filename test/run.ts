@@ -1,10 +1,12 @@
 // `npm test`: make sure a Postgres server is there (the machine's via DATABASE_URL, else an
-// embedded one), build a migrated template database once, then run tap. Each test file clones
+// embedded one) and a Redis (REDIS_URL, else the local one, else a throwaway redis-server), build a
+// migrated template database once, then run tap. Each test file clones
 // the template into its own database (test/helpers/db.ts), so files run in parallel. The template
 // also gets the application role's grants (the role is cluster-wide; grants and default
 // privileges copy with the clone), so the apps and workers the tests build connect as that role.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { prepareQueueSchema } from '../src/db/queue-schema.js';
@@ -18,6 +20,7 @@ import { loadDefaultCatalogue } from '../src/services/default-catalogue.js';
 const RUN_ID = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 const TEMPLATE = `hyt_tpl_${RUN_ID}`;
 const EMBEDDED_PORT = 54330;
+const EMBEDDED_REDIS_PORT = 56379;
 // The application role of the test databases: its own name, so that tests never touch a real
 // `huiying_app` on a shared server. Trust auth (CI) ignores the password; the embedded server needs it.
 const APP_ROLE = 'hyt_app';
@@ -31,18 +34,74 @@ function withDatabase(url: string, name: string): string {
 
 /**
  * Browser tests need Debian's Chromium (`apt-get install chromium fonts-noto-cjk poppler-utils`),
- * which npm cannot install. CI installs it and must run them; on a machine with only Node.js they
- * are left out with a loud notice rather than failing the quick start.
+ * which npm cannot install. CI installs it and must run them; on a machine with only Node.js the
+ * files that drive a browser (those importing test/helpers/browser.js or playwright-core, the
+ * printed-notice PDF among them) are left out with a loud notice naming them — not the rest of
+ * test/pages, whose form and page tests need no browser.
  */
 function browserArgs(): string[] {
   const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (existsSync(chromium)) return [];
   if (process.env.CI) throw new Error(`CI must run the browser tests, but ${chromium} is missing`);
+  const needBrowser = testFiles('test').filter((f) => /from '(?:\.\.\/helpers\/browser\.js|playwright-core)'/.test(readFileSync(f, 'utf8')));
   console.warn(
-    `\n!! ${chromium} not found: the browser tests (test/pages, the printed notice) are NOT run.\n` +
+    `\n!! ${chromium} not found: these browser tests are NOT run:\n${needBrowser.map((f) => `!!   ${f}`).join('\n')}\n` +
       '!! Install Debian\'s Chromium to run them: apt-get install chromium fonts-noto-cjk poppler-utils\n',
   );
-  return ['--exclude=test/pages/**', '--exclude=test/notices/notice-pdf.test.ts'];
+  return needBrowser.map((f) => `--exclude=${f}`);
+}
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = `${dir}/${e.name}`;
+    if (e.isDirectory()) return testFiles(p);
+    return e.name.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const r = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return (await r.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/**
+ * The tests need a real Redis (the API's rate limits and readiness, the Redis queue backend): the
+ * one REDIS_URL names (it must answer), else one on 127.0.0.1:6379, else a throwaway
+ * `redis-server` started here (nothing on disk) — and failing all of those, the run fails rather
+ * than leaving the Redis variants out.
+ */
+async function ensureRedis(): Promise<{ url: string; stop: () => void }> {
+  const given = process.env.REDIS_URL;
+  if (given) {
+    if (!(await redisAnswers(given))) throw new Error(`REDIS_URL=${given} does not answer PING`);
+    return { url: given, stop: () => undefined };
+  }
+  const local = 'redis://127.0.0.1:6379';
+  if (await redisAnswers(local)) {
+    console.log(`REDIS_URL not set: using the Redis at ${local}`);
+    return { url: local, stop: () => undefined };
+  }
+  const url = `redis://127.0.0.1:${EMBEDDED_REDIS_PORT}`;
+  if (!(await redisAnswers(url))) {
+    console.log('REDIS_URL not set and no Redis on 127.0.0.1:6379: starting redis-server for the tests');
+    const child = spawn('redis-server', ['--port', String(EMBEDDED_REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const failed = new Promise<Error>((resolve) => child.once('error', resolve));
+    for (let i = 0; i < 50 && !(await redisAnswers(url)); i++) {
+      const err = await Promise.race([failed, new Promise<null>((r) => setTimeout(() => r(null), 100))]);
+      if (err) throw new Error(`the tests need Redis: set REDIS_URL, or install redis-server (apt-get install redis-server) (${err.message})`);
+    }
+    if (!(await redisAnswers(url))) throw new Error('the tests need Redis: redis-server did not answer within 5 s');
+    return { url, stop: () => child.kill('SIGTERM') };
+  }
+  return { url, stop: () => undefined };
 }
 
 async function reachable(url: string): Promise<boolean> {
@@ -83,6 +142,7 @@ async function otherRunsActive(url: string): Promise<boolean> {
 
 async function main(): Promise<number> {
   let embedded: EmbeddedServer | null = null;
+  let redis: { url: string; stop: () => void } | null = null;
   let serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     serverUrl = `postgres://postgres:postgres@127.0.0.1:${EMBEDDED_PORT}/postgres`;
@@ -94,6 +154,7 @@ async function main(): Promise<number> {
     }
   }
   try {
+    redis = await ensureRedis();
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
     await dropStale(admin);
@@ -115,6 +176,7 @@ async function main(): Promise<number> {
       stdio: 'inherit',
       env: {
         ...process.env,
+        REDIS_URL: redis.url,
         HY_TEST_SERVER_URL: serverUrl,
         HY_TEST_TEMPLATE: TEMPLATE,
         HY_TEST_RUN: RUN_ID,
@@ -129,6 +191,7 @@ async function main(): Promise<number> {
     await cleanup.end();
     return code;
   } finally {
+    redis?.stop();
     // Another run may be using the server we started: leave it to them (the next run reuses it).
     if (embedded && !(await otherRunsActive(serverUrl))) await embedded.stop();
   }

@@ -14,6 +14,7 @@ import {
 } from '../../src/domain/masking.js';
 import { formatTicketNo, generateTicketNo } from '../../src/domain/ticket-number.js';
 import {
+  GIVEN_CHARS,
   SINGLE_SURNAMES,
   emailArb,
   fillerArb,
@@ -70,13 +71,25 @@ t.test('maskName over generated names', async (t) => {
     }),
     { numRuns: 2000 },
   );
+  // Given names drawn mostly from the characters that end a compound surname (阳, 马, 葛, 离 …):
+  // 张阳明 must stay 张某, while 钟离 + 明 is the compound 钟离 and is left to the property above.
+  const COMPOUND_ENDS = [...new Set([...COMPOUND_SURNAMES].map((c) => Array.from(c)[1]))];
+  let endsCompound = 0;
   holds(
     t,
     'a single surname never turns into a compound by accident of the given name',
-    fc.property(fc.constantFrom(...SINGLE_SURNAMES), fc.string({ minLength: 1, maxLength: 3, unit: fc.constantFrom(...'伟芳娜敏静强磊') }), (s, g) =>
-      maskName(s + g) === `${s}某`,
+    fc.property(
+      fc.constantFrom(...SINGLE_SURNAMES),
+      fc.string({ minLength: 1, maxLength: 3, unit: fc.oneof({ arbitrary: fc.constantFrom(...COMPOUND_ENDS), weight: 3 }, fc.constantFrom(...GIVEN_CHARS)) }),
+      (s, g) => {
+        fc.pre(!COMPOUND_SURNAMES.has(s + Array.from(g)[0]));
+        if (COMPOUND_ENDS.includes(Array.from(g)[0])) endsCompound++;
+        return maskName(s + g) === `${s}某`;
+      },
     ),
+    { numRuns: 2000 },
   );
+  t.ok(endsCompound > 1000, `${endsCompound} given names began with a character that ends a compound surname`);
 });
 
 t.test('villageOnly', async (t) => {
@@ -196,13 +209,18 @@ t.test('containsPersonalData', async (t) => {
 });
 
 t.test('scrubText over generated text with embedded personal data', async (t) => {
+  let plantedBeyondCut = 0;
   holds(
     t,
-    'no phone, ID, e-mail, name or digit remnant survives; ≤ 80 characters',
+    'no phone, ID, e-mail, name or digit remnant survives anywhere in the text; the summary ≤ 80 characters',
     fc.property(piiTextArb, ({ text, needles, name }) => {
-      const out = scrubText(text, { names: [name.full] });
-      if (chars(out) > 80) return false;
-      for (const n of needles) if (out.includes(n)) return false;
+      if (chars(scrubText(text, { names: [name.full] })) > 80) return false;
+      // Every planted item is checked: the whole text scrubbed, not only the part the cut keeps.
+      const out = scrubText(text, { names: [name.full], maxLength: Infinity });
+      for (const n of needles) {
+        if (out.includes(n)) return false;
+        if (chars(text.slice(0, text.indexOf(n))) >= 80) plantedBeyondCut++;
+      }
       if (out.includes(name.full)) return false;
       // No remnant of a number: no five digits in a row even across separators.
       if (/[0-9]{5}/.test(out.replace(/[\s-]/g, ''))) return false;
@@ -211,6 +229,7 @@ t.test('scrubText over generated text with embedded personal data', async (t) =>
     }),
     { numRuns: 3000 },
   );
+  t.ok(plantedBeyondCut > 100, `${plantedBeyondCut} planted items lay beyond the 80-character cut and were checked`);
 });
 
 t.test('each kind of personal data alone, in every format', async (t) => {

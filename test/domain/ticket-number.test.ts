@@ -198,17 +198,44 @@ t.test('format → parse round trip, with any separators', async (t) => {
   t.pass('held for 100 generated numbers');
 });
 
-t.test('parseTicketNo never throws and accepts only 15 checked ASCII digits', async (t) => {
-  const inputArb = fc.oneof(
-    fc.string({ unit: 'binary', maxLength: 80 }),
-    fc.stringMatching(/^[0-9 -]{12,24}$/), // near-misses, about one in ten of which checks
-  );
+t.test('parseTicketNo never throws, accepts exactly the checked numbers, rejects the rest', async (t) => {
+  // Each generated input knows its answer: about one in ten is a real number (the domain's own
+  // generator) typed with separators anywhere; the rest are that number with one digit changed,
+  // digit runs of the wrong length, or arbitrary strings.
+  const SEPARATORS = ['', '', '', ' ', '-', '－', '　', '\t'];
+  const typedArb = (no: string) =>
+    fc.array(fc.constantFrom(...SEPARATORS), { minLength: no.length + 1, maxLength: no.length + 1 }).map((seps) =>
+      seps.map((sep, i) => sep + (no[i] ?? '')).join(''),
+    );
+  type Case = { input: string; expected: string | null | 'unknown' };
+  const validArb: fc.Arbitrary<Case> = ticketNoArb.chain((no) => typedArb(no).map((input) => ({ input, expected: no })));
+  const typoArb: fc.Arbitrary<Case> = fc
+    .tuple(ticketNoArb, fc.nat({ max: 14 }), fc.integer({ min: 1, max: 9 }))
+    .chain(([no, pos, delta]) => typedArb(no.slice(0, pos) + String((Number(no[pos]) + delta) % 10) + no.slice(pos + 1)))
+    .map((input) => ({ input, expected: null }));
+  const wrongLengthArb: fc.Arbitrary<Case> = fc
+    .oneof(fc.stringMatching(/^[0-9]{1,14}$/), fc.stringMatching(/^[0-9]{16,24}$/))
+    .chain(typedArb)
+    .map((input) => ({ input, expected: null }));
+  // Arbitrary strings: what matters is that nothing throws and only 15 checked digits are accepted.
+  const anyArb: fc.Arbitrary<Case> = fc.string({ unit: 'binary', maxLength: 80 }).map((input) => ({ input, expected: 'unknown' }));
+  const inputArb = fc.oneof({ arbitrary: validArb, weight: 1 }, { arbitrary: typoArb, weight: 3 }, { arbitrary: wrongLengthArb, weight: 3 }, { arbitrary: anyArb, weight: 3 });
+
+  let valid = 0;
+  let rejected = 0;
   fc.assert(
-    fc.property(inputArb, (s) => {
-      const r = parseTicketNo(s);
-      return r.ok ? /^[0-9]{15}$/.test(r.ticketNo) && dammCheckDigit(r.ticketNo) === 0 : true;
+    fc.property(inputArb, ({ input, expected }) => {
+      const r = parseTicketNo(input);
+      if (expected === 'unknown') return r.ok ? /^[0-9]{15}$/.test(r.ticketNo) && dammCheckDigit(r.ticketNo) === 0 : true;
+      if (expected === null) {
+        rejected++;
+        return !r.ok;
+      }
+      valid++;
+      return r.ok && r.ticketNo === expected;
     }),
-    { numRuns: 1000 },
+    { numRuns: 2000 },
   );
-  t.pass('held for 1000 generated strings');
+  t.ok(valid >= 100, `${valid} valid numbers parsed to themselves`);
+  t.ok(rejected >= 600, `${rejected} typos and wrong lengths rejected`);
 });

@@ -1,8 +1,11 @@
 // Builds the real app on a fresh test database (connected as the application role; ctx.db.pool is
-// the owner's, for setup), and signs staff in through the real login route.
+// the owner's, for setup) and the real Redis (its own key prefix), and signs staff in through the
+// real login route.
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import type { Test } from 'tap';
+import { Redis } from 'ioredis';
 import { buildApp } from '../../src/app.js';
+import { createRequestRedis } from '../../src/resilience.js';
 import { loadConfig } from '../../src/config.js';
 import { createUser } from '../../src/services/users.service.js';
 import type { Role } from '../../src/domain/roles.js';
@@ -29,13 +32,19 @@ export async function setupApp(
 ): Promise<TestContext> {
   const db = await createTestDb();
   const clock = opts.clock ?? new TestClock();
+  // The real Redis, as deployed: the rate limits count there and /readyz pings it. Keys carry this
+  // app's own prefix, so test files sharing the server never share a counter.
+  const redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) throw new Error('REDIS_URL is not set: run the tests with `npm test` (it finds or starts a Redis)');
+  const keyPrefix = `${db.name}:`;
+  const redis = createRequestRedis(redisUrl, { info: () => undefined, warn: () => undefined, error: () => undefined }, { keyPrefix });
   // The app connects as the application role, so every test exercises its grants.
   const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...opts.env }), DATABASE_URL: db.appUrl };
   // HY_TEST_LOG=debug shows the app's log while debugging a test.
   const app = await buildApp({
     config: { ...config, LOG_LEVEL: (process.env.HY_TEST_LOG as typeof config.LOG_LEVEL) ?? 'silent' },
     clock,
-    redis: null,
+    redis,
     logger: opts.logger,
     queueDashboard: opts.queueDashboard,
     onRoute: opts.onRoute,
@@ -43,9 +52,26 @@ export async function setupApp(
   await app.ready();
   t.teardown(async () => {
     await app.close();
+    await dropRedisKeys(redisUrl, keyPrefix);
+    redis.disconnect();
     await db.drop();
   });
   return { app, db, clock, deps: app.deps };
+}
+
+/** Deletes the keys under `prefix` (a plain client: a prefixed one would prefix them again). */
+async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const plain = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await plain.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      if (keys.length) await plain.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    plain.disconnect();
+  }
 }
 
 export interface Session {

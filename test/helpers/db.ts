@@ -6,6 +6,8 @@ import pg from 'pg';
 import { urlAs } from '../../src/db/roles.js';
 
 export interface TestDb {
+  /** The database's name, unique per test app: also its Redis key prefix. */
+  name: string;
   url: string;
   /** The same database as the application role (test/run.ts gave it its grants). */
   appUrl: string;
@@ -34,6 +36,7 @@ export async function createTestDb(): Promise<TestDb> {
   const pool = new pg.Pool({ connectionString: url, max: 5 });
   pool.on('error', () => undefined);
   return {
+    name,
     url,
     appUrl,
     appRole,

@@ -6,9 +6,8 @@
 import t from 'tap';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { json, createStaff, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
-import { assignDirectly, replyDirectly } from '../helpers/stand-ins.js';
-import { apiKeyHash } from '../../src/services/api-keys.service.js';
-import { dammCheckDigit, formatTicketNo } from '../../src/domain/ticket-number.js';
+import { actOk, unknownTicketNo, withoutRequestId } from '../helpers/tickets.js';
+import { formatTicketNo } from '../../src/domain/ticket-number.js';
 
 const ctx = await setupApp(t, {});
 
@@ -37,15 +36,20 @@ async function signInAll(): Promise<Record<Caller, Record<string, string>>> {
   return headers;
 }
 
+// Keys are made the way an administrator makes them: through the admin API, shown once.
+const keyAdmin = await staffSession(ctx, ['admin']);
 let keyCounter = 0;
-/** Inserts a key the way the admin API will store it: a public prefix and the hash of the secret. */
+const keyPrefixes: string[] = [];
 async function createApiKey(scopes: string[], active = true): Promise<string> {
-  const prefix = `mtrx${String(++keyCounter).padStart(4, '0')}`;
-  const secret = `s3cret-${prefix}-abcdefghijklmnop`;
-  await ctx.db.pool.query('INSERT INTO api_keys (name, prefix, key_hash, scopes, active) VALUES ($1, $2, $3, $4, $5)', [
-    `测试接口${keyCounter}`, prefix, apiKeyHash(secret), scopes, active,
-  ]);
-  return `hy_${prefix}_${secret}`;
+  const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/admin/api-keys', headers: keyAdmin.headers, payload: { name: `测试接口${++keyCounter}`, scopes } });
+  if (res.statusCode !== 201) throw new Error(`api key: ${res.statusCode} ${res.body}`);
+  const { key, prefix } = json(res) as { key: string; prefix: string };
+  keyPrefixes.push(prefix);
+  if (!active) {
+    const off = await ctx.app.inject({ method: 'PATCH', url: `/api/v1/admin/api-keys/${prefix}`, headers: keyAdmin.headers, payload: { active: false } });
+    if (off.statusCode !== 200) throw new Error(`api key off: ${off.statusCode} ${off.body}`);
+  }
+  return key;
 }
 
 const headers = await signInAll();
@@ -61,27 +65,20 @@ async function register(body: Record<string, unknown> = {}): Promise<string> {
   return json(res).ticketNo;
 }
 
-// Stand-ins for the assign action put A1, A2 in department A and B1 in department B; U stays unassigned.
+// A1, A2 assigned to department A and B1 to department B; U stays unassigned.
 const A1 = await register();
 const A2 = await register({ content: '村里的低保名单想查一下，怎么公示的' });
 const B1 = await register({ content: '村口的路灯坏了一个月了，晚上看不见路' });
 const U = await register({ content: '想问问残疾证怎么办理，要带什么材料' });
-await assignDirectly(ctx, A1, DEPT_A);
-await assignDirectly(ctx, A2, DEPT_A);
-await assignDirectly(ctx, B1, DEPT_B);
-// R, answered by department A (stand-in for the reply action), is what residents rate in the feedback row.
+await actOk(ctx, headers.clerk, A1, 'assign', { departmentCode: DEPT_A });
+await actOk(ctx, headers.clerk, A2, 'assign', { departmentCode: DEPT_A });
+await actOk(ctx, headers.clerk, B1, 'assign', { departmentCode: DEPT_B });
+// R, answered by department A, is what residents rate in the feedback row.
 const R = await register({ content: '村里的低保材料交了一个月了，想问问进度' });
-await assignDirectly(ctx, R, DEPT_A);
-await replyDirectly(ctx, R, '您的低保申请已审核通过，下月起发放。');
+await actOk(ctx, headers.clerk, R, 'assign', { departmentCode: DEPT_A });
+await actOk(ctx, headers.handlerA, R, 'accept');
+await actOk(ctx, headers.handlerA, R, 'reply', { reply: '您的低保申请已审核通过，下月起发放。', result: 'resolved' });
 const FIXTURE = new Map([[A1, 'A1'], [A2, 'A2'], [B1, 'B1'], [U, 'U'], [R, 'R']]);
-
-function unknownNumber(): string {
-  for (let i = 0; ; i++) {
-    const body = `20261125${String(900000 + i)}`;
-    const no = body + String(dammCheckDigit(body));
-    if (!FIXTURE.has(no)) return no;
-  }
-}
 
 function send(caller: Caller, opts: InjectOptions, from = headers): Promise<LightMyRequestResponse> {
   return ctx.app.inject({ ...opts, headers: { ...from[caller], ...(opts.headers ?? {}) } });
@@ -92,11 +89,6 @@ async function listAs(caller: Caller, query = ''): Promise<string[]> {
   if (res.statusCode !== 200) throw new Error(`list as ${caller}: ${res.statusCode} ${res.body}`);
   return json(res).items.map((i: { ticketNo: string }) => FIXTURE.get(i.ticketNo) ?? i.ticketNo).sort();
 }
-
-const withoutRequestId = (res: LightMyRequestResponse) => {
-  const { requestId: _id, ...rest } = json(res);
-  return rest;
-};
 
 t.test('handlers list only their own department', async (t) => {
   t.same(await listAs('handlerA'), ['A1', 'A2', 'R']);
@@ -116,7 +108,7 @@ t.test('handlers list only their own department', async (t) => {
 
 t.test('another department\'s ticket is "not found", exactly like a number that does not exist', async (t) => {
   const read = (caller: Caller, no: string) => send(caller, { method: 'GET', url: `/api/v1/tickets/${encodeURIComponent(no)}` });
-  const nonexistent = await read('handlerB', unknownNumber());
+  const nonexistent = await read('handlerB', await unknownTicketNo(ctx));
   t.equal(nonexistent.statusCode, 404);
   t.equal(json(nonexistent).code, 'TICKET_NOT_FOUND');
   for (const [caller, no, what] of [
@@ -134,7 +126,7 @@ t.test('another department\'s ticket is "not found", exactly like a number that 
 
   const act = (caller: Caller, no: string) =>
     send(caller, { method: 'POST', url: `/api/v1/tickets/${no}/actions/comment`, payload: { note: '看一下', public: false } });
-  const actUnknown = await act('handlerB', unknownNumber());
+  const actUnknown = await act('handlerB', await unknownTicketNo(ctx));
   const actOther = await act('handlerB', A1);
   t.equal(actOther.statusCode, 404, 'acting on another department\'s ticket: 404');
   t.same(withoutRequestId(actOther), withoutRequestId(actUnknown), 'acting: same body as a nonexistent number');
@@ -225,7 +217,7 @@ const MATRIX: Row[] = [
   { route: 'POST /api/v1/admin/api-keys',             expect: [403, 403, 403, 403, 403, 201, 401, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/api-keys', payload: { name: `矩阵接口${i}`, scopes: ['intake:api'] } }) },
   { route: 'PATCH /api/v1/admin/api-keys/:prefix',    expect: [403, 403, 403, 403, 403, 200, 401, 403],
-    request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/api-keys/mtrx0001', payload: { name: `改名接口${i}` } }) },
+    request: (_c, i) => ({ method: 'PATCH', url: `/api/v1/admin/api-keys/${keyPrefixes[0]}`, payload: { name: `改名接口${i}` } }) },
   { route: 'POST /api/v1/admin/notices',              expect: [403, 403, 403, 201, 403, 201, 401, 403],
     request: () => ({ method: 'POST', url: '/api/v1/admin/notices', payload: { month: '2026-10' } }) },
   { route: 'GET /api/v1/notices/:month',              expect: [200, 200, 200, 200, 200, 200, 401, 403],

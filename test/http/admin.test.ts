@@ -1,8 +1,8 @@
 // Admin API (SPEC §12): users, departments and categories, with validation details in Chinese, and
 // the admin-only guard on every route, against a real Postgres.
-import t, { type Test } from 'tap';
-import type { LightMyRequestResponse } from 'fastify';
+import t from 'tap';
 import { json, login, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { expectInvalid } from '../helpers/tickets.js';
 
 const ctx = await setupApp(t, {});
 const admin = await staffSession(ctx, ['admin']);
@@ -14,16 +14,6 @@ const call = (method: Method, url: string, payload?: Record<string, unknown>, se
 
 async function count(table: 'users' | 'departments' | 'categories'): Promise<number> {
   return (await ctx.db.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
-}
-
-/** A 400 VALIDATION_FAILED whose details name `path` with a Chinese message. */
-function expectInvalid(t: Test, res: LightMyRequestResponse, path: string, name: string): void {
-  t.equal(res.statusCode, 400, `${name}: 400 (${res.body})`);
-  const body = json(res);
-  t.equal(body.code, 'VALIDATION_FAILED', `${name}: code`);
-  const detail = body.details?.find((d: { path: string }) => d.path === path);
-  t.ok(detail, `${name}: details name ${path} (got ${JSON.stringify(body.details)})`);
-  t.match(detail?.message ?? '', CHINESE, `${name}: message in Chinese`);
 }
 
 const newUser = {

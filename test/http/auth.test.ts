@@ -3,6 +3,7 @@
 import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { createStaff, json, login, setupApp, staffSession, type Session, type TestContext } from '../helpers/app.js';
+import { withoutRequestId } from '../helpers/tickets.js';
 import { bootstrapAdmin } from '../../src/services/users.service.js';
 import { verifyAuditChain } from '../../src/db/audit.repository.js';
 import { tokenHash } from '../../src/services/auth.service.js';
@@ -19,11 +20,6 @@ const me = (c: TestContext, cookie: string) =>
 const patchUser = (admin: Session, username: string, payload: Record<string, unknown>, headers = admin.headers) =>
   ctx.app.inject({ method: 'PATCH', url: `/api/v1/admin/users/${username}`, headers, payload });
 const sessionCookie = (res: LightMyRequestResponse) => res.cookies.find((c) => c.name === 'hy_session');
-
-function withoutRequestId(res: LightMyRequestResponse): Record<string, unknown> {
-  const { requestId, ...rest } = json(res);
-  return rest;
-}
 
 async function userRow(username: string) {
   const { rows } = await ctx.db.pool.query(

@@ -1,7 +1,8 @@
 // Follow-up (回访) by the resident on the public page, the 7-day no-response close, the inbox,
 // category suggestion and a ticket's notification list.
 import t from 'tap';
-import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { json, registrationRequest, setupApp, staffSession } from '../helpers/app.js';
+import { act, actOk, register } from '../helpers/tickets.js';
 import { closeWithoutResponse } from '../../src/services/routing.service.js';
 
 const ctx = await setupApp(t);
@@ -9,17 +10,11 @@ const clerk = await staffSession(ctx, ['clerk']);
 const supervisor = await staffSession(ctx, ['supervisor']);
 const handler = await staffSession(ctx, ['handler'], 'sw');
 
-function act(session: Session, no: string, action: string, body: object = {}) {
-  return ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: session.headers, payload: body });
-}
-
 async function repliedTicket(phone = '13800138000'): Promise<string> {
-  const res = await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '家里自来水水压太低了', categoryCode: 'drinking_water', complainant: { phone } }));
-  const no = json(res).ticketNo;
-  await act(clerk, no, 'assign', { departmentCode: 'sw' });
-  await act(handler, no, 'accept');
-  const r = await act(handler, no, 'reply', { reply: '已更换减压阀，水压恢复正常', result: 'resolved' });
-  if (r.statusCode !== 200) throw new Error(r.body);
+  const no = await register(ctx, clerk, { channel: 'phone', kind: 'help', content: '家里自来水水压太低了', categoryCode: 'drinking_water', complainant: { phone } });
+  await actOk(ctx, clerk, no, 'assign', { departmentCode: 'sw' });
+  await actOk(ctx, handler, no, 'accept');
+  await actOk(ctx, handler, no, 'reply', { reply: '已更换减压阀，水压恢复正常', result: 'resolved' });
   return no;
 }
 
@@ -80,14 +75,14 @@ t.test('inbox by role', async (t) => {
   const no = json(await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '水管爆了，到处是水', complainant: { phone: '13800138002' } }))).ticketNo;
   let box = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/inbox', headers: clerk.headers }));
   t.ok(box.tasks.some((x: { ticketNo: string }) => x.ticketNo === no), 'the clerk sees a ticket waiting to be assigned');
-  await act(clerk, no, 'assign', { departmentCode: 'sw' });
+  await actOk(ctx, clerk, no, 'assign', { departmentCode: 'sw' });
   box = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/inbox', headers: handler.headers }));
   t.ok(box.tasks.some((x: { ticketNo: string; allowedActions: string[] }) => x.ticketNo === no && x.allowedActions.includes('accept')));
   const other = await staffSession(ctx, ['handler'], 'cj');
   box = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/inbox', headers: other.headers }));
   t.notOk(box.tasks.some((x: { ticketNo: string }) => x.ticketNo === no), 'not in another department’s inbox');
-  await act(handler, no, 'accept');
-  await act(handler, no, 'request_extension', { workingDays: 2, reason: '等待配件' });
+  await actOk(ctx, handler, no, 'accept');
+  await actOk(ctx, handler, no, 'request_extension', { workingDays: 2, reason: '等待配件' });
   box = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/inbox', headers: supervisor.headers }));
   t.ok(box.tasks.some((x: { ticketNo: string; allowedActions: string[] }) => x.ticketNo === no && x.allowedActions.includes('decide_extension')));
 });
@@ -106,7 +101,7 @@ t.test('the classifier learns the category a clerk finally chose', async (t) => 
   t.not(before.suggestedCategories[0]?.code, 'market', 'not known before');
   const res = await ctx.app.inject(registrationRequest(clerk, { channel: 'walk_in', kind: 'report', content: '有人在祠堂里天天聚会拉人头搞传销，骗老人钱', complainant: { phone: '13800138009' } }));
   const no = json(res).ticketNo;
-  t.equal((await act(clerk, no, 'assign', { departmentCode: 'scjg', categoryCode: 'market' })).statusCode, 200);
+  t.equal((await act(ctx, clerk, no, 'assign', { departmentCode: 'scjg', categoryCode: 'market' })).statusCode, 200);
   const after = json(await ctx.app.inject({ method: 'POST', url: '/api/v1/classify', headers: clerk.headers, payload: { content: odd } }));
   t.equal(after.suggestedCategories[0]?.code, 'market', 'ranked first after one confirmed example');
 });

@@ -1,7 +1,9 @@
 // The lifecycle over HTTP (SPEC §3): actions change state, deadlines, timeline and outbox in one
 // transaction; 409 names the state and the actions allowed now; concurrent actions cannot both win.
 import t from 'tap';
-import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { json, setupApp, staffSession } from '../helpers/app.js';
+import { act, actOk, register as registerAs } from '../helpers/tickets.js';
+import { formatTicketNo } from '../../src/domain/ticket-number.js';
 import { verifyTimelineChains } from '../../src/db/audit.repository.js';
 
 const ctx = await setupApp(t);
@@ -12,18 +14,10 @@ const waterHandler = await staffSession(ctx, ['handler'], 'sw');
 const leader = await staffSession(ctx, ['leader']);
 
 async function register(extra: Record<string, unknown> = {}): Promise<string> {
-  const res = await ctx.app.inject(
-    registrationRequest(clerk, {
-      channel: 'phone', kind: 'complaint', content: '村口道路有个大坑，晚上骑车很危险', villageCode: 'xihe',
-      complainant: { name: '李四', phone: '13600001234' }, ...extra,
-    }),
-  );
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return json(res).ticketNo;
-}
-
-function act(session: Session, ticketNo: string, action: string, body: unknown = {}) {
-  return ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${ticketNo}/actions/${action}`, headers: session.headers, payload: body as object });
+  return registerAs(ctx, clerk, {
+    channel: 'phone', kind: 'complaint', content: '村口道路有个大坑，晚上骑车很危险', villageCode: 'xihe',
+    complainant: { name: '李四', phone: '13600001234' }, ...extra,
+  });
 }
 
 async function outboxTopics(ticketNo: string): Promise<string[]> {
@@ -37,7 +31,7 @@ async function outboxTopics(ticketNo: string): Promise<string[]> {
 
 t.test('assign → accept → extension → reply → satisfied follow-up closes resolved', async (t) => {
   const no = await register();
-  let res = await act(clerk, no, 'assign', { departmentCode: 'cj', categoryCode: 'road' });
+  let res = await act(ctx, clerk, no, 'assign', { departmentCode: 'cj', categoryCode: 'road' });
   t.equal(res.statusCode, 200, res.body);
   let body = json(res);
   t.equal(body.status, 'assigned');
@@ -45,20 +39,20 @@ t.test('assign → accept → extension → reply → satisfied follow-up closes
   // Sign-off: 1 working day after assignment (Wed 11-25) → Thu 11-26 23:59:59 +08.
   t.equal(body.signOffDueAt, '2026-11-26T15:59:59.000Z');
 
-  t.equal((await act(waterHandler, no, 'accept')).statusCode, 404, 'another department cannot even see it');
-  res = await act(roadHandler, no, 'accept', {});
+  t.equal((await act(ctx, waterHandler, no, 'accept')).statusCode, 404, 'another department cannot even see it');
+  res = await act(ctx, roadHandler, no, 'accept', {});
   t.equal(res.statusCode, 200, res.body);
   t.equal(json(res).status, 'in_progress');
 
-  res = await act(roadHandler, no, 'request_extension', { workingDays: 3, reason: '需要协调施工队' });
+  res = await act(ctx, roadHandler, no, 'request_extension', { workingDays: 3, reason: '需要协调施工队' });
   t.equal(res.statusCode, 200, res.body);
   const dueBefore = json(res).dueAt;
   t.same(json(res).pendingExtension, { workingDays: 3, reason: '需要协调施工队' });
-  res = await act(roadHandler, no, 'request_extension', { workingDays: 3, reason: '再申请' });
+  res = await act(ctx, roadHandler, no, 'request_extension', { workingDays: 3, reason: '再申请' });
   t.equal(res.statusCode, 409, 'one pending request at a time');
   t.equal(json(res).code, 'EXTENSION_PENDING');
 
-  res = await act(supervisor, no, 'decide_extension', { approve: true });
+  res = await act(ctx, supervisor, no, 'decide_extension', { approve: true });
   t.equal(res.statusCode, 200, res.body);
   body = json(res);
   t.equal(body.pendingExtension, null);
@@ -66,16 +60,17 @@ t.test('assign → accept → extension → reply → satisfied follow-up closes
   t.equal(dueBefore, '2026-12-16T15:59:59.000Z');
   t.equal(body.dueAt, '2026-12-21T15:59:59.000Z', 'approved extension moves dueAt');
 
-  res = await act(roadHandler, no, 'reply', { reply: '已安排施工队修补路面', result: 'resolved', publicSummary: '西河村路面坑洼已修补' });
+  res = await act(ctx, roadHandler, no, 'reply', { reply: '已安排施工队修补路面', result: 'resolved', publicSummary: '西河村路面坑洼已修补' });
   t.equal(res.statusCode, 200, res.body);
   body = json(res);
   t.equal(body.status, 'replied');
   t.equal(body.reply, '已安排施工队修补路面');
-  t.ok(body.followUpDueAt);
+  // Follow-up: 2 working days after the reply (Wed 11-25) → Fri 11-27 23:59:59 +08 (SPEC §7).
+  t.equal(body.followUpDueAt, '2026-11-27T15:59:59.000Z');
 
-  res = await act(roadHandler, no, 'record_followup', { resolved: true, satisfaction: 'satisfied' });
+  res = await act(ctx, roadHandler, no, 'record_followup', { resolved: true, satisfaction: 'satisfied' });
   t.equal(res.statusCode, 403, 'the answering department never records its own follow-up');
-  res = await act(clerk, no, 'record_followup', { resolved: true, satisfaction: 'satisfied' });
+  res = await act(ctx, clerk, no, 'record_followup', { resolved: true, satisfaction: 'satisfied' });
   t.equal(res.statusCode, 200, res.body);
   body = json(res);
   t.equal(body.status, 'closed');
@@ -97,9 +92,9 @@ t.test('assign → accept → extension → reply → satisfied follow-up closes
 
 t.test('409 names the current state and the actions allowed now', async (t) => {
   const no = await register();
-  const res = await act(clerk, no, 'reopen', { reason: '测试' });
+  const res = await act(ctx, clerk, no, 'reopen', { reason: '测试' });
   t.equal(res.statusCode, 403, 'a clerk may never reopen');
-  const res2 = await act(supervisor, no, 'decide_extension', { approve: true });
+  const res2 = await act(ctx, supervisor, no, 'decide_extension', { approve: true });
   t.equal(res2.statusCode, 409);
   const body = json(res2);
   t.equal(body.code, 'ILLEGAL_TRANSITION');
@@ -111,32 +106,32 @@ t.test('409 names the current state and the actions allowed now', async (t) => {
 
 t.test('bad bodies name the field; the state check still comes first', async (t) => {
   const no = await register();
-  let res = await act(clerk, no, 'assign', { departmentCode: 'nowhere' });
+  let res = await act(ctx, clerk, no, 'assign', { departmentCode: 'nowhere' });
   t.equal(res.statusCode, 400);
   t.equal(json(res).details[0].path, 'departmentCode');
-  res = await act(clerk, no, 'assign', { departmentCode: 'cj', extra: 1 });
+  res = await act(ctx, clerk, no, 'assign', { departmentCode: 'cj', extra: 1 });
   t.equal(res.statusCode, 400);
   t.equal(json(res).details[0].path, 'extra');
-  res = await act(roadHandler, no, 'reply', {});
+  res = await act(ctx, roadHandler, no, 'reply', {});
   t.equal(res.statusCode, 404, 'a handler cannot see an unassigned ticket, whatever the body');
-  res = await act(supervisor, no, 'reply', {});
+  res = await act(ctx, supervisor, no, 'reply', {});
   t.equal(res.statusCode, 403, 'role before body');
-  res = await act(clerk, no, 'frobnicate', {});
+  res = await act(ctx, clerk, no, 'frobnicate', {});
   t.equal(res.statusCode, 400, 'unknown action');
 });
 
 t.test('return and decide_return: reassign, or refuse (improper return)', async (t) => {
   const no = await register();
-  await act(clerk, no, 'assign', { departmentCode: 'sw' });
-  let res = await act(waterHandler, no, 'return', { reasonCode: 'wrong_function', reason: '道路不归水务站管' });
+  await actOk(ctx, clerk, no, 'assign', { departmentCode: 'sw' });
+  let res = await act(ctx, waterHandler, no, 'return', { reasonCode: 'wrong_function', reason: '道路不归水务站管' });
   t.equal(res.statusCode, 200, res.body);
   t.equal(json(res).status, 'returned');
-  res = await act(supervisor, no, 'decide_return', { accept: true, departmentCode: 'cj' });
+  res = await act(ctx, supervisor, no, 'decide_return', { accept: true, departmentCode: 'cj' });
   t.equal(res.statusCode, 200, res.body);
   t.equal(json(res).departmentCode, 'cj');
-  res = await act(roadHandler, no, 'return', { reasonCode: 'other', reason: '试试退回' });
+  res = await act(ctx, roadHandler, no, 'return', { reasonCode: 'other', reason: '试试退回' });
   t.equal(res.statusCode, 200);
-  res = await act(supervisor, no, 'decide_return', { accept: false, note: '属于村镇建设办职责' });
+  res = await act(ctx, supervisor, no, 'decide_return', { accept: false, note: '属于村镇建设办职责' });
   t.equal(res.statusCode, 200);
   const body = json(res);
   t.equal(body.departmentCode, 'cj');
@@ -146,11 +141,11 @@ t.test('return and decide_return: reassign, or refuse (improper return)', async 
 
 t.test('dissatisfied follow-ups reopen twice, then close flagged', async (t) => {
   const no = await register();
-  await act(clerk, no, 'assign', { departmentCode: 'cj' });
+  await actOk(ctx, clerk, no, 'assign', { departmentCode: 'cj' });
   for (let round = 1; round <= 3; round++) {
-    t.equal((await act(roadHandler, no, 'accept')).statusCode, 200);
-    t.equal((await act(roadHandler, no, 'reply', { reply: `第${round}次答复`, result: 'explained' })).statusCode, 200);
-    const res = await act(clerk, no, 'record_followup', { resolved: false, satisfaction: 'dissatisfied' });
+    t.equal((await act(ctx, roadHandler, no, 'accept')).statusCode, 200);
+    t.equal((await act(ctx, roadHandler, no, 'reply', { reply: `第${round}次答复`, result: 'explained' })).statusCode, 200);
+    const res = await act(ctx, clerk, no, 'record_followup', { resolved: false, satisfaction: 'dissatisfied' });
     t.equal(res.statusCode, 200, res.body);
     const body = json(res);
     if (round < 3) {
@@ -166,20 +161,20 @@ t.test('dissatisfied follow-ups reopen twice, then close flagged', async (t) => 
 
 t.test('reject, merge and reopen', async (t) => {
   const a = await register();
-  let res = await act(clerk, a, 'reject', { reason: '不属于本镇职责范围，请向县市场监管局反映' });
+  let res = await act(ctx, clerk, a, 'reject', { reason: '不属于本镇职责范围，请向县市场监管局反映' });
   t.equal(res.statusCode, 200);
   t.equal(json(res).outcome, 'rejected');
-  res = await act(supervisor, a, 'reopen', { reason: '经核实属于本镇职责', departmentCode: 'cj' });
+  res = await act(ctx, supervisor, a, 'reopen', { reason: '经核实属于本镇职责', departmentCode: 'cj' });
   t.equal(res.statusCode, 200, res.body);
   t.equal(json(res).status, 'assigned');
 
   const b = await register();
   const c = await register();
-  res = await act(clerk, b, 'merge', { intoTicketNo: b });
+  res = await act(ctx, clerk, b, 'merge', { intoTicketNo: b });
   t.equal(res.statusCode, 400, 'not into itself');
-  res = await act(clerk, b, 'merge', { intoTicketNo: '202611250000000' });
+  res = await act(ctx, clerk, b, 'merge', { intoTicketNo: '202611250000000' });
   t.equal(res.statusCode, 400);
-  res = await act(clerk, b, 'merge', { intoTicketNo: `${c.slice(0, 8)}-${c.slice(8, 14)}-${c.slice(14)}` });
+  res = await act(ctx, clerk, b, 'merge', { intoTicketNo: formatTicketNo(c) });
   t.equal(res.statusCode, 200, res.body);
   t.equal(json(res).status, 'merged');
   t.equal(json(res).mergedInto, c);
@@ -188,10 +183,10 @@ t.test('reject, merge and reopen', async (t) => {
 
 t.test('comment and instruct', async (t) => {
   const no = await register();
-  let res = await act(leader, no, 'instruct', { note: '请尽快处理，注意安全' });
+  let res = await act(ctx, leader, no, 'instruct', { note: '请尽快处理，注意安全' });
   t.equal(res.statusCode, 200, res.body);
   t.equal(json(res).leaderAttention, true);
-  res = await act(clerk, no, 'comment', { note: '已电话安抚群众', public: true });
+  res = await act(ctx, clerk, no, 'comment', { note: '已电话安抚群众', public: true });
   t.equal(res.statusCode, 200);
   const lookup = await ctx.app.inject({ method: 'GET', url: `/api/v1/public/tickets/${no}?verify=1234` });
   const timeline = json(lookup).timeline.map((e: { type: string; note: string }) => `${e.type}:${e.note ?? ''}`);
@@ -201,10 +196,10 @@ t.test('comment and instruct', async (t) => {
 
 t.test('concurrent actions on one ticket cannot both win', async (t) => {
   const no = await register();
-  await act(clerk, no, 'assign', { departmentCode: 'cj' });
+  await actOk(ctx, clerk, no, 'assign', { departmentCode: 'cj' });
   const other = await staffSession(ctx, ['handler'], 'cj');
   const third = await staffSession(ctx, ['handler'], 'cj');
-  const results = await Promise.all([act(roadHandler, no, 'accept'), act(other, no, 'accept'), act(third, no, 'accept')]);
+  const results = await Promise.all([act(ctx, roadHandler, no, 'accept'), act(ctx, other, no, 'accept'), act(ctx, third, no, 'accept')]);
   const codes = results.map((r) => r.statusCode).sort();
   t.same(codes, [200, 409, 409], 'exactly one action wins');
   const { rows } = await ctx.db.pool.query(
@@ -216,9 +211,9 @@ t.test('concurrent actions on one ticket cannot both win', async (t) => {
 
 t.test('every timeline is hash-chained: a verifier names the altered event', async (t) => {
   const no = await register();
-  await act(clerk, no, 'assign', { departmentCode: 'cj' });
-  await act(roadHandler, no, 'accept');
-  await act(roadHandler, no, 'reply', { reply: '已修复', result: 'resolved' });
+  await actOk(ctx, clerk, no, 'assign', { departmentCode: 'cj' });
+  await actOk(ctx, roadHandler, no, 'accept');
+  await actOk(ctx, roadHandler, no, 'reply', { reply: '已修复', result: 'resolved' });
   t.same((await verifyTimelineChains(ctx.db.pool)).faults, [], 'intact');
   const { rows } = await ctx.db.pool.query(
     `SELECT e.id::text, e.prev_hash, e.hash FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE t.ticket_no = $1 ORDER BY e.id`,

@@ -4,9 +4,8 @@
 import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
 import { json, registrationRequest, setupApp, staffSession, type Session, type TestContext } from '../helpers/app.js';
-import { dammCheckDigit, formatTicketNo } from '../../src/domain/ticket-number.js';
-import { insertEvents } from '../../src/db/ticket-events.repository.js';
-import { assignDirectly } from '../helpers/stand-ins.js';
+import { formatTicketNo } from '../../src/domain/ticket-number.js';
+import { actOk, unknownTicketNo, withoutRequestId } from '../helpers/tickets.js';
 
 const MINUTE = 60 * 1000;
 const CHINESE = /[\u4e00-\u9fff]/;
@@ -49,14 +48,6 @@ async function register(body: Record<string, unknown>, c: TestContext = ctx): Pr
   return json(res);
 }
 
-/** Stands in for the comment action, with the exact `public` flag and internal `data` the view must filter. */
-async function commentDirectly(ticketNo: string, note: string, isPublic: boolean, data: Record<string, unknown> = {}): Promise<void> {
-  const { rows } = await ctx.db.pool.query('SELECT id::text FROM tickets WHERE ticket_no = $1', [ticketNo]);
-  await insertEvents(ctx.db.pool, rows[0].id, [
-    { type: 'commented', at: ctx.clock.now(), actorId: null, actorLabel: '测试员', note, public: isPublic, data },
-  ]);
-}
-
 function lookup(ticketNo: string, verify?: string, opts: { c?: TestContext; ip?: string; extra?: string } = {}): Promise<LightMyRequestResponse> {
   const query = [verify === undefined ? null : `verify=${encodeURIComponent(verify)}`, opts.extra ?? null].filter(Boolean).join('&');
   return (opts.c ?? ctx).app.inject({
@@ -66,31 +57,17 @@ function lookup(ticketNo: string, verify?: string, opts: { c?: TestContext; ip?:
   });
 }
 
-/** A number with a valid check digit that names no ticket. */
-async function unknownTicketNo(): Promise<string> {
-  for (let i = 0; ; i++) {
-    const body = `20261125${String(900000 + i)}`;
-    const no = body + String(dammCheckDigit(body));
-    const { rowCount } = await ctx.db.pool.query('SELECT 1 FROM tickets WHERE ticket_no = $1', [no]);
-    if (rowCount === 0) return no;
-  }
-}
-
 async function failureCount(): Promise<number> {
   const { rows } = await ctx.db.pool.query('SELECT count(*)::int AS n FROM lookup_failures');
   return rows[0].n;
 }
 
-const withoutRequestId = (res: LightMyRequestResponse) => {
-  const { requestId: _id, ...rest } = json(res);
-  return rest;
-};
-
 t.test('found with the last 4 digits of the phone: the public view and nothing personal', async (t) => {
   const ticket = await register(withPhone);
-  await assignDirectly(ctx, ticket.ticketNo, 'mz'); // stands in for the assign action
-  await commentDirectly(ticket.ticketNo, '内部备注：申请人家中有欠款纠纷，注意核实', false);
-  await commentDirectly(ticket.ticketNo, '已电话告知所需材料清单', true, { internalNote: '内部：下周再打一次电话' });
+  const clerk = await clerkOf(ctx);
+  await actOk(ctx, clerk, ticket.ticketNo, 'assign', { departmentCode: 'mz' });
+  await actOk(ctx, clerk, ticket.ticketNo, 'comment', { note: '内部备注：申请人家中有欠款纠纷，注意核实', public: false });
+  await actOk(ctx, clerk, ticket.ticketNo, 'comment', { note: '已电话告知所需材料清单', public: true });
 
   const res = await lookup(ticket.ticketNo, '5678');
   t.equal(res.statusCode, 200, res.body);
@@ -133,6 +110,14 @@ t.test('found with the last 4 digits of the phone: the public view and nothing p
   for (const key of ['complainant', 'phone', 'address', 'content', 'accessCode', 'villageCode', 'wechat', 'internalNote']) {
     t.notOk(text.includes(`"${key}"`), `no ${key} field`);
   }
+
+  // A public event with an internal note in its data: the department accepts with one.
+  await actOk(ctx, await staffSession(ctx, ['handler'], 'mz'), ticket.ticketNo, 'accept', { note: '内部：下周再打一次电话' });
+  const accepted = json(await lookup(ticket.ticketNo, '5678'));
+  t.ok(accepted.timeline.some((e: { type: string; note: string | null }) => e.type === 'accepted' && e.note === null), 'the accepted event is public, without a note');
+  const acceptedText = JSON.stringify(accepted);
+  for (const [what, value] of secrets) t.notOk(acceptedText.includes(value), `no ${what} in the public view after accepting`);
+  t.notOk(acceptedText.includes('"internalNote"'), 'no internalNote field after accepting');
 });
 
 t.test('found with the 6-digit access code when no phone was registered', async (t) => {
@@ -174,7 +159,7 @@ t.test('the number is accepted with spaces or dashes', async (t) => {
 t.test('an unknown number and a wrong verification answer exactly the same', async (t) => {
   const ticket = await register(withPhone);
   const wrong = await lookup(ticket.ticketNo, '0000');
-  const unknown = await lookup(await unknownTicketNo(), '5678');
+  const unknown = await lookup(await unknownTicketNo(ctx), '5678');
   t.equal(wrong.statusCode, 404);
   t.equal(unknown.statusCode, 404);
   t.equal(json(wrong).code, 'TICKET_NOT_FOUND');
@@ -279,7 +264,7 @@ t.test('5 failures within 15 minutes lock the number for an hour', async (t) => 
 });
 
 t.test('an unknown number locks the same way (no existence leak)', async (t) => {
-  const unknown = await unknownTicketNo();
+  const unknown = await unknownTicketNo(ctx);
   const real = await register(withPhone);
   for (let i = 1; i <= 5; i++) {
     const u = await lookup(unknown, '5678');
@@ -329,6 +314,9 @@ t.test('each client IP is rate-limited (429 RATE_LIMITED), other IPs go on', asy
   t.match(body.message, /请\d+秒后再试/, 'the message says when to come back');
   t.type(body.requestId, 'string');
   t.ok(Number(sixth.headers['retry-after']) > 0, 'Retry-After tells when to come back');
+
+  const counters = await limited.app.redis!.keys(`${limited.db.name}:hy-rl:*${ip}`);
+  t.equal(counters.length, 1, 'counted in Redis, where every API replica shares the count');
 
   const otherIp = await lookup(ticket.ticketNo, '5678', { c: limited, ip: '203.0.113.8' });
   t.equal(otherIp.statusCode, 200, 'another IP still gets through');

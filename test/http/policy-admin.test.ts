@@ -1,9 +1,9 @@
 // Admin policy API (SPEC §7, §12): the holiday calendar per year and the SLA policy, against a real
 // Postgres — seeded values, validation details with index paths in Chinese, new limits applying to
 // the next registration, /readyz's calendar warning, and an audit row for every change.
-import t, { type Test } from 'tap';
-import type { LightMyRequestResponse } from 'fastify';
+import t from 'tap';
 import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { expectInvalid } from '../helpers/tickets.js';
 import { TestClock } from '../helpers/clock.js';
 
 // Wed 2026-11-25 09:30 +08: the current year is 2026, the next (2027) has no calendar yet.
@@ -11,7 +11,6 @@ const clock = new TestClock('2026-11-25T01:30:00Z');
 const ctx = await setupApp(t, { clock });
 const admin = await staffSession(ctx, ['admin']);
 const clerk = await staffSession(ctx, ['clerk']);
-const CHINESE = /[\u4e00-\u9fff]/;
 
 type Method = 'GET' | 'PUT';
 const call = (method: Method, url: string, payload?: unknown, session: Session | null = admin) =>
@@ -21,17 +20,6 @@ const call = (method: Method, url: string, payload?: unknown, session: Session |
     headers: session?.headers ?? {},
     ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
   });
-
-/** A 400 VALIDATION_FAILED whose details name `path` with a Chinese message matching `message`. */
-function expectInvalid(t: Test, res: LightMyRequestResponse, path: string, name: string, message: RegExp = CHINESE): void {
-  t.equal(res.statusCode, 400, `${name}: 400 (${res.body})`);
-  const body = json(res);
-  t.equal(body.code, 'VALIDATION_FAILED', `${name}: code`);
-  const detail = body.details?.find((d: { path: string }) => d.path === path);
-  t.ok(detail, `${name}: details name ${path} (got ${JSON.stringify(body.details)})`);
-  t.match(detail?.message ?? '', CHINESE, `${name}: message in Chinese`);
-  t.match(detail?.message ?? '', message, `${name}: message says what is wrong`);
-}
 
 async function auditRows(action: string): Promise<{ actor: string; target: string; data: any }[]> {
   const { rows } = await ctx.db.pool.query('SELECT actor, target, data FROM audit_log WHERE action = $1 ORDER BY id', [action]);
@@ -108,6 +96,7 @@ t.test('PUT a valid 2027 calendar, GET it back sorted, and /readyz stops warning
   const before = await ctx.app.inject({ method: 'GET', url: '/readyz' });
   t.equal(before.statusCode, 200, 'a missing calendar is not an outage');
   t.equal(json(before).checks.calendar, 'missing 2027');
+  t.equal(json(before).checks.redis, 'ok', 'the readiness check pinged Redis');
   t.equal(json(before).warnings.length, 1);
   t.match(json(before).warnings[0], /^2027年节假日安排未配置/);
 

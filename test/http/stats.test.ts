@@ -1,27 +1,22 @@
 // SPEC §9 statistics from a known set of tickets driven through the real lifecycle: every figure
 // is compared with a value worked out by hand (the comments show the working).
 import t from 'tap';
-import { json, login, createStaff, registrationRequest, setupApp } from '../helpers/app.js';
+import { json, setupApp } from '../helpers/app.js';
+import { register as registerAs, staffCast } from '../helpers/tickets.js';
 import { TestClock } from '../helpers/clock.js';
 
 const clock = new TestClock('2026-11-02T01:00:00Z'); // Mon 2026-11-02 09:00 +08
 const ctx = await setupApp(t, { clock });
-const u = {
-  clerk: await createStaff(ctx, ['clerk'], null, 'st-clerk'),
-  sup: await createStaff(ctx, ['supervisor'], null, 'st-sup'),
-  roadA: await createStaff(ctx, ['handler'], 'cj', 'st-road-a'),
-  roadB: await createStaff(ctx, ['handler'], 'cj', 'st-road-b'),
-  water: await createStaff(ctx, ['handler'], 'sw', 'st-water'),
-};
-const headers = async (who: keyof typeof u) => (await login(ctx, u[who])).headers;
-async function act(who: keyof typeof u, no: string, action: string, body: object = {}) {
-  const res = await ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: await headers(who), payload: body });
-  if (res.statusCode !== 200) throw new Error(`${action} ${res.body}`);
-}
+const cast = await staffCast(ctx, {
+  clerk: [['clerk'], null, 'st-clerk'],
+  sup: [['supervisor'], null, 'st-sup'],
+  roadA: [['handler'], 'cj', 'st-road-a'],
+  roadB: [['handler'], 'cj', 'st-road-b'],
+  water: [['handler'], 'sw', 'st-water'],
+});
+const { headers, act } = cast;
 async function register(content: string): Promise<string> {
-  const res = await ctx.app.inject(registrationRequest(await login(ctx, u.clerk), { channel: 'phone', kind: 'complaint', content, complainant: { phone: '13500000000' } }));
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return json(res).ticketNo;
+  return registerAs(ctx, await cast.as('clerk'), { channel: 'phone', kind: 'complaint', content, complainant: { phone: '13500000000' } });
 }
 const hours = (h: number) => clock.advance(h * 3600_000);
 

@@ -3,18 +3,16 @@
 // its timeline and the caller's allowed actions, and audited unmasking of the phone.
 import t from 'tap';
 import type { LightMyRequestResponse } from 'fastify';
-import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
-import { assignDirectly, setStatusDirectly } from '../helpers/stand-ins.js';
-import { dammCheckDigit, formatTicketNo } from '../../src/domain/ticket-number.js';
+import { json, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { actOk, register as registerAs, unknownTicketNo } from '../helpers/tickets.js';
+import { formatTicketNo } from '../../src/domain/ticket-number.js';
 
 const CHINESE = /[\u4e00-\u9fff]/;
 const ctx = await setupApp(t, {}); // clock at 2026-11-25T01:30:00Z (09:30 in Shanghai)
 let clerk = await staffSession(ctx, ['clerk']);
 
 async function register(body: Record<string, unknown>): Promise<string> {
-  const res = await ctx.app.inject(registrationRequest(clerk, body));
-  if (res.statusCode !== 201) throw new Error(`registration failed: ${res.statusCode} ${res.body}`);
-  return json(res).ticketNo;
+  return registerAs(ctx, clerk, body);
 }
 
 // The fixture, newest received first: E and C share receivedAt (the registration instant), so the
@@ -34,13 +32,16 @@ const D = await register({
 });
 const C = await register({ channel: 'walk_in', kind: 'consult', content: '想问问残疾证怎么办理，要带什么材料', complainant: { anonymous: true } });
 const E = await register({ channel: 'web', kind: 'suggest', content: '建议在村委会门口设置公交站，方便老人出行' });
-// Stand-ins for the lifecycle actions (test/helpers/stand-ins.ts): A assigned to 民政办, B accepted by 村镇建设办,
-// D closed as resolved by 生态环境办; C and E stay registered.
-await assignDirectly(ctx, A, 'mz');
-await assignDirectly(ctx, B, 'cj');
-await setStatusDirectly(ctx, B, 'in_progress');
-await assignDirectly(ctx, D, 'hb');
-await setStatusDirectly(ctx, D, 'closed', 'resolved');
+// Through the real actions: A assigned to 民政办, B accepted by 村镇建设办, D closed as resolved
+// by 生态环境办 (accepted, replied, followed up satisfied); C and E stay registered.
+await actOk(ctx, clerk, A, 'assign', { departmentCode: 'mz' });
+await actOk(ctx, clerk, B, 'assign', { departmentCode: 'cj' });
+await actOk(ctx, await staffSession(ctx, ['handler'], 'cj'), B, 'accept');
+await actOk(ctx, clerk, D, 'assign', { departmentCode: 'hb' });
+const envHandler = await staffSession(ctx, ['handler'], 'hb');
+await actOk(ctx, envHandler, D, 'accept');
+await actOk(ctx, envHandler, D, 'reply', { reply: '已责令养殖场整改，污水不再直排', result: 'resolved' });
+await actOk(ctx, clerk, D, 'record_followup', { resolved: true, satisfaction: 'satisfied' });
 const ALL = [E, C, B, A, D];
 const NAMES = new Map(ALL.map((no, i) => [no, 'ECBAD'[i]]));
 
@@ -245,7 +246,7 @@ t.test('one ticket: unknown number 404, wrong check digit 400', async (t) => {
   const bad = await get(`/api/v1/tickets/${wrongCheck}`);
   t.equal(bad.statusCode, 400);
   t.equal(json(bad).code, 'TICKET_NO_INVALID');
-  const missing = await get(`/api/v1/tickets/${unknownNumber()}`);
+  const missing = await get(`/api/v1/tickets/${await unknownTicketNo(ctx)}`);
   t.equal(missing.statusCode, 404);
   t.equal(json(missing).code, 'TICKET_NOT_FOUND');
   t.match(json(missing).message, CHINESE);
@@ -303,12 +304,3 @@ t.test('overdue: open tickets past dueAt (moving the clock)', async (t) => {
   t.same(await list('overdue=false'), ['E', 'B', 'D']);
   t.same(await list('overdue=true&departmentCode=mz'), ['A'], 'combines with other filters');
 });
-
-/** A number with a valid check digit that is none of the fixture's. */
-function unknownNumber(): string {
-  for (let i = 0; ; i++) {
-    const body = `20261125${String(900000 + i)}`;
-    const no = body + String(dammCheckDigit(body));
-    if (!ALL.includes(no)) return no;
-  }
-}

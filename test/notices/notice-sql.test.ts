@@ -4,7 +4,8 @@
 // (unreachable, no_response), a confidential ticket, refused (improper) returns, a late acceptance,
 // a rejection, a merge — and the model generateNotice stores must equal buildNoticeModel's.
 import t from 'tap';
-import { json, login, createStaff, registrationRequest, setupApp } from '../helpers/app.js';
+import { json, registrationRequest, setupApp } from '../helpers/app.js';
+import { staffCast } from '../helpers/tickets.js';
 import { TestClock } from '../helpers/clock.js';
 import { sweepNoResponse } from '../../src/services/routing.service.js';
 import { generateNotice } from '../../src/services/notices.service.js';
@@ -15,17 +16,13 @@ import { monthRange } from '../../src/domain/stats.js';
 
 const clock = new TestClock('2026-11-02T01:00:00Z'); // Mon 2026-11-02 09:00 +08
 const ctx = await setupApp(t, { clock });
-const u = {
-  clerk: await createStaff(ctx, ['clerk'], null, 'ns-clerk'),
-  sup: await createStaff(ctx, ['supervisor'], null, 'ns-sup'),
-  road: await createStaff(ctx, ['handler'], 'cj', 'ns-road'),
-  water: await createStaff(ctx, ['handler'], 'sw', 'ns-water'),
-};
-const headers = async (who: keyof typeof u) => (await login(ctx, u[who])).headers;
-async function act(who: keyof typeof u, no: string, action: string, body: object = {}) {
-  const res = await ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: await headers(who), payload: body });
-  if (res.statusCode !== 200) throw new Error(`${action} ${no}: ${res.body}`);
-}
+const cast = await staffCast(ctx, {
+  clerk: [['clerk'], null, 'ns-clerk'],
+  sup: [['supervisor'], null, 'ns-sup'],
+  road: [['handler'], 'cj', 'ns-road'],
+  water: [['handler'], 'sw', 'ns-water'],
+});
+const { act } = cast;
 const CHANNELS = ['phone', 'walk_in', 'letter', 'web', 'wechat_group'];
 const KINDS = ['complaint', 'consult', 'help', 'report', 'suggest'];
 const VILLAGES = ['dongshan', 'xihe', 'nanling', null];
@@ -40,7 +37,7 @@ async function register(category: 'road' | 'drinking_water' | null, extra: objec
   const p = PEOPLE[i % 3];
   const channel = CHANNELS[i % CHANNELS.length];
   const res = await ctx.app.inject(
-    registrationRequest(await login(ctx, u.clerk), {
+    registrationRequest(await cast.as('clerk'), {
       channel, kind: KINDS[i % KINDS.length], villageCode: VILLAGES[i % 4] ?? undefined, address: p.address,
       content: `我是${p.name}，电话${p.phone}，第${i}件：${category === 'drinking_water' ? '家里停水一整天' : '村口路面坑洼'}`,
       ...(category ? { categoryCode: category } : {}),

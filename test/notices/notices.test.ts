@@ -5,7 +5,7 @@ import t from 'tap';
 import { json, login, createStaff, registrationRequest, setupApp } from '../helpers/app.js';
 import { TestClock } from '../helpers/clock.js';
 import { startFakeWeCom } from '../helpers/fake-wecom.js';
-import { setupWorkers, waitFor } from '../helpers/workers.js';
+import { setupWorkers, waitFor, waitForJobsDone } from '../helpers/workers.js';
 import { noticeTick } from '../../src/services/notices.service.js';
 
 const wecom = await startFakeWeCom();
@@ -76,7 +76,8 @@ t.test('publish: public outputs, WeCom parts each once despite failures, idempot
     const b = wecom.posts.filter((p) => p.path.endsWith('key=b'));
     return a.length >= expectedParts && b.length >= expectedParts && a.length === b.length;
   }, 20_000);
-  await new Promise((r) => setTimeout(r, 500));
+  // Every WeCom job has completed: any part posted twice would be among the posts by now.
+  await waitForJobsDone(ctx, { topic: 'wecom', timeoutMs: 20_000 });
   const a = wecom.posts.filter((p) => p.path.endsWith('key=a'));
   t.ok(a.length >= 2, `the notice went out in ${a.length} parts`);
   t.equal(new Set(a.map((p) => p.content)).size, a.length, 'no part posted twice');

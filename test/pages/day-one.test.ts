@@ -5,7 +5,8 @@
 // no phone and no contact-only clause, and keeps the township's own hotline.
 import t from 'tap';
 import { DESKTOP, PHONE, liveApp, newPage, shot, signIn, staffUser } from '../helpers/browser.js';
-import { login, registrationRequest, type Session } from '../helpers/app.js';
+import { actOk, register as registerAs } from '../helpers/tickets.js';
+import { login, type Session } from '../helpers/app.js';
 import { TestClock } from '../helpers/clock.js';
 import { formatTicketNo } from '../../src/domain/ticket-number.js';
 
@@ -24,14 +25,9 @@ async function signInAll(): Promise<void> {
 }
 await signInAll();
 
-async function act(who: Who, no: string, action: string, body: object = {}): Promise<void> {
-  const res = await live.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: sessions[who].headers, payload: body });
-  if (res.statusCode !== 200) throw new Error(`${action}: ${res.body}`);
-}
+const act = (who: Who, no: string, action: string, body: object = {}) => actOk(live, sessions[who], no, action, body);
 async function register(body: object): Promise<string> {
-  const res = await live.app.inject(registrationRequest(sessions.clerk, { channel: 'phone', kind: 'complaint', categoryCode: 'road', ...body }));
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return res.json().ticketNo as string;
+  return registerAs(live, sessions.clerk, { channel: 'phone', kind: 'complaint', categoryCode: 'road', ...body });
 }
 
 const pigFarm = await register({

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { json, registrationRequest, staffSession, type Session } from '../helpers/app.js';
 import { liveApp, newPage, shot, signIn, staffUser, type LiveApp } from '../helpers/browser.js';
+import { formatTicketNo } from '../../src/domain/ticket-number.js';
 
 const live: LiveApp = await liveApp(t);
 const clerk = await staffSession(live, ['clerk']);
@@ -21,23 +22,22 @@ async function assignedTicket(session: Session, departmentCode: string, content:
 
 const road = await assignedTicket(clerk, 'cj', '村里的路灯坏了一个多月，晚上出行不便');
 const water = await assignedTicket(clerk, 'sw', '家里自来水这几天水压很低，做饭都不够用');
-const group = (no: string) => `${no.slice(0, 8)}-${no.slice(8, 14)}-${no.slice(14)}`;
 
 t.test('a handler sees only their own department in the list, the inbox and the ticket pages', async (t) => {
   const { page } = await newPage(t, live);
   await signIn(page, roadHandler);
   let text = await page.locator('main').textContent();
-  t.match(text, group(road), 'the inbox lists the department’s ticket');
-  t.notMatch(text, group(water), 'and not another department’s');
+  t.match(text, formatTicketNo(road), 'the inbox lists the department’s ticket');
+  t.notMatch(text, formatTicketNo(water), 'and not another department’s');
   t.match(text, '签收', 'with the work awaiting (sign-off)');
   await shot(page, 'staff-inbox');
 
   await page.goto('/staff/tickets');
   text = await page.locator('main').textContent();
-  t.match(text, group(road));
-  t.notMatch(text, group(water), 'the list is scoped to the department');
+  t.match(text, formatTicketNo(road));
+  t.notMatch(text, formatTicketNo(water), 'the list is scoped to the department');
   await page.goto('/staff/tickets?departmentCode=sw');
-  t.notMatch(await page.locator('main').textContent(), group(water), 'asking for another department finds nothing');
+  t.notMatch(await page.locator('main').textContent(), formatTicketNo(water), 'asking for another department finds nothing');
   await shot(page, 'staff-tickets');
 
   const res = await page.goto(`/staff/tickets/${water}`);
@@ -63,9 +63,9 @@ t.test('a handler requests an extension; a supervisor approves it on the ticket 
   const { page: s } = await newPage(t, live);
   await signIn(s, supervisor);
   t.equal(new URL(s.url()).pathname, '/staff/supervision', 'a supervisor starts at the supervision board');
-  t.match(await s.locator('#extensions').textContent(), group(road), 'the request awaits a decision on the board');
+  t.match(await s.locator('#extensions').textContent(), formatTicketNo(road), 'the request awaits a decision on the board');
   await shot(s, 'staff-supervision');
-  await s.locator('#extensions').getByRole('link', { name: group(road) }).click();
+  await s.locator('#extensions').getByRole('link', { name: formatTicketNo(road) }).click();
   t.match(await s.locator('#act-decide_extension').textContent(), '申请延期 5 个工作日：需要等供电所更换灯杆');
   const before = await live.db.pool.query('SELECT due_at FROM tickets WHERE ticket_no = $1', [road]);
   await shot(s, 'staff-ticket-extension');

@@ -2,7 +2,8 @@
 // field with what was typed kept, idempotent registration, the resident's lockout messages, the
 // admin forms, and escaping.
 import t from 'tap';
-import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { setupApp, staffSession, type Session } from '../helpers/app.js';
+import { register as registerAs } from '../helpers/tickets.js';
 
 const ctx = await setupApp(t, { env: { PUBLIC_LOOKUP_RATE_LIMIT: '12' } });
 const clerk = await staffSession(ctx, ['clerk']);
@@ -21,9 +22,7 @@ const get = (session: Session | null, url: string) =>
   ctx.app.inject({ method: 'GET', url, headers: session ? { cookie: `hy_session=${session.cookie}` } : {} });
 
 async function register(body: Record<string, unknown>): Promise<string> {
-  const res = await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'help', ...body }));
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return json(res).ticketNo;
+  return registerAs(ctx, clerk, { channel: 'phone', kind: 'help', ...body });
 }
 
 t.test('staff pages want a session: sign-in redirect, also for unknown addresses', async (t) => {

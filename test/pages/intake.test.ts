@@ -9,6 +9,8 @@ import { PNG } from 'pngjs';
 import jsQRModule from 'jsqr';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS, PASSWORD, PHONE, liveApp, newPage, shot, signIn, staffUser, waitForFocus } from '../helpers/browser.js';
+import { act } from '../helpers/tickets.js';
+import { formatTicketNo } from '../../src/domain/ticket-number.js';
 
 // jsqr is a UMD bundle: its default export is the module itself under Node's ESM loader.
 const jsQR: typeof jsQRModule.default = (jsQRModule as any).default ?? jsQRModule;
@@ -77,7 +79,7 @@ t.test('a clerk registers with the keyboard only and prints the receipt; its QR 
   t.equal(rows[0].received_at.toISOString(), '2026-11-25T01:30:00.000Z', 'received time defaults to now (the form opened at 09:30)');
 
   const receipt = page.locator('#receipt');
-  const grouped = `${ticketNo.slice(0, 8)}-${ticketNo.slice(8, 14)}-${ticketNo.slice(14)}`;
+  const grouped = formatTicketNo(ticketNo);
   t.match(await receipt.locator('.ticket-no').textContent(), grouped, 'the number is printed in groups');
   t.match(await receipt.textContent(), '2026-12-16 23:59 前', 'the deadline (15 working days, Asia/Shanghai)');
   t.match(await receipt.textContent(), '道路桥梁与路灯');
@@ -104,7 +106,7 @@ t.test('a resident on a phone looks the ticket up, and rates the reply the handl
   t.ok(qrText, 'the receipt test ran first');
   const { page: phone } = await newPage(t, live, PHONE);
   await phone.goto(qrText);
-  t.equal(await phone.inputValue('#f-no'), `${ticketNo.slice(0, 8)}-${ticketNo.slice(8, 14)}-${ticketNo.slice(14)}`, 'the number is filled in');
+  t.equal(await phone.inputValue('#f-no'), formatTicketNo(ticketNo), 'the number is filled in');
   await waitForFocus(phone, 'f-verify');
   t.pass('the cursor waits in the verification box');
   await shot(phone, 'public-track-form');
@@ -172,11 +174,9 @@ t.test('a resident who is not satisfied is told what happens next', async (t) =>
     payload: { channel: 'phone', kind: 'help', content: '自来水水压太低，二楼没有水', categoryCode: 'drinking_water', complainant: { phone: '13900004321' } },
   });
   const no = reg.json().ticketNo;
-  const act = (h: Record<string, string>, action: string, payload: object = {}) =>
-    live.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: h, payload });
-  t.equal((await act(clerkH, 'assign', { departmentCode: 'sw' })).statusCode, 200);
-  t.equal((await act(handlerH, 'accept')).statusCode, 200);
-  t.equal((await act(handlerH, 'reply', { reply: '已检修加压泵，水压恢复正常。', result: 'resolved' })).statusCode, 200);
+  t.equal((await act(live, clerkH, no, 'assign', { departmentCode: 'sw' })).statusCode, 200);
+  t.equal((await act(live, handlerH, no, 'accept')).statusCode, 200);
+  t.equal((await act(live, handlerH, no, 'reply', { reply: '已检修加压泵，水压恢复正常。', result: 'resolved' })).statusCode, 200);
 
   const { page: phone } = await newPage(t, live, PHONE);
   await phone.goto(`/track?no=${no}`);
@@ -203,7 +203,7 @@ t.test('the duplicate warning comes while typing, before a second ticket exists'
   await warning.waitFor({ state: 'visible' });
   const text = (await warning.textContent()) ?? '';
   t.match(text, '可能重复');
-  t.match(text, `${ticketNo.slice(0, 8)}-${ticketNo.slice(8, 14)}-${ticketNo.slice(14)}`, 'names the earlier ticket');
+  t.match(text, formatTicketNo(ticketNo), 'names the earlier ticket');
   t.match(text, '同一来电号码');
   t.equal(await warning.locator('a').first().getAttribute('href'), `/staff/tickets/${ticketNo}`);
   await shot(page, 'staff-register-duplicate-warning');

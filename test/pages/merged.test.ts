@@ -3,6 +3,7 @@
 // tells the handler a second resident waits.
 import t from 'tap';
 import { PASSWORD, PHONE, liveApp, newPage, shot, signIn, staffUser } from '../helpers/browser.js';
+import { act } from '../helpers/tickets.js';
 import { formatTicketNo } from '../../src/domain/ticket-number.js';
 
 const live = await liveApp(t);
@@ -26,22 +27,20 @@ t.test('the resident of a merged ticket follows, hears of and rates the survivin
   };
   const a = await register('13600005555', 'merged-test-a-0001');
   const b = await register('13700006666', 'merged-test-b-0001');
-  const act = (h: Record<string, string>, no: string, action: string, payload: object = {}) =>
-    live.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: h, payload });
-  t.equal((await act(clerk.h, b, 'merge', { intoTicketNo: a })).statusCode, 200);
+  t.equal((await act(live, clerk.h, b, 'merge', { intoTicketNo: a })).statusCode, 200);
 
   // The handler of the survivor sees that a second resident waits.
   const { page: staff } = await newPage(t, live);
   await signIn(staff, handler.username);
-  t.equal((await act(clerk.h, a, 'assign', { departmentCode: 'cj' })).statusCode, 200);
+  t.equal((await act(live, clerk.h, a, 'assign', { departmentCode: 'cj' })).statusCode, 200);
   await staff.goto(`/staff/tickets/${a}`);
   const facts = (await staff.locator('body').textContent()) ?? '';
   t.match(facts, '合并进来的工单');
   t.match(facts, formatTicketNo(b));
   await shot(staff, 'staff-ticket-with-merged');
 
-  t.equal((await act(handler.h, a, 'accept')).statusCode, 200);
-  t.equal((await act(handler.h, a, 'reply', { reply: '桥头路面已于今日修复，恢复通行。', result: 'resolved' })).statusCode, 200);
+  t.equal((await act(live, handler.h, a, 'accept')).statusCode, 200);
+  t.equal((await act(live, handler.h, a, 'reply', { reply: '桥头路面已于今日修复，恢复通行。', result: 'resolved' })).statusCode, 200);
   const { rows: sms } = await live.db.pool.query(
     `SELECT payload->>'ticketId' AS ticket_id, payload->>'template' AS template FROM outbox
       WHERE topic = 'notifications' AND payload->>'template' = 'replied' ORDER BY id`,

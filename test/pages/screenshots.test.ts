@@ -3,7 +3,8 @@
 // as test-artifacts/screenshots/<page>-<width>.png for people to look at.
 import t, { type Test } from 'tap';
 import type { Page } from 'playwright-core';
-import { json, registrationRequest, staffSession } from '../helpers/app.js';
+import { staffSession } from '../helpers/app.js';
+import { actOk, register } from '../helpers/tickets.js';
 import { DESKTOP, PHONE, liveApp, newPage, shot, signIn, staffUser } from '../helpers/browser.js';
 import { sweepDeadlines } from '../../src/services/escalation.service.js';
 
@@ -11,13 +12,8 @@ const live = await liveApp(t);
 const api = await staffSession(live, ['clerk', 'supervisor']);
 
 async function ticket(body: Record<string, unknown>, actions: [string, Record<string, unknown>][] = []): Promise<string> {
-  const res = await live.app.inject(registrationRequest(api, { channel: 'phone', kind: 'help', ...body }));
-  if (res.statusCode !== 201) throw new Error(res.body);
-  const no = json(res).ticketNo as string;
-  for (const [action, payload] of actions) {
-    const r = await live.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: api.headers, payload });
-    if (r.statusCode !== 200) throw new Error(`${action}: ${r.body}`);
-  }
+  const no = await register(live, api, { channel: 'phone', kind: 'help', ...body });
+  for (const [action, payload] of actions) await actOk(live, api, no, action, payload);
   return no;
 }
 
@@ -36,10 +32,10 @@ const closed = await ticket({ content: '南岭村路灯不亮已经一周了', c
   ['assign', { departmentCode: 'cj' }],
 ]);
 const roadHandler = await staffSession(live, ['handler'], 'cj');
-for (const [action, payload] of [['accept', {}], ['reply', { reply: '已更换灯泡，恢复照明', result: 'resolved' }]] as const) {
-  await live.app.inject({ method: 'POST', url: `/api/v1/tickets/${closed}/actions/${action}`, headers: roadHandler.headers, payload });
-}
-await live.app.inject({ method: 'POST', url: `/api/v1/tickets/${closed}/actions/record_followup`, headers: api.headers, payload: { resolved: true, satisfaction: 'very_satisfied' } });
+// Each setup action must succeed (actOk throws with the answer): a page of a ticket in the wrong state proves nothing.
+await actOk(live, roadHandler, closed, 'accept');
+await actOk(live, roadHandler, closed, 'reply', { reply: '已更换灯泡，恢复照明', result: 'resolved' });
+await actOk(live, api, closed, 'record_followup', { resolved: true, satisfaction: 'very_satisfied' });
 // November's notice: published (the public home shows it), then regenerated as a new draft.
 for (const [url, payload] of [
   ['/api/v1/admin/notices', { month: '2026-11', nextSteps: '下月重点跟进宅基地审批咨询的答复时效。' }],

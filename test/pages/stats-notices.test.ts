@@ -2,7 +2,8 @@
 // through the real API, the CSV link, freezing (and the friendly refusal of a second freeze), who
 // may see and do what, generate → publish / hold, CSRF, and the latest notice on the public home.
 import t from 'tap';
-import { createStaff, json, login, registrationRequest, setupApp, type Session } from '../helpers/app.js';
+import { createStaff, json, login, setupApp, type Session } from '../helpers/app.js';
+import { actOk, register as registerAs } from '../helpers/tickets.js';
 import { TestClock } from '../helpers/clock.js';
 import { rateText } from '../../src/http/pages/format.js';
 import { formatTicketNo } from '../../src/domain/ticket-number.js';
@@ -24,14 +25,9 @@ async function signInAll() {
 }
 await signInAll();
 
-async function act(who: Who, no: string, action: string, body: object = {}) {
-  const res = await ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: sessions[who].headers, payload: body });
-  if (res.statusCode !== 200) throw new Error(`${action}: ${res.body}`);
-}
+const act = (who: Who, no: string, action: string, body: object = {}) => actOk(ctx, sessions[who], no, action, body);
 async function register(content: string): Promise<string> {
-  const res = await ctx.app.inject(registrationRequest(sessions.clerk, { channel: 'phone', kind: 'help', content, villageCode: 'dongshan', categoryCode: 'road', complainant: { phone: '13500001234' } }));
-  if (res.statusCode !== 201) throw new Error(res.body);
-  return json(res).ticketNo;
+  return registerAs(ctx, sessions.clerk, { channel: 'phone', kind: 'help', content, villageCode: 'dongshan', categoryCode: 'road', complainant: { phone: '13500001234' } });
 }
 
 const get = (who: Who | null, url: string) =>

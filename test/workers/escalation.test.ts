@@ -2,26 +2,20 @@
 // timeline event plus staff notifications; acceptance and replies stop a ladder; an approved
 // extension moves the deadline and cancels the pending steps; applying twice is a no-op.
 import t from 'tap';
-import { json, login, createStaff, registrationRequest, setupApp, type Session } from '../helpers/app.js';
+import { json, registrationRequest, setupApp } from '../helpers/app.js';
+import { staffCast } from '../helpers/tickets.js';
 import { TestClock } from '../helpers/clock.js';
 import { sweepDeadlines, applyDueEscalations } from '../../src/services/escalation.service.js';
 
 const clock = new TestClock('2026-11-25T02:00:00Z'); // Wed 10:00 in Shanghai
 const ctx = await setupApp(t, { clock });
-const users = {
-  clerk: await createStaff(ctx, ['clerk']),
-  handler: await createStaff(ctx, ['handler'], 'cj'),
-  supervisor: await createStaff(ctx, ['supervisor']),
-  leader: await createStaff(ctx, ['leader']),
-};
-/** Sessions time out while the clock jumps days ahead: sign in afresh for every call. */
-const as = (who: keyof typeof users): Promise<Session> => login(ctx, users[who]);
-
-async function act(who: keyof typeof users, no: string, action: string, body: object = {}) {
-  const res = await ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: (await as(who)).headers, payload: body });
-  if (res.statusCode !== 200) throw new Error(`${action}: ${res.body}`);
-  return json(res);
-}
+/** Sessions time out while the clock jumps days ahead: the cast signs in afresh for every call. */
+const { as, act } = await staffCast(ctx, {
+  clerk: [['clerk'], null],
+  handler: [['handler'], 'cj'],
+  supervisor: [['supervisor'], null],
+  leader: [['leader'], null],
+});
 
 async function escalations(no: string): Promise<string[]> {
   const { rows } = await ctx.db.pool.query(

@@ -1,20 +1,27 @@
-// The ladder on a running system with a seconds-scale policy (SPEC §7 "minute scale"): real clock,
-// real delayed jobs; each step fires in order within 2 s of its time. Then: the queue storage is
-// emptied while 200 deadlines are pending, and the sweeper still applies every step exactly once,
-// at most one sweep interval late.
-import t from 'tap';
+// The ladder on a running system with a seconds-scale policy (SPEC §7 "minute scale"). On the real
+// clock, with the sweeper ten minutes away, the delayed jobs alone fire each step, in order, once,
+// never early. Then the queue storage is emptied while 200 deadlines are pending, the injected
+// clock passes every step, and the sweeper alone applies every step exactly once, in order. How
+// late each path fires is a measurement, not a test: bench/ (deadline firing lateness, and the
+// sweeper's catch-up after the queue is emptied).
+import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { json, registrationRequest, setupApp, staffSession } from '../helpers/app.js';
+import { json, registrationRequest, setupApp, staffSession, type TestContext } from '../helpers/app.js';
+import { TestClock } from '../helpers/clock.js';
 import { BACKENDS, setupWorkers, waitFor } from '../helpers/workers.js';
 import type { Clock } from '../../src/clock.js';
 
 const realClock: Clock = { now: () => new Date() };
 const min = (seconds: number) => ({ amount: seconds / 60, unit: 'minutes' as const });
+/** Far beyond the length of a test: the timer-driven sweep never runs here. */
+const NEVER_MS = 600_000;
 
-/** A policy whose `help` tickets run the whole resolve ladder in about 8 seconds. */
-function secondsPolicy(base: { kinds: Record<string, unknown> }, s: { limit: number; warn: number; esc: number; sum: number }) {
-  return {
+/** A policy whose `help` tickets run the whole resolve ladder within seconds or minutes. */
+async function useSecondsPolicy(t: Test, ctx: TestContext, s: { limit: number; warn: number; esc: number; sum: number }): Promise<void> {
+  const admin = await staffSession(ctx, ['admin']);
+  const base = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/admin/sla', headers: admin.headers }));
+  const policy = {
     ...base,
     kinds: { ...base.kinds, help: { signOff: min(60), resolve: min(s.limit) } },
     ladders: {
@@ -22,6 +29,8 @@ function secondsPolicy(base: { kinds: Record<string, unknown> }, s: { limit: num
       resolve: { warningBefore: min(s.warn), escalatedAfter: min(s.esc), summonsAfter: min(s.sum) },
     },
   };
+  const put = await ctx.app.inject({ method: 'PUT', url: '/api/v1/admin/sla', headers: admin.headers, payload: policy });
+  t.equal(put.statusCode, 200, put.statusCode === 200 ? 'the seconds-scale policy is saved' : put.body);
 }
 
 async function stepEvents(pool: import('pg').Pool) {
@@ -33,37 +42,36 @@ async function stepEvents(pool: import('pg').Pool) {
 }
 
 for (const backend of BACKENDS) {
-  t.test(`the ladder fires on time (${backend})`, async (t) => {
+  t.test(`the delayed jobs fire the ladder (${backend})`, async (t) => {
     const ctx = await setupApp(t, { clock: realClock as never });
-    const admin = await staffSession(ctx, ['admin']);
-    const base = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/admin/sla', headers: admin.headers }));
-    const put = await ctx.app.inject({ method: 'PUT', url: '/api/v1/admin/sla', headers: admin.headers, payload: secondsPolicy(base, { limit: 6, warn: 2, esc: 1.5, sum: 3 }) });
-    t.equal(put.statusCode, 200, put.body);
-    // The sweeper stays out of the way (60 s): only the delayed jobs can be on time here.
-    await setupWorkers(t, ctx, { backend, sweepEveryMs: 60_000 });
+    // Steps 1.5 s, 3 s, 3.5 s and 4.5 s after registration.
+    await useSecondsPolicy(t, ctx, { limit: 3, warn: 1.5, esc: 0.5, sum: 1.5 });
+    await setupWorkers(t, ctx, { backend, sweepEveryMs: NEVER_MS });
     const clerk = await staffSession(ctx, ['clerk']);
     const res = await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '楼道灯坏了', complainant: { phone: '13600000002' } }));
     t.equal(res.statusCode, 201);
+    // Generous on a shared machine: only jobs that never fire (or fire only through a sweep) fail here.
     const events = await waitFor('all four steps', async () => {
       const e = await stepEvents(ctx.db.pool);
       return e.length >= 4 ? e : null;
-    }, 20_000);
+    }, 60_000);
     t.same(events.map((e) => e.level), ['warning', 'overdue', 'escalated', 'summons'], 'in order, once each');
     for (const e of events) {
       const late = e.at.getTime() - e.step_at.getTime();
       t.comment(`${backend} ${e.level}: ${late} ms after its time`);
-      t.ok(late >= 0 && late <= 10_000, `${e.level} not early and within 10 s of its time (${late} ms; lateness is measured in the bench)`);
+      t.ok(late >= 0, `${e.level} not before its time`);
     }
   });
 
-  t.test(`queue storage emptied with 200 deadlines pending (${backend})`, async (t) => {
-    const ctx = await setupApp(t, { clock: realClock as never });
-    const admin = await staffSession(ctx, ['admin']);
-    const base = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/admin/sla', headers: admin.headers }));
-    await ctx.app.inject({ method: 'PUT', url: '/api/v1/admin/sla', headers: admin.headers, payload: secondsPolicy(base, { limit: 8, warn: 3, esc: 1, sum: 2 }) });
-    const SWEEP_MS = 1500;
+  t.test(`queue storage emptied with 200 deadlines pending: the sweeper applies them (${backend})`, async (t) => {
+    const clock = new TestClock();
+    const ctx = await setupApp(t, { clock });
+    // Steps 3, 5, 6 and 7 minutes after registration on the injected clock, which stands still
+    // meanwhile: no delayed job is due (in real time) before the flush, nor running during the sweep.
+    await useSecondsPolicy(t, ctx, { limit: 300, warn: 120, esc: 60, sum: 120 });
     const prefix = `f${randomBytes(4).toString('hex')}`;
-    const workers = await setupWorkers(t, ctx, { backend, prefix, sweepEveryMs: SWEEP_MS });
+    // The reconciler stays away too, so that only the sweeper can apply a step after the flush.
+    const workers = await setupWorkers(t, ctx, { backend, prefix, sweepEveryMs: NEVER_MS, config: { QUEUE_RECONCILE_MS: 86_400_000 } });
     const clerk = await staffSession(ctx, ['clerk']);
     const N = 200;
     for (let i = 0; i < N; i++) {
@@ -82,21 +90,19 @@ for (const backend of BACKENDS) {
       const { rowCount } = await ctx.db.pool.query(`DELETE FROM "bullmq_${prefix}".job`);
       t.ok((rowCount ?? 0) > 0, `${rowCount} queued jobs deleted`);
     }
-    const events = await waitFor('every step of every ticket', async () => {
-      const e = await stepEvents(ctx.db.pool);
-      return e.length >= 4 * N ? e : null;
-    }, 60_000);
-    await new Promise((r) => setTimeout(r, SWEEP_MS * 2));
+    t.same(await stepEvents(ctx.db.pool), [], 'no step was due before the flush');
+
+    clock.advance(10 * 60_000); // every step of every ticket has passed
+    const first = await workers.sweeper.sweep();
+    t.equal(first.steps, 4 * N, 'one sweep applies every passed step');
+    // The positive signal that nothing is left: a whole sweep finds nothing more to do.
+    t.same(await workers.sweeper.sweep(), { tickets: 0, steps: 0 }, 'a second sweep finds nothing');
     const final = await stepEvents(ctx.db.pool);
     t.equal(final.length, 4 * N, 'no step applied twice');
     const perTicket = new Map<string, string[]>();
     for (const e of final) perTicket.set(e.ticket_no, [...(perTicket.get(e.ticket_no) ?? []), e.level]);
     t.equal(perTicket.size, N);
     t.ok([...perTicket.values()].every((l) => l.join() === 'warning,overdue,escalated,summons'), 'each ticket: all four, in order');
-    const lateness = events.map((e) => e.at.getTime() - e.step_at.getTime()).sort((a, b) => a - b);
-    const worst = lateness[lateness.length - 1];
-    t.comment(`${backend}: lateness p50 ${lateness[lateness.length >> 1]} ms, max ${worst} ms (sweep every ${SWEEP_MS} ms)`);
-    // One interval, plus the time one sweep of a few hundred steps itself takes.
-    t.ok(worst <= SWEEP_MS + 10_000, `at most about one sweep interval late (max ${worst} ms)`);
+    t.ok(final.every((e) => e.at.getTime() >= e.step_at.getTime()), 'none before its time');
   });
 }

@@ -1,7 +1,9 @@
 // Resident SMS: retried with backoff through a failing gateway, capped per phone per day, and the
 // texts of the template table (the merged ticket's resident is told the surviving number).
 import t from 'tap';
-import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { json, registrationRequest, setupApp, staffSession } from '../helpers/app.js';
+import { act } from '../helpers/tickets.js';
+import { formatTicketNo } from '../../src/domain/ticket-number.js';
 import { setupWorkers, waitFor } from '../helpers/workers.js';
 import { startFakeSms } from '../helpers/fake-sms.js';
 import { httpNotifier } from '../../src/services/notifier.js';
@@ -18,15 +20,13 @@ async function register(phone: string | undefined, content = '路灯坏了好几
   return json(res).ticketNo;
 }
 
-const grouped = (no: string) => `${no.slice(0, 8)}-${no.slice(8, 14)}-${no.slice(14)}`;
-
 t.test('a gateway that fails twice still delivers once', async (t) => {
   sms.failNext = 2;
   const before = sms.requests.length;
   const no = await register('13700000001');
-  await waitFor('delivery', async () => [...sms.delivered.values()].some((d) => d.text.includes(grouped(no))), 15_000);
+  await waitFor('delivery', async () => sms.deliveries.some((d) => d.text.includes(formatTicketNo(no))), 15_000);
   t.equal(sms.requests.length - before, 3, 'two failures, then success');
-  const mine = [...sms.delivered.values()].filter((d) => d.text.includes(grouped(no)));
+  const mine = sms.deliveries.filter((d) => d.text.includes(formatTicketNo(no)));
   t.equal(mine.length, 1);
   t.equal(mine[0].to, '13700000001');
   t.match(mine[0].text, /^【示例镇】您反映的诉求已登记，工单号\d{8}-\d{6}-\d，将于\d{4}年\d{1,2}月\d{1,2}日前答复。查询进度：http:\/\/localhost:3000\/track\?no=\d{15}$/);
@@ -42,18 +42,16 @@ t.test('no more than the daily cap per phone', async (t) => {
   }, 15_000);
   const { rows } = await ctx.db.pool.query(`SELECT status, count(*)::int AS n FROM notifications WHERE recipient = $1 GROUP BY status ORDER BY status`, [phone]);
   t.same(rows, [{ status: 'capped', n: 2 }, { status: 'sent', n: DAILY_CAP_PER_PHONE }]);
-  t.equal([...sms.delivered.values()].filter((d) => d.to === phone).length, DAILY_CAP_PER_PHONE);
+  t.equal(sms.deliveries.filter((d) => d.to === phone).length, DAILY_CAP_PER_PHONE);
 });
 
 t.test('the merged ticket’s resident is told the surviving number; no phone, no SMS', async (t) => {
   const keep = await register('13700000003', '村口路面塌陷了');
   const dup = await register('13700000004', '村口路面塌了个坑');
-  const act = (s: Session, no: string, action: string, body: object) =>
-    ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: s.headers, payload: body });
-  t.equal((await act(clerk, dup, 'merge', { intoTicketNo: keep })).statusCode, 200);
-  await waitFor('merge SMS', async () => [...sms.delivered.values()].some((d) => d.to === '13700000004' && d.text.includes('合并')), 10_000);
-  const text = [...sms.delivered.values()].find((d) => d.to === '13700000004' && d.text.includes('合并'))!.text;
-  t.ok(text.includes(grouped(keep)), `names the surviving number: ${text}`);
+  t.equal((await act(ctx, clerk, dup, 'merge', { intoTicketNo: keep })).statusCode, 200);
+  await waitFor('merge SMS', async () => sms.deliveries.some((d) => d.to === '13700000004' && d.text.includes('合并')), 10_000);
+  const text = sms.deliveries.find((d) => d.to === '13700000004' && d.text.includes('合并'))!.text;
+  t.ok(text.includes(formatTicketNo(keep)), `names the surviving number: ${text}`);
 
   const anon = await register(undefined, '匿名反映：路边垃圾没人清理');
   await waitFor('recorded', async () => {

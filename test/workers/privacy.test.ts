@@ -5,7 +5,8 @@ import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { Redis } from 'ioredis';
-import { json, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
+import { json, registrationRequest, setupApp, staffSession } from '../helpers/app.js';
+import { actOk } from '../helpers/tickets.js';
 import { BACKENDS, setupWorkers, waitFor } from '../helpers/workers.js';
 import { loggerOptions } from '../../src/logging.js';
 
@@ -56,8 +57,6 @@ for (const backend of BACKENDS) {
     await setupWorkers(t, ctx, { backend, prefix, log: logger });
     const clerk = await staffSession(ctx, ['clerk']);
     const handler = await staffSession(ctx, ['handler'], 'sw');
-    const act = (s: Session, no: string, action: string, body: object = {}) =>
-      ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${no}/actions/${action}`, headers: s.headers, payload: body });
 
     // A refused registration carrying the personal data, and the real one.
     await ctx.app.inject(registrationRequest(clerk, { channel: 'fax', kind: 'help', content: `我叫${NAME}，电话${PHONE}`, complainant: { name: NAME, phone: PHONE } }));
@@ -69,11 +68,11 @@ for (const backend of BACKENDS) {
     );
     const no = json(res).ticketNo;
     await waitFor('assignment', async () => json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${no}`, headers: clerk.headers })).status === 'assigned');
-    await act(handler, no, 'accept');
-    await act(handler, no, 'request_extension', { workingDays: 2, reason: '等待配件' });
+    await actOk(ctx, handler, no, 'accept');
+    await actOk(ctx, handler, no, 'request_extension', { workingDays: 2, reason: '等待配件' });
     const supervisor = await staffSession(ctx, ['supervisor']);
-    await act(supervisor, no, 'decide_extension', { approve: true });
-    await act(handler, no, 'reply', { reply: '已修复', result: 'resolved' });
+    await actOk(ctx, supervisor, no, 'decide_extension', { approve: true });
+    await actOk(ctx, handler, no, 'reply', { reply: '已修复', result: 'resolved' });
     await ctx.app.inject({ method: 'GET', url: `/api/v1/public/tickets/${no}?verify=5678` });
     await ctx.app.inject({ method: 'GET', url: `/api/v1/public/tickets/${no}?verify=0000` });
     await ctx.app.inject({ method: 'POST', url: `/api/v1/public/tickets/${no}/feedback`, payload: { verify: '5678', resolved: false, satisfaction: 'dissatisfied', comment: `${NAME}不满意` } });

@@ -1,8 +1,9 @@
 // The routing worker assigns a registered ticket with a category to its department, through the
-// outbox relay and a real queue (BullMQ on PostgreSQL, and on Redis when REDIS_URL is set).
+// outbox relay and a real queue (BullMQ on PostgreSQL and on Redis).
 import t from 'tap';
 import { json, registrationRequest, setupApp, staffSession } from '../helpers/app.js';
-import { BACKENDS, setupWorkers, waitFor } from '../helpers/workers.js';
+import { BACKENDS, setupWorkers, waitFor, waitForJobsDone } from '../helpers/workers.js';
+import { formatTicketNo } from '../../src/domain/ticket-number.js';
 
 for (const backend of BACKENDS) {
   t.test(`routing on ${backend}`, async (t) => {
@@ -11,7 +12,6 @@ for (const backend of BACKENDS) {
     const workers = await setupWorkers(t, ctx, { backend });
     t.equal(workers.kit.backend, backend);
 
-    const started = Date.now();
     const res = await ctx.app.inject(
       registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '自来水停了两天了', categoryCode: 'drinking_water', complainant: { phone: '13512345678' } }),
     );
@@ -20,19 +20,15 @@ for (const backend of BACKENDS) {
     const ticket = await waitFor('assignment', async () => {
       const r = await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${no}`, headers: clerk.headers });
       return json(r).status === 'assigned' ? json(r) : null;
-    });
-    const elapsed = Date.now() - started;
-    t.comment(`${backend}: assigned ${elapsed} ms after registration`);
-    // A generous bound that only catches real breakage (a shared CI machine); latency is measured in the bench.
-    t.ok(elapsed < 20_000, `assigned within 20 s (took ${elapsed} ms)`);
+    }, 20_000); // generous on a shared machine: only a routing that never happens fails here
     t.equal(ticket.departmentCode, 'sw');
     t.ok(ticket.signOffDueAt);
     t.equal(ticket.timeline.find((e: { type: string }) => e.type === 'assigned').actor, '系统自动分派');
 
     // A ticket without a category waits for a clerk.
     const plain = json(await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '想咨询一下政策', complainant: { phone: '13512345679' } })));
-    await workers.relay.drain();
-    await new Promise((r) => setTimeout(r, 300));
+    // Every job its registration queued (and any routing job, were one queued) has completed.
+    await waitForJobsDone(ctx);
     const still = json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${plain.ticketNo}`, headers: clerk.headers }));
     t.equal(still.status, 'registered');
 
@@ -43,6 +39,6 @@ for (const backend of BACKENDS) {
     });
     t.equal(sms.length, 1);
     t.equal(sms[0].status, 'sent');
-    t.match(sms[0].body, new RegExp(`工单号${no.slice(0, 8)}-${no.slice(8, 14)}-${no.slice(14)}`));
+    t.match(sms[0].body, `工单号${formatTicketNo(no)}`);
   });
 }

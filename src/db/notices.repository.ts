@@ -1,7 +1,7 @@
 // Monthly notices, their revisions, WeCom deliveries, and the month's tickets as the notice reads them.
 import type { Db } from './tx.js';
 import { camelRow } from './rows.js';
-import type { NoticeCaseTicket, NoticeFigureRow, NoticeTicket } from '../domain/notice.js';
+import { NOTICE_SCHEMA_VERSION, type NoticeCaseTicket, type NoticeFigureRow, type NoticeTicket } from '../domain/notice.js';
 import { AWAITING_REPLY_STATUSES, FINISHED_STATUSES, NOT_SIGNED_OFF_STATUSES, REACHED_SATISFACTIONS } from '../domain/ticket-rules.js';
 
 export interface NoticeRow {
@@ -45,8 +45,8 @@ export async function addRevision(tx: Db, month: string, model: unknown, by: str
   );
   const revision = rows[0].current_revision;
   await tx.query(
-    'INSERT INTO notice_revisions (month, revision, model, generated_at, generated_by) VALUES ($1, $2, $3, $4, $5)',
-    [month, revision, JSON.stringify(model), now, by],
+    'INSERT INTO notice_revisions (month, revision, model, schema_version, generated_at, generated_by) VALUES ($1, $2, $3, $4, $5, $6)',
+    [month, revision, JSON.stringify(model), NOTICE_SCHEMA_VERSION, now, by],
   );
   return revision;
 }
@@ -68,9 +68,12 @@ export async function setNoticeState(
   );
 }
 
-export async function findRevision(db: Db, month: string, revision: number): Promise<{ model: unknown; generatedAt: Date } | null> {
-  const { rows } = await db.query('SELECT model, generated_at FROM notice_revisions WHERE month = $1 AND revision = $2', [month, revision]);
-  return rows[0] ? { model: rows[0].model, generatedAt: rows[0].generated_at } : null;
+export async function findRevision(db: Db, month: string, revision: number): Promise<{ model: unknown; schemaVersion: number; generatedAt: Date } | null> {
+  const { rows } = await db.query(
+    'SELECT model, schema_version, generated_at FROM notice_revisions WHERE month = $1 AND revision = $2',
+    [month, revision],
+  );
+  return rows[0] ? { model: rows[0].model, schemaVersion: rows[0].schema_version, generatedAt: rows[0].generated_at } : null;
 }
 
 export async function countRevisions(db: Db, month: string): Promise<number> {

@@ -1,5 +1,6 @@
-// The monthly notice's outputs (SPEC §8): the WeChat text, the CSV of the case list and the WeCom
-// parts (≤ 2048 bytes each). Pure: they render a NoticeModel (notice.ts) and nothing else.
+// The monthly notice's outputs (SPEC §8): the WeChat text, the CSV of the case list, the JSON and the
+// WeCom parts (≤ 2048 bytes each), in one registry by format (NOTICE_OUTPUTS, at the end). Pure: they
+// render a NoticeModel (notice.ts) and nothing else.
 import type { Rate } from './stats.js';
 import { toCsv } from './csv.js';
 import type { CellCount, NoticeCase, NoticeModel } from './notice.js';
@@ -150,3 +151,54 @@ export function splitForWeCom(text: string, maxBytes = 2048): string[] {
     if (chunks.length <= widest) return chunks.map((c, i) => partPrefix(i + 1, chunks.length) + c);
   }
 }
+
+/** What every output of a notice may need besides the model: the township and where the page is. */
+export interface OutputContext {
+  township: string;
+  hotlines: readonly string[];
+  /** The public page of the month (the WeCom text links to it instead of a long case list). */
+  pageUrl: string;
+}
+
+/** Up to this many cases go to the WeChat groups line by line; beyond, a link to the page. */
+export const WECOM_MAX_CASES = 100;
+
+/**
+ * The notice's outputs by format, one entry each: the downloadable files (`file`: served at
+ * /notices/YYYY-MM.<format>), the API's JSON and the WeCom parts. The web page and its A4 print
+ * layout are one HTML template (src/http/views/notices/notice.eta, print CSS), not listed here.
+ */
+export const NOTICE_OUTPUTS = {
+  /** The WeChat plain text, headed by the township's name and closed by its hotlines. */
+  txt: {
+    file: true,
+    contentType: 'text/plain; charset=utf-8',
+    render: (m: NoticeModel, c: OutputContext): string => noticeText(m, { township: c.township, hotlines: c.hotlines }),
+  },
+  /** The case list (formula cells neutralised, BOM for spreadsheet programs). */
+  csv: {
+    file: true,
+    contentType: 'text/csv; charset=utf-8',
+    render: (m: NoticeModel): string => noticeCsv(m),
+  },
+  /** The model as data (the same as the notices API answers), for anyone who republishes it. */
+  json: {
+    file: true,
+    contentType: 'application/json; charset=utf-8',
+    render: (m: NoticeModel): string => JSON.stringify(m),
+  },
+  /** The WeChat text in parts of ≤ 2048 bytes for the group robots; long case lists become a link. */
+  wecom: {
+    file: false,
+    contentType: 'text/plain; charset=utf-8',
+    render: (m: NoticeModel, c: OutputContext): string[] =>
+      splitForWeCom(noticeText(m, { township: c.township, hotlines: c.hotlines, maxCases: WECOM_MAX_CASES, caseListUrl: c.pageUrl })),
+  },
+} as const;
+
+export type NoticeFormat = keyof typeof NOTICE_OUTPUTS;
+/** The formats served as files beside the page. */
+export type NoticeFileFormat = { [F in NoticeFormat]: (typeof NOTICE_OUTPUTS)[F]['file'] extends true ? F : never }[NoticeFormat];
+export const NOTICE_FILE_FORMATS = (Object.keys(NOTICE_OUTPUTS) as NoticeFormat[]).filter(
+  (f): f is NoticeFileFormat => NOTICE_OUTPUTS[f].file,
+);

@@ -161,6 +161,20 @@ export interface NoticeModel {
   nextSteps: string | null;
 }
 
+/**
+ * The shape of NoticeModel, stored with every revision. Raise it when the model changes and teach
+ * upgradeNoticeModel to read the older shape: published revisions are never regenerated.
+ */
+export const NOTICE_SCHEMA_VERSION = 1;
+
+/** A stored model in the current shape (version 1 is the current one: nothing to upgrade yet). */
+export function upgradeNoticeModel(model: unknown, schemaVersion: number): NoticeModel {
+  if (schemaVersion > NOTICE_SCHEMA_VERSION) {
+    throw new Error(`notice model schema ${schemaVersion} is newer than this version reads (${NOTICE_SCHEMA_VERSION})`);
+  }
+  return model as NoticeModel;
+}
+
 export const UNCATEGORISED = '未分类';
 export const NO_VILLAGE = '未注明村（社区）';
 /** Shown instead of a summary that still holds personal data after scrubbing (a last guard). */

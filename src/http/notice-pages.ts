@@ -8,7 +8,8 @@ import { Eta } from 'eta';
 import { DomainError } from '../domain/errors.js';
 import { percent } from '../domain/notice-outputs.js';
 import { dateTime } from './pages/format.js';
-import { noticeAsCsv, noticeAsText, publicArchive, publicNotice } from '../services/notices.service.js';
+import { noticeFile, publicArchive, publicNotice } from '../services/notices.service.js';
+import { NOTICE_FILE_FORMATS, type NoticeFileFormat } from '../domain/notice-outputs.js';
 
 const views = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'views/notices');
 const eta = new Eta({ views, autoEscape: true, cache: true });
@@ -32,9 +33,10 @@ const pages: FastifyPluginAsync = async (app) => {
   app.get('/notices', async (_request, reply) => html(reply, 'archive', await publicArchive(app.deps)));
 
   app.get<{ Params: { file: string } }>('/notices/:file', async (request, reply) => {
-    const m = /^(\d{4}-\d{2})(?:\.(txt|csv))?$/.exec(request.params.file);
-    if (!m) return notFound(reply, request.params.file);
-    const [, month, ext] = m;
+    const m = /^(\d{4}-\d{2})(?:\.([a-z]+))?$/.exec(request.params.file);
+    const ext = m?.[2] as NoticeFileFormat | undefined;
+    if (!m || (ext !== undefined && !NOTICE_FILE_FORMATS.includes(ext))) return notFound(reply, request.params.file);
+    const month = m[1];
     let notice;
     try {
       notice = await publicNotice(app.deps, month);
@@ -42,12 +44,11 @@ const pages: FastifyPluginAsync = async (app) => {
       if (err instanceof DomainError && err.code === 'NOT_FOUND') return notFound(reply, month);
       throw err;
     }
-    if (ext === 'txt') return reply.type('text/plain; charset=utf-8').send(noticeAsText(app.deps.config, notice));
-    if (ext === 'csv') {
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="huiying-notice-${month}.csv"`)
-        .send(noticeAsCsv(notice));
+    if (ext) {
+      const file = noticeFile(app.deps, ext, notice);
+      // The CSV is a download (a spreadsheet); the WeChat text opens in the browser to copy from.
+      if (ext === 'csv') reply.header('content-disposition', `attachment; filename="huiying-notice-${month}.csv"`);
+      return reply.type(file.contentType).send(file.body);
     }
     return html(reply, 'notice', { notice });
   });

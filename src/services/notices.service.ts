@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { DomainError, validationError } from '../domain/errors.js';
-import { noticeModelFromFigures, type NoticeModel } from '../domain/notice.js';
-import { noticeText, noticeCsv, splitForWeCom } from '../domain/notice-outputs.js';
+import { noticeModelFromFigures, upgradeNoticeModel, type NoticeModel } from '../domain/notice.js';
+import { NOTICE_OUTPUTS, type NoticeFileFormat, type OutputContext } from '../domain/notice-outputs.js';
 import { monthRange, MONTH_RE, previousMonth } from '../domain/stats.js';
 import { SHANGHAI_OFFSET_MS } from '../domain/local-date.js';
 import { withTx } from '../db/tx.js';
@@ -106,7 +106,7 @@ async function view(deps: ServiceDeps, n: repo.NoticeRow, revision: number): Pro
   if (!r) throw new DomainError('NOT_FOUND', '未找到该公示');
   const publishedNow = n.publishedRevision === revision;
   return {
-    ...(r.model as NoticeModel),
+    ...upgradeNoticeModel(r.model, r.schemaVersion),
     revision,
     status: publishedNow ? 'published' : n.status === 'published' ? 'draft' : n.status,
     publishedAt: publishedNow ? (n.publishedAt?.toISOString() ?? null) : null,
@@ -164,15 +164,22 @@ export async function latestPublishedTotals(deps: ServiceDeps) {
   return r ? { month: r.month, revision: r.revision, publishedAt: r.publishedAt?.toISOString() ?? null, totals: r.totals as NoticeModel['totals'] } : null;
 }
 
-/** The WeChat text, headed by the township's name and closed by its hotlines. */
-export const noticeAsText = (config: Pick<Config, 'TOWNSHIP_NAME' | 'TOWNSHIP_HOTLINES'>, model: NoticeView): string =>
-  noticeText(model, { township: config.TOWNSHIP_NAME, hotlines: config.TOWNSHIP_HOTLINES });
-export const noticeAsCsv = (model: NoticeView): string => noticeCsv(model);
+/** What the outputs need besides the model: the township's name and hotlines, the month's page. */
+function outputContext(config: Pick<Config, 'TOWNSHIP_NAME' | 'TOWNSHIP_HOTLINES' | 'PUBLIC_BASE_URL'>, month: string): OutputContext {
+  return {
+    township: config.TOWNSHIP_NAME,
+    hotlines: config.TOWNSHIP_HOTLINES,
+    pageUrl: `${config.PUBLIC_BASE_URL.replace(/\/$/, '')}/notices/${month}`,
+  };
+}
+
+/** A notice as one of its files (NOTICE_FILE_FORMATS): the body and its content type. */
+export function noticeFile(deps: Pick<ServiceDeps, 'config'>, format: NoticeFileFormat, notice: NoticeView): { body: string; contentType: string } {
+  const output = NOTICE_OUTPUTS[format];
+  return { body: output.render(notice, outputContext(deps.config, notice.month)), contentType: output.contentType };
+}
 
 // --- WeCom group robots ---
-
-/** Up to this many cases go to the WeChat groups line by line; beyond, a link to the page. */
-export const WECOM_MAX_CASES = 100;
 
 export const urlHash = (url: string): string => createHash('sha256').update(url).digest('hex').slice(0, 16);
 
@@ -186,14 +193,7 @@ export async function deliverToWeCom(deps: ServiceDeps, job: { month: string; re
   const n = await repo.findNotice(deps.db, job.month);
   if (!n) return 0;
   const notice = await view(deps, n, job.revision);
-  const parts = splitForWeCom(
-    noticeText(notice, {
-      township: deps.config.TOWNSHIP_NAME,
-      hotlines: deps.config.TOWNSHIP_HOTLINES,
-      maxCases: WECOM_MAX_CASES,
-      caseListUrl: `${deps.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/notices/${job.month}`,
-    }),
-  );
+  const parts = NOTICE_OUTPUTS.wecom.render(notice, outputContext(deps.config, job.month));
   let sent = 0;
   for (let part = 0; part < parts.length; part++) {
     const key = { month: job.month, revision: job.revision, urlHash: urlHash(url), part, parts: parts.length };

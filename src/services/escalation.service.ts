@@ -10,6 +10,7 @@ import type { WorkCalendar } from '../domain/calendar.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
+import * as ladders from '../db/ladders.repository.js';
 import { insertStaffNotifications, type NewStaffNotification } from '../db/notifications.repository.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
 import { jobs, type JobMessage } from '../queue/jobs.js';
@@ -34,7 +35,7 @@ export function ladderJobs(ticketId: string, before: Partial<LadderPlan>, after:
 }
 
 interface Applied {
-  update: tickets.EscalationUpdate;
+  update: ladders.EscalationUpdate;
   events: (timeline.NewEvent & { ticketId: string })[];
   notifications: NewStaffNotification[];
   jobs: JobMessage[];
@@ -93,7 +94,7 @@ async function applyLocked(tx: PoolClient, deps: ServiceDeps, rows: tickets.Tick
   const now = deps.clock.now();
   const { policy, calendar } = await getPolicy(deps, tx);
   const decided = rows.map((t) => rowsToWrite(t, policy, calendar, now)).filter((a): a is Applied => a !== null);
-  const updated = await tickets.updateEscalations(tx, decided.map((a) => a.update));
+  const updated = await ladders.updateEscalations(tx, decided.map((a) => a.update));
   const applied = decided.filter((a) => updated.has(a.update.id));
   await timeline.insertEventsOfTickets(tx, applied.flatMap((a) => a.events));
   await insertStaffNotifications(tx, applied.flatMap((a) => a.notifications));
@@ -123,7 +124,7 @@ export async function sweepDeadlines(deps: ServiceDeps, batch = 1000): Promise<{
     const r = await withTx(deps.db, async (tx) => {
       const { rows } = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SWEEP_LOCK]);
       if (!rows[0].ok) return null;
-      const due = await tickets.claimDueEscalations(tx, deps.clock.now(), batch);
+      const due = await ladders.claimDueEscalations(tx, deps.clock.now(), batch);
       return { tickets: due.length, steps: await applyLocked(tx, deps, due) };
     });
     if (!r) break;

@@ -246,9 +246,11 @@ t.test('a bad address opened in a browser is a Chinese page, never raw JSON; the
     t.match(res.body, '<html lang="zh-CN"', url);
     if (!url.startsWith('/notices')) t.match(res.body, '页面不存在', url);
   }
-  for (const url of ['/api/v1/nope', '/open311/v2/nope.json']) {
-    const res = await get(null, url);
-    t.equal(res.statusCode, 404, url);
-    t.equal(res.json().code, 'NOT_FOUND', url);
-  }
+  const api = await get(null, '/api/v1/nope');
+  t.equal(api.statusCode, 404);
+  t.equal(api.json().code, 'NOT_FOUND');
+  // Under /open311/v2 every error is in the Open311 shape (issue 13): an array of { code, description }.
+  const open311 = await get(null, '/open311/v2/nope.json');
+  t.equal(open311.statusCode, 404);
+  t.match(open311.json(), [{ code: 404, description: String }]);
 });

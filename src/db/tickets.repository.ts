@@ -1,6 +1,7 @@
 // Tickets (their timeline is ticket-events.repository.ts). Personal data (name, phone, address) lives only here and in Postgres.
 import type { Db } from './tx.js';
 import { columnOf } from './rows.js';
+import type { TicketSource } from '../domain/ticket-rules.js';
 
 export interface TicketRow {
   id: string;
@@ -55,7 +56,7 @@ export interface TicketRow {
   lng: number | null;
 }
 
-export type TicketSource = 'local' | 'hotline_12345' | 'open311' | 'wechat' | 'import';
+export type { TicketSource };
 
 /**
  * The one descriptor of the tickets columns a TicketRow reads: the SELECT list, the row mapping and

@@ -1,6 +1,7 @@
 // zod schemas of the HTTP API (SPEC §4, §12): they validate, strip nothing silently (unknown fields
 // are refused), and feed the OpenAPI document.
 import { TICKET_STATUSES } from '../domain/ticket.js';
+import { TICKET_SOURCES } from '../domain/ticket-rules.js';
 import { z } from 'zod';
 import { API_SCOPES } from '../domain/api-scopes.js';
 import { ROLES } from '../domain/roles.js';
@@ -125,6 +126,7 @@ export const listQuerySchema = z.strictObject({
   categoryCode: codeSchema.optional(),
   kind: z.enum(KINDS).optional(),
   channel: z.enum(CHANNELS).optional(),
+  source: z.enum(TICKET_SOURCES).optional(),
   overdue: boolString.optional(),
   escalation: z.enum(['warning', 'overdue', 'escalated', 'summons']).optional(),
   q: trimmed(1, 100).optional(),

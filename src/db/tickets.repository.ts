@@ -274,3 +274,12 @@ export async function findUnansweredReplies(db: Db, repliedBefore: Date, limit: 
   );
   return rows.map((r) => r.id);
 }
+
+/** The ticket an outside system's number names within its source (unique: migration 0012). */
+export async function findTicketByExternalNo(db: Db, source: TicketSource, externalNo: string): Promise<TicketRow | null> {
+  const { rows } = await db.query(
+    `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.source = $1 AND t.external_no = $2`,
+    [source, externalNo],
+  );
+  return rows[0] ? mapTicket(rows[0]) : null;
+}

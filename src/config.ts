@@ -16,6 +16,8 @@ export const SECRET_VARIABLES = [
   'METRICS_TOKEN',
   'SMS_HTTP_URL',
   'WECOM_WEBHOOK_URLS',
+  'HOTLINE_WEBHOOK_URL',
+  'HOTLINE_WEBHOOK_SECRET',
 ] as const;
 
 /**
@@ -154,6 +156,10 @@ export const configSchema = z.object({
   SMS_PROVIDER: z.enum(['log', 'http']).default('log'),
   SMS_HTTP_URL: optionalString.pipe(z.url().optional()).refine(notExampleUrl, EXAMPLE_IN_URL),
   WECOM_WEBHOOK_URLS: urlList,
+  /** SPEC §15: where reports back to the 12345 platform are POSTed; unset → the export is the ledger. */
+  HOTLINE_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()).refine(notExampleUrl, EXAMPLE_IN_URL),
+  /** The HMAC-SHA256 key of the X-Huiying-Signature header, agreed with the platform. */
+  HOTLINE_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()).refine(notExample, EXAMPLE),
   TRUST_PROXY: trustProxy,
   /** Bearer token that lets a scraper read /metrics from another host (loopback needs none). */
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()).refine(notExample, EXAMPLE),

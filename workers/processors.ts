@@ -9,6 +9,7 @@ import { notifyResident } from '../src/services/notify.service.js';
 import { recordStaffNotification } from '../src/services/staff-notifications.service.js';
 import { applyDueEscalations } from '../src/services/escalation.service.js';
 import { deliverToWeCom, noticeTick } from '../src/services/notices.service.js';
+import { deliverHotlineReport } from '../src/services/hotline-webhook.service.js';
 import type { ServiceDeps } from '../src/services/deps.js';
 
 export type Processors = { [Q in QueueName]: (payload: Payload<Q>, job: JobContext) => Promise<void> };
@@ -34,6 +35,9 @@ export function processors(deps: ServiceDeps): Processors {
     async notices(_p, job) {
       const r = await noticeTick(deps);
       await job.log(`notice schedule: ${JSON.stringify(r)}`);
+    },
+    async hotline(p, job) {
+      await job.log(`12345 report ${p.event}: ${await deliverHotlineReport(deps, p)}`);
     },
     async followups(p, job) {
       await job.log(`no-response close: ${await closeWithoutResponse(deps, p.ticketId)}`);

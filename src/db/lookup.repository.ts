@@ -62,3 +62,18 @@ export async function lockLookup(db: Db, ticketNo: string, until: Date): Promise
     [ticketNo, until],
   );
 }
+
+/** The ticket an outside number names (SPEC §15), the 12345 platform's first when sources share it. */
+export async function ticketNoByExternalNo(db: Db, externalNo: string): Promise<string | null> {
+  const { rows } = await db.query<{ ticket_no: string }>(
+    `SELECT ticket_no FROM tickets WHERE external_no = $1 ORDER BY source = 'hotline_12345' DESC, id LIMIT 1`,
+    [externalNo],
+  );
+  return rows[0]?.ticket_no ?? null;
+}
+
+/** Whether any of these lookup keys is locked now. */
+export async function anyLocked(db: Db, keys: string[], now: Date): Promise<boolean> {
+  const { rowCount } = await db.query(`SELECT 1 FROM lookup_locks WHERE ticket_no = ANY($1::text[]) AND locked_until > $2`, [keys, now]);
+  return (rowCount ?? 0) > 0;
+}

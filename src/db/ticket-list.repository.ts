@@ -10,6 +10,7 @@ export interface TicketFilters {
   categoryCode?: string;
   kind?: string;
   channel?: string;
+  source?: string;
   overdue?: boolean;
   escalation?: string;
   q?: string;
@@ -37,22 +38,26 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   if (f.categoryCode) add('t.category_code = ?', f.categoryCode);
   if (f.kind) add('t.kind = ?', f.kind);
   if (f.channel) add('t.channel = ?', f.channel);
+  if (f.source) add('t.source = ?', f.source);
   if (f.overdue === true) add('t.status = ANY(?) AND t.due_at < ?', AWAITING_REPLY_STATUSES, f.now);
   if (f.overdue === false) add('NOT (t.status = ANY(?) AND t.due_at < ?)', AWAITING_REPLY_STATUSES, f.now);
   if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
   if (f.q) {
-    // SPEC §12: ticket number (whole or part), phone (whole or last 4),
-    // complainant name, or words of the content.
+    // SPEC §12: ticket number (whole or part), external number (exact: the 12345 platform's,
+    // SPEC §15), phone (whole or last 4), complainant name, or words of the content.
+    const q = f.q.trim();
     const digits = f.q.replace(/[\s()（）-]/g, '');
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    params.push(q);
+    const ext = `t.external_no = $${params.length}`;
     if (/^\d{4}$/.test(digits)) {
-      add(`right(replace(t.complainant_phone, '-', ''), 4) = ?`, digits);
+      add(`(right(replace(t.complainant_phone, '-', ''), 4) = ? OR ${ext})`, digits);
     } else if (/^\d{5,15}$/.test(digits)) {
       params.push(`%${digits}%`, digits);
-      where.push(`(t.ticket_no LIKE $${params.length - 1} OR replace(t.complainant_phone, '-', '') = $${params.length})`);
+      where.push(`(t.ticket_no LIKE $${params.length - 1} OR replace(t.complainant_phone, '-', '') = $${params.length} OR ${ext})`);
     } else {
       params.push(like);
-      where.push(`(t.content ILIKE $${params.length} ESCAPE '\\' OR t.complainant_name ILIKE $${params.length} ESCAPE '\\')`);
+      where.push(`(t.content ILIKE $${params.length} ESCAPE '\\' OR t.complainant_name ILIKE $${params.length} ESCAPE '\\' OR ${ext})`);
     }
   }
   if (f.from) add('t.received_at >= ?', f.from);

@@ -1,6 +1,7 @@
 // Tickets (their timeline is ticket-events.repository.ts). Personal data (name, phone, address) lives only here and in Postgres.
 import type { Db } from './tx.js';
 import { columnOf } from './rows.js';
+import type { TicketSource } from '../domain/ticket-rules.js';
 
 export interface TicketRow {
   id: string;
@@ -55,7 +56,7 @@ export interface TicketRow {
   lng: number | null;
 }
 
-export type TicketSource = 'local' | 'hotline_12345' | 'open311' | 'wechat' | 'import';
+export type { TicketSource };
 
 /**
  * The one descriptor of the tickets columns a TicketRow reads: the SELECT list, the row mapping and
@@ -212,4 +213,13 @@ export async function findUnansweredReplies(db: Db, repliedBefore: Date, limit: 
     [repliedBefore, limit],
   );
   return rows.map((r) => r.id);
+}
+
+/** The ticket an outside system's number names within its source (unique: migration 0012). */
+export async function findTicketByExternalNo(db: Db, source: TicketSource, externalNo: string): Promise<TicketRow | null> {
+  const { rows } = await db.query(
+    `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.source = $1 AND t.external_no = $2`,
+    [source, externalNo],
+  );
+  return rows[0] ? mapTicket(rows[0]) : null;
 }

@@ -6,6 +6,7 @@ import type {
   ReturnReasonCode,
   Satisfaction,
   TicketAction,
+  TicketSource,
   TicketStatus,
 } from './ticket-rules.js';
 
@@ -78,4 +79,13 @@ export const EVENT_TYPE_LABELS: Record<EventType, string> = {
   closed: '办结',
   escalation: '督办',
   notified: '通知',
+};
+
+/** Where a ticket came from (SPEC §15), as staff read it. */
+export const SOURCE_LABELS: Record<TicketSource, string> = {
+  local: '本地登记',
+  hotline_12345: '12345热线',
+  open311: 'Open311',
+  wechat: '微信',
+  import: '台账导入',
 };

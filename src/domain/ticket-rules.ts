@@ -274,3 +274,7 @@ export function isLateResidentRating(
 export function allowedActions(ticket: TicketState, actor: Actor, now?: Date): TicketAction[] {
   return ACTIONS.filter((a) => checkAction(ticket, a, actor, now) === null);
 }
+
+/** Where a ticket came from (SPEC §15; the CHECK of migration 0012). */
+export const TICKET_SOURCES = ['local', 'hotline_12345', 'open311', 'wechat', 'import'] as const;
+export type TicketSource = (typeof TICKET_SOURCES)[number];

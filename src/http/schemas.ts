@@ -1,10 +1,11 @@
 // zod schemas of the HTTP API (SPEC §4, §12): they validate, strip nothing silently (unknown fields
 // are refused), and feed the OpenAPI document.
 import { TICKET_STATUSES } from '../domain/ticket.js';
+import { TICKET_SOURCES } from '../domain/ticket-rules.js';
 import { z } from 'zod';
 import { API_SCOPES } from '../domain/api-scopes.js';
 import { ROLES } from '../domain/roles.js';
-import { CHANNELS, KINDS } from '../domain/sla.js';
+import { CHANNELS, KINDS, KIND_LABELS, type Kind } from '../domain/sla.js';
 
 export const MOBILE_RE = /^1[3-9]\d{9}$/;
 export const LANDLINE_RE = /^0\d{2,3}-?\d{7,8}$/;
@@ -87,6 +88,30 @@ export const registrationSchema = z.strictObject({
     .optional(),
 });
 
+/** The platform's kind: our code, or its Chinese name (咨询 求助 建议 投诉 举报 紧急). */
+const KIND_BY_LABEL = new Map(Object.entries(KIND_LABELS).map(([code, label]) => [label, code as Kind]));
+const platformKind = z.preprocess(
+  (v) => (typeof v === 'string' ? (KIND_BY_LABEL.get(v.trim()) ?? v.trim()) : v),
+  z.enum(KINDS, '诉求类型应为 consult help suggest complaint report emergency 之一，或 咨询 求助 建议 投诉 举报 紧急'),
+);
+const instant = (what: string) =>
+  z.iso.datetime({ offset: true, error: `${what}应为带时区的时间，如 2026-11-25T09:30:00+08:00` }).transform((s) => new Date(s));
+
+/** POST /api/v1/intake/hotline (SPEC §15): a work order the 12345 platform dispatches down. */
+export const hotlinePushSchema = z.strictObject({
+  externalNo: z.string().trim().min(1, '缺少工单编号 externalNo').max(64, '工单编号最多64个字符').regex(/^[\x21-\x7e\u4e00-\u9fff]+$/u, '工单编号只能包含字母、数字、符号或汉字，不含空格'),
+  receivedAt: instant('受理时间 receivedAt '),
+  dueAt: instant('要求办结时间 dueAt ').optional(),
+  kind: platformKind,
+  content: trimmed(5, 2000),
+  complainant: registrationSchema.shape.complainant,
+  villageCode: codeSchema.optional(),
+  area: trimmed(1, 100).optional(),
+  categoryCode: codeSchema.optional(),
+  category: trimmed(1, 100).optional(),
+  channel: z.enum(CHANNELS).optional(),
+});
+
 export const ticketNoParams = z.strictObject({ ticketNo: z.string().min(1).max(64) });
 
 /**
@@ -125,6 +150,7 @@ export const listQuerySchema = z.strictObject({
   categoryCode: codeSchema.optional(),
   kind: z.enum(KINDS).optional(),
   channel: z.enum(CHANNELS).optional(),
+  source: z.enum(TICKET_SOURCES).optional(),
   overdue: boolString.optional(),
   escalation: z.enum(['warning', 'overdue', 'escalated', 'summons']).optional(),
   q: trimmed(1, 100).optional(),

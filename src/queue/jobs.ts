@@ -46,6 +46,9 @@ export const jobs = {
 
   /** One WeCom webhook's delivery of a published notice revision. */
   wecom: (p: Payload<'wecom'>) => message('wecom', p, `wecom-${p.month}-${p.revision}-${p.webhook}`),
+
+  /** One report back to the 12345 platform (SPEC §15): once per (ticket, event, round = ticket version of the act). */
+  hotline: (p: Payload<'hotline'>) => message('hotline', p, `hotline-${p.ticketId}-${p.event}-${p.round}`),
 };
 
 /** The one place a job's payload is read: retrying cannot fix a malformed one. */

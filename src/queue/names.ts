@@ -2,7 +2,7 @@
 // name, phone or address — and are validated by the processor before use.
 import { z } from 'zod';
 
-export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups', 'deadlines', 'wecom', 'notices'] as const;
+export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups', 'deadlines', 'wecom', 'notices', 'hotline'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const id = z.string().regex(/^\d{1,19}$/);
@@ -21,6 +21,11 @@ export const PAYLOADS = {
   deadlines: z.strictObject({ ticketId: id }),
   wecom: z.strictObject({ month: z.string().regex(/^\d{4}-\d{2}$/), revision: z.number().int().min(1), webhook: z.number().int().min(0) }),
   notices: z.object({}),
+  hotline: z.strictObject({
+    ticketId: id,
+    event: z.enum(['returned', 'extension_approved', 'replied', 'closed', 'reported_up']),
+    round: z.number().int().min(0),
+  }),
 } satisfies Record<QueueName, z.ZodType>;
 
 export type Payload<Q extends QueueName> = z.infer<(typeof PAYLOADS)[Q]>;

@@ -18,6 +18,8 @@ import { getPolicy } from './policy.service.js';
 import { ladderJobs, planLadders } from './escalation.service.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import { ticketState } from './tickets.query.service.js';
+import { hotlineDeliveries } from './hotline-webhook.service.js';
+import { insertDeliveries } from '../db/hotline.repository.js';
 import type { ServiceDeps } from './deps.js';
 
 /** Who acts, as the timeline names them. */
@@ -183,8 +185,13 @@ export async function performAction(
         outbox.push(jobs.notification({ ticketId: m.id, template: 'replied', version: row.version + 1 }, row.id));
       }
     }
+    // A 12345 work order's return, approved extension, reply and close go back to the platform (SPEC §15).
+    const departmentCode = next.status === 'returned' ? row.departmentCode : (next.departmentCode ?? row.departmentCode);
+    const reports = hotlineDeliveries(row, decision.events, departmentCode ? (catalogue.departments.get(departmentCode)?.name ?? null) : null);
+    outbox.push(...reports.outbox);
     const updated = await tickets.updateTicket(tx, row.id, row.version, u, now);
     await timeline.insertEvents(tx, row.id, eventRows([...decision.events, ...extraEvents], party));
+    await insertDeliveries(tx, reports.rows, now);
     await enqueueOutbox(tx, outbox, now);
     return updated;
   });

@@ -1,5 +1,5 @@
-// Public lookup by ticket number + verification (SPEC §5). An unknown number and a wrong
-// verification fail identically, and both count towards the per-number lockout, so neither the
+// Public lookup by ticket number (SPEC §5), or by the 12345 platform's number (SPEC §15), plus
+// verification. An unknown number and a wrong verification fail identically, and both count towards the per-number lockout, so neither the
 // answer nor the lock tells whether a number exists.
 import { timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../domain/errors.js';
@@ -41,11 +41,38 @@ export function verificationMatches(t: Pick<tickets.TicketRow, 'complainantPhone
   return false;
 }
 
-/** Reads and checks the number and verification, or throws the one 404 (or 429 when locked). */
-async function verified(deps: ServiceDeps, ticketNoInput: string, verify: string, withEvents: boolean): Promise<lookup.LookupRead & { ticket: tickets.TicketRow }> {
+/**
+ * What a lookup reads and where its failures count: the ticket number (null when the number the
+ * resident typed names no ticket) and the lock keys — the ticket number itself, or for a lookup by
+ * the platform's number (SPEC §15) that number's own key and the ticket's, so that neither way
+ * round gives more tries than the other.
+ */
+interface LookupTarget {
+  ticketNo: string | null;
+  lockKeys: string[];
+}
+
+/** The lock key of a lookup by an outside number: never a ticket number (those are 15 digits). */
+const externalKey = (externalNo: string): string => `ext:${externalNo}`;
+
+async function byTicketNo(ticketNoInput: string): Promise<LookupTarget> {
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);
+  return { ticketNo, lockKeys: [ticketNo] };
+}
+
+async function byExternalNo(deps: ServiceDeps, externalNo: string): Promise<LookupTarget> {
+  const ticketNo = await lookup.ticketNoByExternalNo(deps.db, externalNo);
+  return { ticketNo, lockKeys: [externalKey(externalNo), ...(ticketNo ? [ticketNo] : [])] };
+}
+
+/** Reads and checks the target and verification, or throws the one 404 (or 429 when locked). */
+async function verified(deps: ServiceDeps, target: LookupTarget, verify: string, withEvents: boolean): Promise<lookup.LookupRead & { ticket: tickets.TicketRow }> {
   const now = deps.clock.now();
-  const read = await lookup.readForLookup(deps.db, ticketNo, now, withEvents);
+  const extraKeys = target.lockKeys.filter((k) => k !== target.ticketNo);
+  if (extraKeys.length > 0 && (await lookup.anyLocked(deps.db, extraKeys, now))) throw new DomainError('LOOKUP_LOCKED');
+  const read = target.ticketNo
+    ? await lookup.readForLookup(deps.db, target.ticketNo, now, withEvents)
+    : { lockedUntil: null, ticket: null, publicEvents: [], names: { category: null, department: null } };
   if (read.lockedUntil) throw new DomainError('LOOKUP_LOCKED');
   const t = read.ticket;
   if (t && verificationMatches(t, verify)) return { ...read, ticket: t };
@@ -54,8 +81,10 @@ async function verified(deps: ServiceDeps, ticketNoInput: string, verify: string
     return { ...read, ticket: t };
   }
   await withTx(deps.db, async (tx) => {
-    const failures = await lookup.recordLookupFailure(tx, ticketNo, now, new Date(now.getTime() - FAILURE_WINDOW_MS));
-    if (failures >= MAX_FAILURES) await lookup.lockLookup(tx, ticketNo, new Date(now.getTime() + LOCK_MS));
+    for (const key of target.lockKeys) {
+      const failures = await lookup.recordLookupFailure(tx, key, now, new Date(now.getTime() - FAILURE_WINDOW_MS));
+      if (failures >= MAX_FAILURES) await lookup.lockLookup(tx, key, new Date(now.getTime() + LOCK_MS));
+    }
   });
   // The failure that reaches the limit is still answered as "not found"; the next one is locked.
   throw new DomainError('TICKET_NOT_FOUND', PUBLIC_NOT_FOUND);
@@ -63,7 +92,7 @@ async function verified(deps: ServiceDeps, ticketNoInput: string, verify: string
 
 /** Finds the ticket a resident may see, or throws the one 404 (or 429 when locked). */
 export async function verifiedTicket(deps: ServiceDeps, ticketNoInput: string, verify: string): Promise<tickets.TicketRow> {
-  return (await verified(deps, ticketNoInput, verify, false)).ticket;
+  return (await verified(deps, await byTicketNo(ticketNoInput), verify, false)).ticket;
 }
 
 /**
@@ -87,7 +116,31 @@ export async function ratedTicket(deps: ServiceDeps, ticketNoInput: string, veri
 }
 
 export async function publicLookup(deps: ServiceDeps, ticketNoInput: string, verify: string) {
-  const { ticket, publicEvents, names } = await verified(deps, ticketNoInput, verify, true);
+  return (await lookupTarget(deps, await byTicketNo(ticketNoInput), verify)).view;
+}
+
+/** The lookup by the 12345 platform's number (SPEC §15): the same rules, locks and 404s as §5. */
+export async function publicLookupByExternalNo(deps: ServiceDeps, externalNo: string, verify: string) {
+  return (await lookupTarget(deps, await byExternalNo(deps, externalNo), verify)).view;
+}
+
+/**
+ * The /track page's one field: a ticket number (15 digits, with or without spaces and dashes —
+ * check digit enforced), else the platform's number. Also answers the resident's own ticket number,
+ * which the rating form carries on.
+ */
+export async function publicLookupEither(deps: ServiceDeps, number: string, verify: string) {
+  const digits = number.replace(/[\s-]/g, '');
+  const target = /^\d{15}$/.test(digits) ? await byTicketNo(number) : await byExternalNo(deps, number.trim());
+  return lookupTarget(deps, target, verify);
+}
+
+async function lookupTarget(deps: ServiceDeps, target: LookupTarget, verify: string) {
+  const { ticket, publicEvents, names } = await verified(deps, target, verify, true);
+  return { ownTicketNo: ticket.ticketNo, view: await survivorView(deps, ticket, publicEvents, names) };
+}
+
+async function survivorView(deps: ServiceDeps, ticket: tickets.TicketRow, publicEvents: lookup.LookupRead['publicEvents'], names: lookup.LookupRead['names']) {
   const survivor = await survivorOf(deps, ticket);
   if (survivor === ticket) return { ...publicTicketView(ticket, names, publicEvents), mergedFrom: null };
   const read = await lookup.readForLookup(deps.db, survivor.ticketNo, deps.clock.now(), true);

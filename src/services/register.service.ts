@@ -32,6 +32,16 @@ export interface Registrant {
   source?: tickets.TicketSource;
 }
 
+/** What an outside platform adds to a registration (SPEC §15). */
+export interface Origin {
+  /** The platform's number; unique per source (migration 0012's index). */
+  externalNo: string;
+  /** The platform's deadline: when given, the deadline in force instead of §7's. */
+  dueAt?: Date;
+  /** Internal timeline notes for the clerk (names the catalogue did not match). */
+  notes?: string[];
+}
+
 export interface RegistrationAnswer {
   statusCode: number;
   body: unknown;
@@ -56,8 +66,9 @@ export async function registerTicket(
   registrant: Registrant,
   idempotencyKey: string,
   input: RegistrationInput,
+  origin?: Origin,
 ): Promise<RegistrationAnswer> {
-  const answer = await registerInTx(deps, registrant, idempotencyKey, input);
+  const answer = await registerInTx(deps, registrant, idempotencyKey, input, origin);
   if (!answer.replayed && input.categoryCode) learnCategory(deps, input.categoryCode, input.content);
   return answer;
 }
@@ -67,9 +78,14 @@ async function registerInTx(
   registrant: Registrant,
   idempotencyKey: string,
   input: RegistrationInput,
+  origin: Origin | undefined,
 ): Promise<RegistrationAnswer> {
   const now = deps.clock.now();
-  const hash = requestHash({ ...input, receivedAt: input.receivedAt?.toISOString() });
+  const hash = requestHash({
+    ...input,
+    receivedAt: input.receivedAt?.toISOString(),
+    ...(origin ? { origin: { ...origin, dueAt: origin.dueAt?.toISOString() } } : {}),
+  });
   return withTx(deps.db, async (tx) => {
     const stored = await idem.claimIdempotencyKey(tx, registrant.scope, idempotencyKey, hash, now);
     if (stored) {
@@ -84,7 +100,9 @@ async function registerInTx(
     const { calendar, policy } = await getPolicy(deps, tx);
     const catalogue = await getCatalogue(deps, tx);
     const category = input.categoryCode ? catalogue.categories.get(input.categoryCode)! : null;
-    const due = addDuration(receivedAt, resolveLimit(policy, input.kind, category), calendar);
+    const due = origin?.dueAt
+      ? { at: origin.dueAt, calendarWarning: false }
+      : addDuration(receivedAt, resolveLimit(policy, input.kind, category), calendar);
     const phone = input.complainant?.phone ?? null;
     const plan = planLadders(
       { status: 'registered', dueAt: due.at, resolveStartedAt: receivedAt, escalationLevel: null, signOffDueAt: null, assignedAt: null, signOffEscalationLevel: null },
@@ -118,7 +136,7 @@ async function registerInTx(
         calendarWarning: due.calendarWarning || plan.calendarWarning,
         nextEscalationAt: plan.nextEscalationAt,
         source: registrant.source ?? 'local',
-        externalNo: null,
+        externalNo: origin?.externalNo ?? null,
         lat: input.location?.lat ?? null,
         lng: input.location?.long ?? null,
       }, new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS));
@@ -152,8 +170,11 @@ async function registerInTx(
           actorLabel: registrant.label,
           note: null,
           public: true,
-          data: { channel: input.channel, kind: input.kind, dueAt: due.at.toISOString() },
+          data: { channel: input.channel, kind: input.kind, dueAt: due.at.toISOString(), ...(origin?.dueAt ? { dueBy: 'platform' } : {}) },
         },
+        ...(origin?.notes ?? []).map((note) => ({
+          type: 'commented' as const, at: now, actorId: registrant.userId, actorLabel: registrant.label, note, public: false, data: { unmatched: true },
+        })),
       ],
       outbox,
       now,

@@ -1,7 +1,7 @@
 // How a ticket is shown to staff (phones masked unless unmasked) and to the public (no personal data).
 import { formatTicketNo } from '../domain/ticket-number.js';
 import { maskPhone } from '../domain/masking.js';
-import { EVENT_TYPE_LABELS, OUTCOME_LABELS, STATUS_LABELS } from '../domain/ticket-labels.js';
+import { EVENT_TYPE_LABELS, OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS } from '../domain/ticket-labels.js';
 import { KIND_LABELS, CHANNEL_LABELS, type Kind, type Channel } from '../domain/sla.js';
 import type { TicketRow } from '../db/tickets.repository.js';
 import type { EventRow } from '../db/ticket-events.repository.js';
@@ -43,6 +43,7 @@ export function staffTicketView(t: TicketRow, opts: { unmask?: boolean } = {}) {
     accessCode: t.accessCode,
     wechat: t.wechat,
     source: t.source,
+    sourceLabel: label(SOURCE_LABELS, t.source),
     externalNo: t.externalNo,
     location: t.lat !== null && t.lng !== null ? { lat: t.lat, long: t.lng } : null,
     receivedAt: t.receivedAt.toISOString(),

@@ -13,6 +13,7 @@ import { listNotificationsForTicket } from '../db/notifications.repository.js';
 import { maskPhone } from '../domain/masking.js';
 import { staffEventView, staffTicketView } from './ticket-view.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
+import { hotlineDeliveryViews } from './hotline-webhook.service.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface StaffIdentity {
@@ -72,6 +73,8 @@ export async function getTicketForStaff(
     mergedTickets: merged.map((m) => ({ ticketNo: m.ticketNo, receivedAt: m.receivedAt.toISOString() })),
     allowedActions: allowedActions(ticketState(t), actor, deps.clock.now()),
     timeline: events.map(staffEventView),
+    // SPEC §15: each report back to the 12345 platform and its delivery state.
+    hotlineDeliveries: t.source === 'hotline_12345' ? await hotlineDeliveryViews(deps, t.id) : [],
   };
 }
 

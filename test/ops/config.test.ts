@@ -124,6 +124,8 @@ const GOOD: Record<(typeof SECRET_VARIABLES)[number], string> = {
   METRICS_TOKEN: '7c1e9a3f5b2d8e4a',
   SMS_HTTP_URL: 'https://sms.example.gov.cn/send?key=8e2a4c6b',
   WECOM_WEBHOOK_URLS: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=5d7f9b1a-3c4e-4a6b-8d0f-2e4a6c8b0d1f',
+  HOTLINE_WEBHOOK_URL: 'https://12345.example.gov.cn/api/feedback?token=6a8c0e2b',
+  HOTLINE_WEBHOOK_SECRET: 'c4e6a8b0d2f41a3c5e7b9d1f',
 };
 const withApp = (env: Record<string, string>) => ({ DATABASE_URL: GOOD.DATABASE_URL, ...env });
 

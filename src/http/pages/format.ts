@@ -14,6 +14,8 @@ import type { Catalogue } from '../../services/catalogue.service.js';
 import type { Duration } from '../../domain/calendar.js';
 import type { Rate } from '../../domain/stats.js';
 
+import { HOTLINE_DELIVERY_LABELS, HOTLINE_EVENT_LABELS } from '../../domain/hotline.js';
+
 export const LABELS = {
   status: STATUS_LABELS as Record<string, string>,
   outcome: OUTCOME_LABELS as Record<string, string>,
@@ -30,6 +32,8 @@ export const LABELS = {
   unit: { minutes: '分钟', hours: '小时', days: '自然日', working_days: '工作日' } as Record<string, string>,
   deptKind: { office: '站所办', village: '村/社区' } as Record<string, string>,
   noticeStatus: { draft: '草稿', published: '已发布', held: '暂缓发布' } as Record<string, string>,
+  hotlineEvent: HOTLINE_EVENT_LABELS as Record<string, string>,
+  hotlineDelivery: HOTLINE_DELIVERY_LABELS as Record<string, string>,
 };
 
 type Instant = Date | string | null | undefined;

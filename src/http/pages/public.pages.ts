@@ -1,11 +1,11 @@
 // The resident's pages (SPEC §5, §13): the home page with the lookup form, and /track — opened from
 // the receipt's QR code with the number filled in, it asks for the last 4 digits of the phone (or
-// the access code), shows the state, deadline, reply and public timeline, and takes the rating
+// the access code; the 12345 platform's number works too, SPEC §15), shows the state, deadline, reply and public timeline, and takes the rating
 // while a reply awaits follow-up. The verification travels only in POST bodies, never in URLs.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { REACHED_SATISFACTIONS } from '../../domain/ticket-rules.js';
-import { publicLookup } from '../../services/public-lookup.service.js';
+import { publicLookup, publicLookupEither } from '../../services/public-lookup.service.js';
 import { submitFeedback, type FeedbackInput } from '../../services/feedback.service.js';
 import { latestPublishedTotals } from '../../services/notices.service.js';
 import { bool, compact, emptyForm, formBody, str, withErrors, type FormState, type FormValues } from './forms.js';
@@ -17,7 +17,7 @@ const VERIFY_RE = /^(\d{4}|\d{6})$/;
 
 /** What a resident reads for each refusal of the lookup: friendly, and never "which part was wrong". */
 const LOOKUP_MESSAGES: Record<string, string> = {
-  TICKET_NOT_FOUND: '没有查到这张工单。请核对工单号，以及登记电话的后4位（或回执上的6位查询码）。',
+  TICKET_NOT_FOUND: '没有查到这张工单。请核对工单号（或12345工单编号），以及登记电话的后4位（或回执上的6位查询码）。',
   LOOKUP_LOCKED: '这张工单的验证错误次数过多，为保护群众信息，查询已暂停1小时。请稍后再试，或带回执到便民服务中心询问。',
   RATE_LIMITED: '查询太频繁了，请稍等一分钟再试。',
 };
@@ -58,7 +58,8 @@ const pages: FastifyPluginAsync = async (app) => {
 
   function checkLookup(values: FormValues): FormState | null {
     const details = [];
-    if (!str(values, 'no')) details.push({ path: 'no', message: '请输入回执上的工单号' });
+    if (!str(values, 'no')) details.push({ path: 'no', message: '请输入回执上的工单号，或12345工单编号' });
+    else if (str(values, 'no')!.length > 64) details.push({ path: 'no', message: '工单号最多64个字符' });
     if (!VERIFY_RE.test(str(values, 'verify') ?? '')) details.push({ path: 'verify', message: '请输入登记电话的后4位，或回执上的6位查询码' });
     return details.length ? withErrors(values, details, LOOKUP_FIELDS) : null;
   }
@@ -81,8 +82,9 @@ const pages: FastifyPluginAsync = async (app) => {
     const invalid = checkLookup(values);
     if (invalid) return trackPage(reply, invalid, null, null, 400);
     try {
-      const ticket = await publicLookup(deps, str(values, 'no')!, str(values, 'verify')!);
-      return trackPage(reply, emptyForm(values), ticket, null);
+      // Either number (SPEC §15); the rating form then carries the resident's own ticket number.
+      const found = await publicLookupEither(deps, str(values, 'no')!, str(values, 'verify')!);
+      return trackPage(reply, emptyForm({ ...values, no: found.ownTicketNo }), found.view, null);
     } catch (err) {
       const r = refused(err, values);
       return trackPage(reply, r.form, null, null, r.status);

@@ -1,7 +1,7 @@
 // Tickets seen from another ticket: duplicate candidates of a demand not yet registered, and the
 // tickets merged into a survivor (their residents wait on it too).
 import type { Db } from './tx.js';
-import type { DuplicateCandidate } from './tickets.repository.js';
+import { duplicateCandidatesSql, type DuplicateCandidate } from './tickets.repository.js';
 
 /**
  * Possible duplicates of a demand not yet registered (the classify warning): tickets (not merged)
@@ -15,11 +15,7 @@ export async function findDuplicateCandidates(
   if (!q.phone && !(q.villageCode && q.categoryCode)) return [];
   const { rows } = await db.query({
     name: 'hy-duplicate-candidates',
-    text: `SELECT ticket_no, content, complainant_phone, village_code, category_code, received_at, status
-             FROM tickets
-            WHERE received_at >= $4 AND status NOT IN ('merged')
-              AND ((complainant_phone = $1) OR (village_code = $2 AND category_code = $3))
-            ORDER BY received_at DESC LIMIT 50`,
+    text: duplicateCandidatesSql('$1', '$2', '$3', '$4'),
     values: [q.phone, q.villageCode, q.categoryCode, q.since],
   });
   return rows.map((r) => ({

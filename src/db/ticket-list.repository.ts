@@ -51,7 +51,8 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
     params.push(q);
     const ext = `t.external_no = $${params.length}`;
     if (/^\d{4}$/.test(digits)) {
-      add(`(right(replace(t.complainant_phone, '-', ''), 4) = ? OR ${ext})`, digits);
+      // The partial index tickets_phone_last4_idx (migration 0015) wants its predicate spelled out.
+      add(`((t.complainant_phone IS NOT NULL AND right(replace(t.complainant_phone, '-', ''), 4) = ?) OR ${ext})`, digits);
     } else if (/^\d{5,15}$/.test(digits)) {
       params.push(`%${digits}%`, digits);
       where.push(`(t.ticket_no LIKE $${params.length - 1} OR replace(t.complainant_phone, '-', '') = $${params.length} OR ${ext})`);

@@ -103,6 +103,26 @@ export type DuplicateCandidate = Pick<
 >;
 
 /**
+ * The duplicate candidates' read (SPEC §4), with the placeholders of the statement that embeds it:
+ * the newest 50 tickets (not merged) since `since` sharing the phone, or the village and category.
+ * Each key is its own branch on its own partial index (migration 0015) and stops at 50 rows, so at
+ * most 100 rows are read however full the week is (SPEC §14: ≤ 200); the newest 50 of their union
+ * are the newest 50 of `phone = … OR (village = … AND category = …)`.
+ */
+export function duplicateCandidatesSql(phone: string, village: string, category: string, since: string): string {
+  const cols = 'ticket_no, content, complainant_phone, village_code, category_code, received_at, status';
+  return `(SELECT ${cols} FROM tickets
+            WHERE complainant_phone = ${phone}::text AND status <> 'merged' AND received_at >= ${since}
+            ORDER BY received_at DESC LIMIT 50)
+          UNION
+          (SELECT ${cols} FROM tickets
+            WHERE village_code = ${village}::text AND category_code = ${category}::text AND status <> 'merged'
+              AND received_at >= ${since}
+            ORDER BY received_at DESC LIMIT 50)
+          ORDER BY received_at DESC LIMIT 50`;
+}
+
+/**
  * Registration's write and read in one round trip: inserts the ticket (null when its number is
  * already taken) and finds the duplicate candidates — tickets (not merged) since `since` sharing the
  * phone, or the village and category, newest 50 — from the statement's snapshot, which does not yet
@@ -130,11 +150,7 @@ export async function insertTicketFindingDuplicates(
                         'complainantPhone', d.complainant_phone, 'villageCode', d.village_code,
                         'categoryCode', d.category_code, 'receivedAt', d.received_at, 'status', d.status)
                         ORDER BY d.received_at DESC), '[]'::json)
-                 FROM (SELECT ticket_no, content, complainant_phone, village_code, category_code, received_at, status
-                         FROM tickets
-                        WHERE received_at >= $21 AND status NOT IN ('merged')
-                          AND ((complainant_phone = $6) OR (village_code = $9 AND category_code = $11))
-                        ORDER BY received_at DESC LIMIT 50) d)
+                 FROM (${duplicateCandidatesSql('$6', '$9', '$11', '$21')}) d)
             END AS duplicate_candidates
        FROM ins`,
     values: [

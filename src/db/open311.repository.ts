@@ -1,26 +1,12 @@
 // Open311 reads (SPEC §16): tickets with the names of their category, department and village, and
 // public timeline events in a window. Confidential tickets (保密) are never read here.
 import type { Db } from './tx.js';
+import type { RequestSource } from '../domain/open311.js';
 import { storableText } from './storable.js';
+import { camelRow } from './rows.js';
 
-export interface Open311TicketRow {
-  ticketNo: string;
-  status: string;
-  outcome: string | null;
-  content: string;
-  publicSummary: string | null;
-  complainantName: string | null;
-  address: string | null;
-  villageName: string | null;
-  categoryCode: string | null;
-  categoryName: string | null;
-  departmentName: string | null;
-  receivedAt: Date;
-  updatedAt: Date;
-  dueAt: Date;
-  lat: number | null;
-  lng: number | null;
-}
+/** The columns read below, as the domain's mapping takes them. */
+export type Open311TicketRow = RequestSource;
 
 const COLUMNS = `t.ticket_no, t.status, t.outcome, t.content, t.public_summary, t.complainant_name, t.address,
   v.name AS village_name, t.category_code, c.name AS category_name, d.name AS department_name,
@@ -29,24 +15,7 @@ const JOINS = `LEFT JOIN categories c ON c.code = t.category_code
   LEFT JOIN departments d ON d.code = t.department_code
   LEFT JOIN departments v ON v.code = t.village_code`;
 
-const mapRow = (r: Record<string, unknown>): Open311TicketRow => ({
-  ticketNo: r.ticket_no as string,
-  status: r.status as string,
-  outcome: r.outcome as string | null,
-  content: r.content as string,
-  publicSummary: r.public_summary as string | null,
-  complainantName: r.complainant_name as string | null,
-  address: r.address as string | null,
-  villageName: r.village_name as string | null,
-  categoryCode: r.category_code as string | null,
-  categoryName: r.category_name as string | null,
-  departmentName: r.department_name as string | null,
-  receivedAt: r.received_at as Date,
-  updatedAt: r.updated_at as Date,
-  dueAt: r.due_at as Date,
-  lat: r.lat as number | null,
-  lng: r.lng as number | null,
-});
+const mapRow = (r: Record<string, unknown>): Open311TicketRow => camelRow<Open311TicketRow>(r);
 
 export async function findOpen311Tickets(db: Db, ticketNos: string[]): Promise<Open311TicketRow[]> {
   const { rows } = await db.query(

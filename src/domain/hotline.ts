@@ -42,11 +42,7 @@ export const HOTLINE_EVENTS = ['returned', 'extension_approved', 'replied', 'clo
 export type HotlineEvent = (typeof HOTLINE_EVENTS)[number];
 
 export const HOTLINE_EVENT_LABELS: Record<HotlineEvent, string> = {
-  returned: '退单',
-  extension_approved: '延期获批',
-  replied: '答复',
-  closed: '办结',
-  reported_up: '上报',
+  returned: '退单', extension_approved: '延期获批', replied: '答复', closed: '办结', reported_up: '上报',
 };
 
 /** Delivery states of a report to the platform, as staff read them. */

@@ -2,6 +2,7 @@
 // to an Open311 client, the one attribute services carry, and the standard's date and list
 // conventions. No personal data ever leaves through here: the description is the public summary
 // or the content scrubbed as the monthly notice scrubs it, the address is the village.
+import { FINISHED_STATUSES } from './ticket-rules.js';
 import { scrubText, villageOnly } from './masking.js';
 import { EVENT_TYPE_LABELS, OUTCOME_LABELS, STATUS_LABELS } from './ticket-labels.js';
 import { KIND_LABELS, KINDS, type Kind } from './sla.js';
@@ -127,7 +128,7 @@ export interface RequestSource {
   lng: number | null;
 }
 
-export const isClosed = (status: string): boolean => status === 'closed' || status === 'merged';
+export const isClosed = (status: string): boolean => (FINISHED_STATUSES as readonly string[]).includes(status);
 
 export function statusNotes(status: string, outcome: string | null): string {
   const state = (STATUS_LABELS as Record<string, string>)[status] ?? status;

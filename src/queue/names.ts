@@ -1,6 +1,7 @@
 // Queue names and their job payloads. Payloads carry ids (and template names) only — never a
 // name, phone or address — and are validated by the processor before use.
 import { z } from 'zod';
+import { HOTLINE_EVENTS } from '../domain/hotline.js';
 
 export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups', 'deadlines', 'wecom', 'notices', 'hotline'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -23,7 +24,7 @@ export const PAYLOADS = {
   notices: z.object({}),
   hotline: z.strictObject({
     ticketId: id,
-    event: z.enum(['returned', 'extension_approved', 'replied', 'closed', 'reported_up']),
+    event: z.enum(HOTLINE_EVENTS),
     round: z.number().int().min(0),
   }),
 } satisfies Record<QueueName, z.ZodType>;

@@ -79,6 +79,8 @@ export default async function open311Routes(app: FastifyInstance): Promise<void>
 
   const rateLimit = { max: app.deps.config.PUBLIC_LOOKUP_RATE_LIMIT, timeWindow: 60_000 };
   const config = { rateLimit };
+  /** A route's options: the per-IP limit and its OpenAPI summary and description. */
+  const doc = (summary: string, description?: string) => ({ config, schema: { ...DOCS, summary, ...(description ? { description } : {}) } });
   const base = app.deps.config.PUBLIC_BASE_URL.replace(/\/$/, '');
 
   for (const format of FORMATS) {
@@ -105,15 +107,10 @@ export default async function open311Routes(app: FastifyInstance): Promise<void>
 
     app.post(
       `/requests.${format}`,
-      {
-        config,
-        schema: {
-          ...DOCS,
-          summary: `提交诉求 POST requests (${format})`,
-          description:
-            'Form-urlencoded: `api_key` (scope open311), `service_code`, `lat`+`long` or `address_string`, `description`, optional `first_name`, `last_name`, `phone`, `email`, `attribute[kind]`, `device_id`, `account_id`, `media_url`, `jurisdiction_id`. Empty values count as absent. Same key and same fields within minutes → the same `service_request_id`.',
-        },
-      },
+      doc(
+        `提交诉求 POST requests (${format})`,
+        'Form-urlencoded: `api_key` (scope open311), `service_code`, `lat`+`long` or `address_string`, `description`, optional `first_name`, `last_name`, `phone`, `email`, `attribute[kind]`, `device_id`, `account_id`, `media_url`, `jurisdiction_id`. Empty values count as absent. Same key and same fields within minutes → the same `service_request_id`.',
+      ),
       async (request, reply) => {
         const key = await requireKey(app, request);
         return send(reply.code(201), format, 'service_requests', await open311.submitRequest(app.deps, key, fieldsOf(request)));
@@ -122,15 +119,10 @@ export default async function open311Routes(app: FastifyInstance): Promise<void>
 
     app.get(
       `/requests.${format}`,
-      {
-        config,
-        schema: {
-          ...DOCS,
-          summary: `诉求列表 GET requests (${format})`,
-          description:
-            'Filters: `service_request_id` (comma list; overrides every other filter), `service_code` (comma list), `start_date`, `end_date` (W3C with `Z` or an offset), `status` (open, closed). Default: the last 90 days, at most 1000.',
-        },
-      },
+      doc(
+        `诉求列表 GET requests (${format})`,
+        'Filters: `service_request_id` (comma list; overrides every other filter), `service_code` (comma list), `start_date`, `end_date` (W3C with `Z` or an offset), `status` (open, closed). Default: the last 90 days, at most 1000.',
+      ),
       async (request, reply) => send(reply, format, 'service_requests', await open311.listRequests(app.deps, fieldsOf(request))),
     );
 

@@ -194,6 +194,12 @@ const MATRIX: Row[] = [
     request: () => ({ method: 'GET', url: `/api/v1/public/tickets/${A1}?verify=5678` }) },
   { route: 'POST /api/v1/public/tickets/:ticketNo/feedback', expect: [200, 200, 200, 200, 200, 200, 200, 200],
     request: (c) => ({ method: 'POST', url: `/api/v1/public/tickets/${R}/feedback`, payload: { verify: '5678', resolved: true, satisfaction: 'satisfied', comment: `矩阵评价：${c}` } }) },
+  // By the 12345 platform's number (SPEC §15): public like the lookup by ticket number; unknown here.
+  { route: 'GET /api/v1/public/tickets',              expect: [404, 404, 404, 404, 404, 404, 404, 404],
+    request: (_c, i) => ({ method: 'GET', url: `/api/v1/public/tickets?externalNo=MATRIX-${i}&verify=5678` }) },
+  // The 12345 push wants an API key with the intake:hotline scope: no session, no other scope.
+  { route: 'POST /api/v1/intake/hotline',             expect: [403, 403, 403, 403, 403, 403, 401, 403],
+    request: (_c, i) => ({ method: 'POST', url: '/api/v1/intake/hotline', payload: { externalNo: `MATRIX-${i}`, receivedAt: '2026-11-25T09:00:00+08:00', kind: 'complaint', content: '矩阵测试：村口路灯不亮' } }) },
   { route: 'GET /api/v1/admin/users',                 expect: [403, 403, 403, 403, 403, 200, 401, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/users' }) },
   { route: 'POST /api/v1/admin/users',                expect: [403, 403, 403, 403, 403, 201, 401, 403],

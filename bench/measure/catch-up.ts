@@ -13,11 +13,11 @@ import { registerTicket } from '../../src/services/register.service.js';
 import { serviceDeps } from '../../src/runtime.js';
 import { queueSchemaName } from '../../src/queue/backend.js';
 import { startChild } from '../lib/proc.js';
+import { installSecondsLadder } from '../lib/seconds-ladder.js';
 import { percentile } from '../lib/load.js';
 import type { BenchContext, Row } from '../lib/types.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const min = (seconds: number) => ({ amount: seconds / 60, unit: 'minutes' as const });
 const SWEEP_MS = 2000;
 
 export async function measureCatchUp(
@@ -26,20 +26,7 @@ export async function measureCatchUp(
   clearRedis: (prefix: string) => Promise<void>,
 ): Promise<{ rows: Row[]; raw: unknown }> {
   const db = ctx.db.pool;
-  // Start idle: the earlier phases' backlog is not what is measured.
-  await db.query('UPDATE outbox SET published_at = now() WHERE published_at IS NULL');
-  const { rows } = await db.query<{ policy: Record<string, unknown> & { kinds: Record<string, unknown> } }>('SELECT policy FROM sla_policy WHERE id = 1');
-  const base = rows[0].policy;
-  const policy = {
-    ...base,
-    kinds: { ...base.kinds, help: { signOff: min(60), resolve: min(60) } },
-    ladders: {
-      signOff: { warningBefore: min(60), escalatedAfter: min(3600), summonsAfter: min(7200) },
-      resolve: { warningBefore: min(30), escalatedAfter: min(3600), summonsAfter: min(7200) },
-    },
-  };
-  // The policy cache lives in each process's deps: the deps below and the workers' start after this.
-  await db.query('UPDATE sla_policy SET policy = $1, updated_at = now() WHERE id = 1', [JSON.stringify(policy)]);
+  const ladder = await installSecondsLadder(db);
 
   const prefix = `hyc${randomBytes(3).toString('hex')}`;
   const workers = await startChild('workers.ts', { ...ctx.serverEnv, BENCH_QUEUE_PREFIX: prefix, BENCH_SWEEP_EVERY_MS: String(SWEEP_MS) });
@@ -115,6 +102,6 @@ export async function measureCatchUp(
   } finally {
     await workers.stop();
     if (backend === 'redis') await clearRedis(prefix);
-    await db.query('UPDATE sla_policy SET policy = $1, updated_at = now() WHERE id = 1', [JSON.stringify(base)]);
+    await ladder.restore();
   }
 }

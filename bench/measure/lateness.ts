@@ -10,11 +10,11 @@ import { loadConfig } from '../../src/config.js';
 import { registerTicket } from '../../src/services/register.service.js';
 import { serviceDeps } from '../../src/runtime.js';
 import { startChild } from '../lib/proc.js';
+import { installSecondsLadder } from '../lib/seconds-ladder.js';
 import { percentile } from '../lib/load.js';
 import type { BenchContext, Row } from '../lib/types.js';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const min = (seconds: number) => ({ amount: seconds / 60, unit: 'minutes' as const });
 
 export async function measureLateness(
   ctx: BenchContext,
@@ -22,21 +22,7 @@ export async function measureLateness(
   clearQueue: (prefix: string) => Promise<void>,
 ): Promise<{ rows: Row[]; raw: unknown }> {
   const db = ctx.db.pool;
-  // The earlier phases' outbox backlog (registrations, sweeper jobs) would otherwise be relayed and
-  // processed first: the workers must start idle ("when healthy").
-  await db.query('UPDATE outbox SET published_at = now() WHERE published_at IS NULL');
-  const { rows } = await db.query<{ policy: Record<string, unknown> & { kinds: Record<string, unknown> } }>('SELECT policy FROM sla_policy WHERE id = 1');
-  const base = rows[0].policy;
-  const policy = {
-    ...base,
-    kinds: { ...base.kinds, help: { signOff: min(60), resolve: min(60) } },
-    ladders: {
-      signOff: { warningBefore: min(60), escalatedAfter: min(3600), summonsAfter: min(7200) },
-      resolve: { warningBefore: min(30), escalatedAfter: min(3600), summonsAfter: min(7200) },
-    },
-  };
-  // The workers (a child process) and the deps below (a fresh policy cache) read it anew.
-  await db.query('UPDATE sla_policy SET policy = $1, updated_at = now() WHERE id = 1', [JSON.stringify(policy)]);
+  const ladder = await installSecondsLadder(db);
 
   const prefix = `hyb${randomBytes(3).toString('hex')}`;
   const workers = await startChild('workers.ts', {
@@ -111,6 +97,6 @@ export async function measureLateness(
   } finally {
     await workers.stop();
     await clearQueue(prefix);
-    await db.query('UPDATE sla_policy SET policy = $1, updated_at = now() WHERE id = 1', [JSON.stringify(base)]);
+    await ladder.restore();
   }
 }

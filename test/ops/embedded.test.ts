@@ -4,7 +4,8 @@
 // fresh machine uses would never run. One smoke test, as an operator meets it: a fresh directory,
 // /readyz, a registration routed by the in-process workers, SIGTERM → exit 0 with the database
 // server stopped.
-import { spawn, spawnSync } from 'node:child_process';
+import { buildDist, readLogLines } from '../helpers/processes.js';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import os from 'node:os';
@@ -13,8 +14,7 @@ import t from 'tap';
 
 t.setTimeout(300_000);
 
-const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-needed'], { stdio: 'inherit' });
-if (build.status !== 0) throw new Error('npm run build failed');
+buildDist();
 const main = path.resolve('dist/src/main.js');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,11 +34,6 @@ const listening = (port: number) =>
     socket.once('error', () => resolve(false));
   });
 
-interface Line {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
 
 t.test('no DATABASE_URL, no REDIS_URL: embedded PostgreSQL under ./data, queues on it, a clean stop', async (t) => {
   // A fresh directory, as on a new machine; reachable by others because, as root, the server runs
@@ -59,20 +54,7 @@ t.test('no DATABASE_URL, no REDIS_URL: embedded PostgreSQL under ./data, queues 
     TOWNSHIP_NAME: '东山镇',
   };
   const child = spawn(process.execPath, ['--enable-source-maps', main], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Line[] = [];
-  let stderr = '';
-  let buffer = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      lines.push(text.startsWith('{') ? (JSON.parse(text) as Line) : { level: 0, msg: text });
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { lines, stderr: stderrText, exited } = readLogLines(child);
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -94,7 +76,7 @@ t.test('no DATABASE_URL, no REDIS_URL: embedded PostgreSQL under ./data, queues 
   const deadline = Date.now() + 240_000;
   while (!lines.some((l) => l.msg.startsWith('huiying started')) && child.exitCode === null && Date.now() < deadline) await sleep(100);
   const started = lines.find((l) => l.msg.startsWith('huiying started'));
-  t.ok(started, `started (exit ${child.exitCode}; stderr: ${stderr.slice(-1500)}; log: ${lines.map((l) => l.msg).join(' | ').slice(-1500)})`);
+  t.ok(started, `started (exit ${child.exitCode}; stderr: ${stderrText().slice(-1500)}; log: ${lines.map((l) => l.msg).join(' | ').slice(-1500)})`);
   if (!started) return;
   t.equal(started.role, 'all');
   t.ok(lines.some((l) => l.msg === 'DATABASE_URL not set: starting embedded PostgreSQL'), 'says which database it uses');
@@ -136,7 +118,7 @@ t.test('no DATABASE_URL, no REDIS_URL: embedded PostgreSQL under ./data, queues 
   t.match(ticket, { status: 'assigned', departmentCode: 'sw' }, 'routed by the in-process worker');
 
   child.kill('SIGTERM');
-  t.equal(await exited, 0, `exit 0 (stderr: ${stderr.slice(-500)})`);
+  t.equal(await exited, 0, `exit 0 (stderr: ${stderrText().slice(-500)})`);
   t.equal(lines[lines.length - 1].msg, 'shutdown complete');
   t.notOk(existsSync(path.join(dataDir, 'postmaster.pid')), 'the embedded PostgreSQL stopped with it');
   t.notOk(await listening(pgPort), 'and no longer listens');

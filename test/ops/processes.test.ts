@@ -7,8 +7,9 @@
 //   (drain) before exit 0; then `--role worker` alone picks up what the API left in the outbox;
 // - two `npm run migrate` (`node dist/src/cli.js migrate`) at once on a fresh database;
 // - bad configuration: one line per bad variable, a non-zero exit, no stack trace.
+import { buildDist, readLogLines, type LogLine } from '../helpers/processes.js';
 import { serviceDeps } from '../../src/runtime.js';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
@@ -23,15 +24,9 @@ import { DEFAULT_DEPARTMENTS } from '../../src/services/default-catalogue.js';
 
 t.setTimeout(180_000);
 
-// dist/ is current in CI (npm run build) and after the first run: then this is a hash check.
-const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-needed'], { stdio: 'inherit' });
-if (build.status !== 0) throw new Error('npm run build failed');
+buildDist();
 
-interface Line {
-  level: number;
-  msg: string;
-  [k: string]: unknown;
-}
+type Line = LogLine;
 
 interface Proc {
   child: ChildProcess;
@@ -54,21 +49,7 @@ function baseEnv(extra: Record<string, string | undefined>): Record<string, stri
 
 function start(t: Test, script: 'main' | 'cli', args: string[], env: Record<string, string>): Proc {
   const child = spawn(process.execPath, ['--enable-source-maps', `dist/src/${script}.js`, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Line[] = [];
-  let stderr = '';
-  let buffer = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      if (text.startsWith('{')) lines.push(JSON.parse(text) as Line);
-      else lines.push({ level: 0, msg: text });
-    }
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { lines, stderr: stderrText, exited } = readLogLines(child);
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
@@ -78,7 +59,7 @@ function start(t: Test, script: 'main' | 'cli', args: string[], env: Record<stri
       const hit = lines.find(pred);
       if (hit) return hit;
       if (child.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`no "${what}" line (exit ${child.exitCode}); stderr: ${stderr.slice(-1000)}; log: ${lines.map((l) => l.msg).join(' | ').slice(-1500)}`);
+        throw new Error(`no "${what}" line (exit ${child.exitCode}); stderr: ${stderrText().slice(-1000)}; log: ${lines.map((l) => l.msg).join(' | ').slice(-1500)}`);
       }
       await sleep(50);
     }
@@ -88,7 +69,7 @@ function start(t: Test, script: 'main' | 'cli', args: string[], env: Record<stri
     if (!l) throw new Error('not listening');
     return Number(/:(\d+)$/.exec(l.msg)![1]);
   };
-  return { child, lines, stderr: () => stderr, exited, waitFor, port };
+  return { child, lines, stderr: stderrText, exited, waitFor, port };
 }
 
 async function clerkOf(db: TestDb): Promise<{ username: string; id: string }> {

@@ -2,23 +2,15 @@
 // plain node as the very process npm started, logs how to sign in at the first start (the one-time
 // password, once) and the warnings a township must act on, and a SIGTERM to `npm start` stops the
 // server gracefully with no process left behind.
+import { buildDist, readLogLines } from '../helpers/processes.js';
 import { spawn, spawnSync } from 'node:child_process';
 import t from 'tap';
 import { createTestDb } from '../helpers/db.js';
 
 t.setTimeout(300_000);
 
-// Build first (nothing to do when dist/ is current, as in CI after `npm run build`), so that the
-// timing below is the server's.
-const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-needed'], { stdio: 'inherit' });
-if (build.status !== 0) throw new Error('npm run build failed');
+buildDist();
 
-interface Line {
-  level: number;
-  msg: string;
-  pid?: number;
-  [k: string]: unknown;
-}
 
 const alive = (pid: number): boolean => {
   try {
@@ -35,20 +27,7 @@ t.test('npm start: first-start sign-in line, start warnings, SIGTERM to npm stop
   const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: db.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
   for (const name of ['REDIS_URL', 'BOOTSTRAP_ADMIN_PASSWORD', 'PUBLIC_BASE_URL', 'TOWNSHIP_NAME', 'npm_lifecycle_event']) delete env[name];
   const npm = spawn('npm', ['start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Line[] = [];
-  let stderr = '';
-  let buffer = '';
-  npm.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffer += chunk;
-    let i: number;
-    while ((i = buffer.indexOf('\n')) >= 0) {
-      const text = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      if (text.startsWith('{')) lines.push(JSON.parse(text) as Line);
-    }
-  });
-  npm.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => npm.on('exit', (code) => resolve(code)));
+  const { lines, stderr: stderrText, exited } = readLogLines(npm, { keepPlain: false });
   t.teardown(() => {
     if (npm.exitCode === null) npm.kill('SIGKILL');
   });
@@ -56,7 +35,7 @@ t.test('npm start: first-start sign-in line, start warnings, SIGTERM to npm stop
   const deadline = Date.now() + 120_000;
   while (!lines.some((l) => l.firstStart) && Date.now() < deadline && npm.exitCode === null) await new Promise((r) => setTimeout(r, 200));
   const first = lines.find((l) => l.firstStart);
-  t.ok(first, `the first-start line appears (stderr: ${stderr.slice(-500)})`);
+  t.ok(first, `the first-start line appears (stderr: ${stderrText().slice(-500)})`);
   if (!first) return;
 
   const password = /一次性密码：([a-z0-9-]+)（只显示这一次/.exec(first.msg)?.[1] ?? '';

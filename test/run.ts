@@ -4,7 +4,7 @@
 // the template into its own database (test/helpers/db.ts), so files run in parallel. The template
 // also gets the application role's grants (the role is cluster-wide; grants and default
 // privileges copy with the clone), so the apps and workers the tests build connect as that role.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -49,6 +49,26 @@ function browserArgs(): string[] {
       '!! Install Debian\'s Chromium to run them: apt-get install chromium fonts-noto-cjk poppler-utils\n',
   );
   return needBrowser.map((f) => `--exclude=${f}`);
+}
+
+/**
+ * The backup test runs the machine's pg_dump and pg_restore against the test server: they must exist
+ * and be at least the server's major version (pg_dump refuses a newer server — e.g. Debian's 15
+ * against the embedded 18). As with Chromium: CI must run it; elsewhere it is left out, loudly.
+ */
+async function pgToolsArgs(serverUrl: string): Promise<string[]> {
+  const file = 'test/ops/backup.test.ts';
+  const dump = spawnSync('pg_dump', ['--version'], { encoding: 'utf8' });
+  const tools = Number(/(\d+)(?:\.\d+)/.exec(dump.stdout ?? '')?.[1] ?? 0);
+  const c = new pg.Client({ connectionString: serverUrl });
+  await c.connect();
+  const server = Math.floor(Number((await c.query<{ v: string }>('SELECT current_setting(\'server_version_num\') AS v')).rows[0].v) / 10000);
+  await c.end();
+  if (tools >= server) return [];
+  const why = tools === 0 ? 'pg_dump is not installed' : `pg_dump ${tools} is older than the test server (PostgreSQL ${server})`;
+  if (process.env.CI) throw new Error(`CI must run ${file}, but ${why}`);
+  console.warn(`\n!! ${why}: ${file} is NOT run.\n!! Install the PostgreSQL client of the server's version, or run the tests with DATABASE_URL set to a server pg_dump can read.\n`);
+  return [`--exclude=${file}`];
 }
 
 function testFiles(dir: string): string[] {
@@ -171,7 +191,7 @@ async function main(): Promise<number> {
     await withTx(pool, (tx) => loadDefaultCatalogue(tx));
     await pool.end();
 
-    const args = [...process.argv.slice(2), ...browserArgs()];
+    const args = [...process.argv.slice(2), ...browserArgs(), ...(await pgToolsArgs(serverUrl))];
     const child = spawn('npx', ['tap', ...args], {
       stdio: 'inherit',
       env: {

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import fastifyPostgres from '@fastify/postgres';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -18,7 +19,7 @@ import {
 import type { Config } from './config.js';
 import type { Clock } from './clock.js';
 import { installZodChinese } from './domain/zod-zh.js';
-import errorsPlugin, { errorBody, frameworkErrors } from './http/plugins/errors.js';
+import errorsPlugin, { errorBody, frameworkErrors, MULTIPART_LIMITS } from './http/plugins/errors.js';
 import textInputPlugin from './http/plugins/text-input.js';
 import authPlugin from './http/plugins/auth.js';
 import healthRoutes from './http/routes/health.routes.js';
@@ -125,6 +126,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   });
   await app.register(authPlugin);
+  // File uploads (ledger imports SPEC §15, attachments SPEC §17): streamed, never buffered whole;
+  // routes read `request.file()` and may enforce a smaller limit of their own.
+  await app.register(fastifyMultipart, { limits: MULTIPART_LIMITS, throwFileSizeLimit: true });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -28,6 +28,8 @@ export const ERROR_MESSAGES = {
   EXTENSION_PENDING: '已有待审批的延期申请',
   EXTENSION_TOO_LATE: '办理期限已过，不能再申请延期',
   CALENDAR_MISSING: '该年度的节假日安排尚未配置',
+  PAYLOAD_TOO_LARGE: '上传的内容超过大小限制',
+  UNSUPPORTED_MEDIA_TYPE: '不支持的文件类型',
   SERVICE_UNAVAILABLE: '服务暂时不可用，请稍后重试',
   DEPENDENCY_UNAVAILABLE: '系统暂时无法连接数据库或队列服务，请稍后重试；已提交成功的内容不会丢失',
   INTERNAL_ERROR: '系统内部错误，请稍后重试或联系管理员',

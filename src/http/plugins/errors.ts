@@ -25,6 +25,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
   EXTENSION_TOO_LATE: 422,
   CALENDAR_MISSING: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   ACCOUNT_LOCKED: 429,
   LOOKUP_LOCKED: 429,
   RATE_LIMITED: 429,
@@ -104,6 +106,8 @@ export default fp(async function errorsPlugin(app) {
     const status = err.statusCode ?? 500;
     // @fastify/rate-limit throws what app.ts's errorResponseBuilder made: keep its message (it says when to retry).
     if (status === 429) return reply.code(429).send(errorBody(request, 429, 'RATE_LIMITED', err.message || undefined));
+    const multipart = multipartError(err);
+    if (multipart) return reply.code(multipart.status).send(errorBody(request, multipart.status, multipart.code, multipart.message));
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON, body too large, unsupported media type).
       const message =
@@ -139,6 +143,31 @@ export default fp(async function errorsPlugin(app) {
     return reply.code(404).send(errorBody(request, 404, 'NOT_FOUND'));
   });
 });
+
+/**
+ * @fastify/multipart's errors (app.ts sets its limits: MULTIPART_LIMITS), in the SPEC §12 form
+ * with the limit named. Routes with a smaller limit of their own check it themselves.
+ */
+export const MULTIPART_LIMITS = { fileSize: 20 * 1024 * 1024, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 21 } as const;
+
+function multipartError(err: FastifyError): { status: number; code: string; message: string } | null {
+  switch (err.code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `文件过大：不能超过 ${MULTIPART_LIMITS.fileSize / 1024 / 1024} MB` };
+    case 'FST_FILES_LIMIT':
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `一次只能上传 ${MULTIPART_LIMITS.files} 个文件` };
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `表单字段过多：不能超过 ${MULTIPART_LIMITS.fields} 个` };
+    case 'FST_PROTO_VIOLATION':
+    case 'FST_NO_FORM_DATA':
+      return { status: 400, code: 'VALIDATION_FAILED', message: '上传的表单格式不正确' };
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: '请以 multipart/form-data 格式上传文件（字段名 file）' };
+    default:
+      return null;
+  }
+}
 
 /**
  * Fastify's `frameworkErrors`: a path it cannot decode (`/notices/%`, `%ED%A0%80`) or a path

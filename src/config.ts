@@ -171,6 +171,8 @@ export const configSchema = z.object({
   /** How long a queued effect may stay incomplete after it was due before the outbox reconciler republishes it. */
   QUEUE_RECONCILE_MS: wholeNumber(1000, 86_400_000, 60_000),
   EMBEDDED_PG_DIR: z.string().default('./data/postgres'),
+  /** SPEC §17: where attachments' bytes live, named by content hash (src/storage/local-disk.ts). */
+  ATTACHMENT_DIR: z.string().min(1).default('./data/attachments'),
   EMBEDDED_PG_PORT: wholeNumber(1024, 65535, 54329, 'a port number (1024-65535)'),
   /** The workers touch this file after every successful outbox pass (the container health probe reads it); unset: none. */
   HEARTBEAT_FILE: optionalString,

@@ -13,16 +13,18 @@ import { createPolicyCache } from './services/policy.service.js';
 import { createNotifier } from './services/notifier.js';
 import { postToWeCom } from './services/wecom.js';
 import type { ServiceDeps } from './services/deps.js';
+import { localDiskStore } from './storage/local-disk.js';
 
 /** The pieces of ServiceDeps a process builds once and hands to the API and the workers alike. */
-export type Shared = Pick<ServiceDeps, 'catalogue' | 'policy' | 'notifier' | 'wecom'>;
+export type Shared = Pick<ServiceDeps, 'catalogue' | 'policy' | 'notifier' | 'wecom' | 'blobs'>;
 
-export function createShared(config: Pick<Config, 'SMS_PROVIDER' | 'SMS_HTTP_URL'>, given: Partial<Shared> = {}): Shared {
+export function createShared(config: Pick<Config, 'SMS_PROVIDER' | 'SMS_HTTP_URL' | 'ATTACHMENT_DIR'>, given: Partial<Shared> = {}): Shared {
   return {
     catalogue: given.catalogue ?? createCatalogueCache(),
     policy: given.policy ?? createPolicyCache(),
     notifier: given.notifier ?? createNotifier(config),
     wecom: given.wecom ?? postToWeCom,
+    blobs: given.blobs ?? localDiskStore(config.ATTACHMENT_DIR),
   };
 }
 

@@ -8,6 +8,7 @@ import type { CatalogueCache } from './catalogue.service.js';
 import type { PolicyCache } from './policy.service.js';
 import type { Notifier } from './notifier.js';
 import type { WeComPoster } from './wecom.js';
+import type { BlobStore } from '../storage/blob-store.js';
 
 export type { Log };
 
@@ -24,4 +25,6 @@ export interface ServiceDeps {
   notifier: Notifier;
   /** The notice's WeCom robot posts. */
   wecom: WeComPoster;
+  /** Attachments' bytes, content-addressed (SPEC §17): local disk under ATTACHMENT_DIR today. */
+  blobs: BlobStore;
 }

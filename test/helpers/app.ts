@@ -4,6 +4,9 @@
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify';
 import type { Test } from 'tap';
 import { Redis } from 'ioredis';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { buildApp } from '../../src/app.js';
 import { createRequestRedis } from '../../src/resilience.js';
 import { loadConfig } from '../../src/config.js';
@@ -39,7 +42,10 @@ export async function setupApp(
   const keyPrefix = `${db.name}:`;
   const redis = createRequestRedis(redisUrl, { info: () => undefined, warn: () => undefined, error: () => undefined }, { keyPrefix });
   // The app connects as the application role, so every test exercises its grants.
-  const config = { ...loadConfig({ LOG_LEVEL: 'silent', ...opts.env }), DATABASE_URL: db.appUrl };
+  // Attachments' bytes go to a directory of this test database's own, removed with the test.
+  const attachmentDir = join(tmpdir(), 'hyt-attachments', db.name);
+  t.teardown(() => rm(attachmentDir, { recursive: true, force: true }));
+  const config = { ...loadConfig({ LOG_LEVEL: 'silent', ATTACHMENT_DIR: attachmentDir, ...opts.env }), DATABASE_URL: db.appUrl };
   // HY_TEST_LOG=debug shows the app's log while debugging a test.
   const app = await buildApp({
     config: { ...config, LOG_LEVEL: (process.env.HY_TEST_LOG as typeof config.LOG_LEVEL) ?? 'silent' },

@@ -2,8 +2,11 @@
 // own Node process, a pool of the same size, JSON in and out), with two routes:
 //   POST /insert      — one single-row INSERT into bench_baseline (the tickets' hot columns);
 //   GET  /select/:no  — one SELECT by the unique text key tickets.ticket_no.
-// No validation, sessions, logging, transactions or rate limiting: what is left is the cost of
-// HTTP, JSON and one Postgres round trip, which the real endpoints are compared to.
+//   POST /register    — the same-work baseline of SPEC §14: what a registration writes (the
+//                       idempotency record, the ticket, its first timeline event, its outbox rows,
+//                       the stored answer), by hand, in one transaction on the real tables.
+// No validation, sessions, logging or rate limiting: what is left is the cost of HTTP, JSON and
+// the Postgres work, which the real endpoints are compared to.
 import Fastify from 'fastify';
 import pg from 'pg';
 import { onStop } from '../lib/proc.js';
@@ -33,6 +36,53 @@ app.post<{ Body: Body }>('/insert', async (request, reply) => {
       now, new Date(now.getTime() + 15 * 86_400_000), new Date(now.getTime() + 14 * 86_400_000)],
   );
   return reply.code(201).send(rows[0]);
+});
+
+let registered = 0;
+app.post<{ Body: Body & { complainant?: { name?: string; phone?: string }; address?: string } }>('/register', async (request, reply) => {
+  const b = request.body;
+  const now = new Date();
+  const due = new Date(now.getTime() + 15 * 86_400_000);
+  const key = `same-work-${process.pid}-${++registered}`;
+  // 9…: never a number the real registration draws (theirs start with the date).
+  const no = `9${String(process.pid % 10000).padStart(4, '0')}${String(registered).padStart(10, '0')}`;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status_code, response, created_at) VALUES ('bench', $1, $2, 0, 'null'::jsonb, $3)`,
+      [key, key, now],
+    );
+    const { rows } = await client.query(
+      `INSERT INTO tickets (ticket_no, status, kind, channel, content, complainant_name, complainant_phone, village_code,
+          address, category_code, received_at, registered_at, due_at, updated_at, resolve_started_at)
+       VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $10, $10)
+       RETURNING id::text, ticket_no, status, kind, channel, content, village_code, category_code, received_at, due_at`,
+      [no, b.kind, b.channel, b.content, b.complainant?.name ?? null, b.complainant?.phone ?? null, b.villageCode ?? null,
+        b.address ?? null, b.categoryCode ?? null, now, due],
+    );
+    const ticket = rows[0] as { id: string };
+    await client.query(
+      `INSERT INTO ticket_events (ticket_id, type, at, actor_label, public, data) VALUES ($1, 'registered', $2, 'bench', true, $3)`,
+      [ticket.id, now, JSON.stringify({ channel: b.channel, kind: b.kind, dueAt: due.toISOString() })],
+    );
+    // As many as a registration queues (the receipt SMS, the routing, the first step of each
+    // ladder), under a topic no worker reads; the bench removes them after the measurement.
+    await client.query(
+      `INSERT INTO outbox (topic, payload, job_id, available_at, created_at)
+       SELECT 'bench_same_work', jsonb_build_object('ticketId', $1::bigint, 'job', t.job), t.job || '-' || $1, t.at, $2
+         FROM (VALUES ('sms', $2::timestamptz), ('routing', $2::timestamptz), ('sign_off', $3::timestamptz), ('resolve', $4::timestamptz)) AS t(job, at)`,
+      [ticket.id, now, new Date(now.getTime() + 86_400_000), new Date(now.getTime() + 10 * 86_400_000)],
+    );
+    await client.query(`UPDATE idempotency_keys SET status_code = 201, response = $2 WHERE scope = 'bench' AND key = $1`, [key, JSON.stringify(ticket)]);
+    await client.query('COMMIT');
+    return reply.code(201).send(ticket);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 });
 
 app.get<{ Params: { no: string } }>('/select/:no', async (request, reply) => {

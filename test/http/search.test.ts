@@ -1,4 +1,4 @@
-// The staff search `q` (SPEC §12, §14; migration 0015): by words of the content, the
+// The staff search `q` (SPEC §12, §14; migrations 0015 and 0023): by words of the content, the
 // phone's last 4 digits, the whole phone, the name and the ticket number, each answered through
 // GET /api/v1/tickets, the last 4 digits on their index; and the duplicate candidates of a busy week
 // (more than 200 tickets of one village and category) read from two bounded branches, the same
@@ -132,4 +132,49 @@ t.test('duplicate candidates of a busy week: the same as the old query, from at 
   const shown = json(res).duplicateCandidates.map((d: { ticketNo: string }) => d.ticketNo);
   t.equal(shown.length, 5, 'five shown, best first');
   t.ok(shown.every((no: string) => busy.includes(no) || no === A));
+});
+
+t.test('content words: the bigram index path and the newest-first walk give the same answer', async (t) => {
+  for (const q of ['大坑', '路灯坏了', '水泥路塌了一个大坑', '秀英', '王1', '怪味', '了两个大坑', '没有这回事', '１２组的路灯']) {
+    const rare = (await listTickets(ctx.db.pool, { q, limit: 100, now })).map((r) => r.ticketNo);
+    const walk = (await listTickets(ctx.db.pool, { q, limit: 100, now, rareMatches: 0 })).map((r) => r.ticketNo);
+    t.same(rare, walk, `q=${q}: ${rare.length} found either way`);
+  }
+  const some = (await listTickets(ctx.db.pool, { q: '路灯坏了', limit: 100, now })).length;
+  t.equal(some, 100, 'a page of the 207 matches');
+});
+
+t.test('a rare word is found through the bigram index, not by reading the table', async (t) => {
+  const client = await ctx.db.pool.connect();
+  try {
+    await client.query('SET enable_seqscan = off');
+    const plans: string[] = [];
+    const explaining = {
+      query: async (q: string | { text: string; values: unknown[] }, params?: unknown[]) => {
+        const [text, values] = typeof q === 'string' ? [q, params] : [q.text, q.values];
+        plans.push((await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, values)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+        return client.query(text, values);
+      },
+    } as unknown as Db;
+    const found = await listTickets(explaining, { q: '怪味', limit: 50, now });
+    t.same(found.map((r) => r.ticketNo), [B]);
+    t.match(plans[0], /tickets_content_terms_idx/, 'the matches come from the bigram index');
+    t.match(plans[1], /Index Scan using tickets_pkey|Bitmap Index Scan on tickets_pkey/, 'the page is read by id');
+  } finally {
+    await client.query('RESET ALL');
+    client.release();
+  }
+});
+
+t.test('the query is split into bigrams exactly as the database indexes the content', async (t) => {
+  const fc = await import('fast-check');
+  const { searchBigrams } = await import('../../src/domain/search-terms.js');
+  const alphabet = [...'大坑路灯坏了水泥王秀英ABCz09１２，。 -!？\u3000\n'];
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.constantFrom(...alphabet), { maxLength: 30 }).map((cs) => cs.join('')), async (text) => {
+      const { rows } = await ctx.db.pool.query<{ terms: string[] }>(`SELECT tsvector_to_array(hy_search_terms($1)) AS terms`, [text]);
+      return JSON.stringify([...rows[0].terms].sort()) === JSON.stringify(searchBigrams(text).sort());
+    }),
+    { numRuns: 200 },
+  );
 });

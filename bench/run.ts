@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --soak]`: the performance bars of SPEC §14, measured side by side
+// `npm run bench [-- --quick] [-- --soak] [-- --scale [--sizes=300000,1000000,3000000]]`: the performance bars of SPEC §14, measured side by side
 // with baselines run in the same invocation on the same machine (absolute figures drift ±30 % here,
 // ratios far less). See bench/README.md for what each figure means and what was found.
 import os from 'node:os';
@@ -15,11 +15,15 @@ import { measureLateness } from './measure/lateness.js';
 import { measureCatchUp } from './measure/catch-up.js';
 import { measureSoak } from './measure/soak.js';
 import { measureNotice } from './measure/notice.js';
+import { measureScale } from './measure/scale.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const soak = args.has('--soak');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const scale = args.has('--scale');
+// --scale measures only the county-level city's years (long: see bench/README.md); --sizes= changes the steps.
+const sizes = (process.argv.find((a) => a.startsWith('--sizes='))?.slice(8) ?? '300000,1000000,3000000').split(',').map(Number);
+const only = scale ? ['scale'] : process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const runs = (name: string) => !only || only.includes(name);
 
 const started = Date.now();
@@ -190,6 +194,11 @@ async function main(): Promise<number> {
       rows.push(...r.rows);
       raw.catchUp = r.raw;
     }
+    if (scale) {
+      const r = await measureScale(ctx, sizes);
+      rows.push(...r.rows);
+      raw.scale = r.raw;
+    }
     if (runs('notice')) {
       const r = await measureNotice(ctx);
       rows.push(...r.rows);
@@ -219,13 +228,13 @@ async function main(): Promise<number> {
     raw,
     elapsedS: Math.round((Date.now() - started) / 1000),
   };
-  if (only) {
+  if (only && !scale) {
     // A partial run (profiling one figure) must not replace the day's record.
     log(`--only: results not written (${out.elapsedS} s in all)`);
   } else {
     const dir = path.join(BENCH_DIR, 'results');
     await mkdir(dir, { recursive: true });
-    const file = path.join(dir, `${date}${quick ? '-quick' : ''}.json`);
+    const file = path.join(dir, `${date}${scale ? `-scale-${sizes.at(-1)}` : quick ? '-quick' : ''}.json`);
     await writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
     log(`results written to ${path.relative(process.cwd(), file)} (${out.elapsedS} s in all)`);
   }

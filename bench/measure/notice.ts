@@ -17,6 +17,7 @@ import { loadNoticeCases, loadNoticeTickets, noticeFigureRows } from '../../src/
 import { listCategories, listDepartments } from '../../src/db/catalogue.repository.js';
 import { buildNoticeModel, noticeModelFromFigures } from '../../src/domain/notice.js';
 import { monthRange } from '../../src/domain/stats.js';
+import { DAMM_TABLE } from '../../src/domain/ticket-number.js';
 import { SHANGHAI_OFFSET_MS } from '../../src/domain/local-date.js';
 import { generateNotice } from '../../src/services/notices.service.js';
 import { median } from '../lib/load.js';
@@ -111,13 +112,23 @@ export async function seedNoticeTickets(pool: pg.Pool, opts: { perMonth: number;
       'SELECT code, name, department_code FROM categories',
     );
     const catOf = new Map(cats.map((c) => [c.code, c]));
+    // Valid numbers (date, 6 digits, the Damm check digit of src/domain/ticket-number.ts), so the
+    // staff view and the lookup accept them: a day holds ~3 300 at most, never 10^6 apart.
+    await client.query(
+      `CREATE OR REPLACE FUNCTION pg_temp.with_check_digit(s text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+         DECLARE t int[] := '{${DAMM_TABLE.flat().join(',')}}'; i int := 0;
+         BEGIN
+           FOR k IN 1..length(s) LOOP i := t[i * 10 + substr(s, k, 1)::int + 1]; END LOOP;
+           RETURN s || i;
+         END $$`,
+    );
     await client.query('SELECT setseed(0.14)');
     await client.query(
       `INSERT INTO tickets (ticket_no, status, outcome, kind, channel, content, complainant_name, complainant_phone, anonymous,
           confidential, village_code, address, category_code, department_code, received_at, registered_at, assigned_at,
           accepted_at, sign_off_due_at, due_at, replied_at, closed_at, public_summary, satisfaction, resolved,
           resolve_started_at, updated_at)
-       SELECT to_char(rcv AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(g::text, 7, '0'),
+       SELECT pg_temp.with_check_digit(to_char(rcv AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad((g % 1000000)::text, 6, '0')),
               status, outcome, kind, channel,
               CASE WHEN r_name < 0.35 AND name IS NOT NULL THEN '我是' || name || '，' WHEN r_name < 0.5 THEN '您好，' ELSE '' END
                 || CASE WHEN r_addr < 0.3 THEN address || '，' ELSE '' END

@@ -13,7 +13,7 @@ import { epochDayToLocalDate, shanghaiEpochDay } from './local-date.js';
  * single-digit substitution AND every adjacent transposition, the two errors people make when
  * reading numbers aloud or typing them.
  */
-const DAMM_TABLE: readonly (readonly number[])[] = [
+export const DAMM_TABLE: readonly (readonly number[])[] = [
   [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
   [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
   [4, 2, 0, 6, 8, 7, 1, 3, 5, 9],

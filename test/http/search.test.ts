@@ -9,6 +9,8 @@ import { json, setupApp, staffSession } from '../helpers/app.js';
 import { register } from '../helpers/tickets.js';
 import { listTickets } from '../../src/db/ticket-list.repository.js';
 import { findDuplicateCandidates } from '../../src/db/ticket-links.repository.js';
+import { duplicateCandidatesSql } from '../../src/db/tickets.repository.js';
+import { explainRowsRead } from '../../src/db/explain.js';
 import type { Db } from '../../src/db/tx.js';
 
 const ctx = await setupApp(t); // clock at 2026-11-25T01:30:00Z
@@ -93,17 +95,9 @@ const OLD_DUPLICATES_SQL = `SELECT ticket_no FROM tickets
     AND ((complainant_phone = $1) OR (village_code = $2 AND category_code = $3))
   ORDER BY received_at DESC LIMIT 50`;
 
-/** Rows the bounded duplicate query reads from tickets (EXPLAIN ANALYZE), with its plan. */
+/** Rows the bounded duplicate query reads from tickets (EXPLAIN ANALYZE). */
 async function rowsRead(pool: pg.Pool, values: unknown[]): Promise<number> {
-  const { duplicateCandidatesSql } = await import('../../src/db/tickets.repository.js');
-  const { rows } = await pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${duplicateCandidatesSql('$1::text', '$2::text', '$3::text', '$4::timestamptz')}`, values);
-  let total = 0;
-  const walk = (node: Record<string, any>): void => {
-    if (node['Relation Name'] === 'tickets') total += node['Actual Rows'] * node['Actual Loops'] + (node['Rows Removed by Filter'] ?? 0);
-    for (const child of node.Plans ?? []) walk(child);
-  };
-  walk(rows[0]['QUERY PLAN'][0].Plan);
-  return total;
+  return explainRowsRead(pool, duplicateCandidatesSql('$1::text', '$2::text', '$3::text', '$4::timestamptz'), values, 'tickets');
 }
 
 t.test('duplicate candidates of a busy week: the same as the old query, from at most 100 rows', async (t) => {

@@ -31,6 +31,7 @@ import workRoutes from './http/routes/work.routes.js';
 import statsRoutes from './http/routes/stats.routes.js';
 import noticesRoutes from './http/routes/notices.routes.js';
 import open311Routes from './http/open311/open311.routes.js';
+import importsRoutes from './http/routes/imports.routes.js';
 import intakeRoutes from './http/routes/intake.routes.js';
 import queueDashboard from './http/queue-dashboard.js';
 import pages from './http/pages/index.js';
@@ -188,6 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await zapi.register(statsRoutes);
       await zapi.register(noticesRoutes);
       await zapi.register(intakeRoutes);
+      await zapi.register(importsRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -232,6 +232,24 @@ export async function findUnansweredReplies(db: Db, repliedBefore: Date, limit: 
 }
 
 /** The ticket an outside system's number names within its source (unique: migration 0012). */
+/**
+ * Which of these numbers already name a ticket here (SPEC §15 re-imports): an outside number of any
+ * source, or one of this system's own ticket numbers (a ledger exported from here). On indexes.
+ */
+export async function existingNumbers(db: Db, numbers: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < numbers.length; i += 5000) {
+    const batch = numbers.slice(i, i + 5000);
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT external_no AS n FROM tickets WHERE external_no = ANY($1::text[])
+       UNION SELECT ticket_no FROM tickets WHERE ticket_no = ANY($1::text[])`,
+      [batch],
+    );
+    for (const r of rows) found.add(r.n);
+  }
+  return found;
+}
+
 export async function findTicketByExternalNo(db: Db, source: TicketSource, externalNo: string): Promise<TicketRow | null> {
   const { rows } = await db.query(
     `SELECT ${TICKET_COLUMNS} FROM tickets t WHERE t.source = $1 AND t.external_no = $2`,

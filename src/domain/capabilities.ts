@@ -8,6 +8,8 @@ import type { Role } from './roles.js';
 export const CAPABILITY_ROLES = {
   /** Register a demand and have it classified while typing (API and the registration form). */
   register: ['clerk', 'supervisor'],
+  /** Import ledgers (台账) and 12345 work-order spreadsheets (SPEC §15). */
+  importLedgers: ['clerk', 'supervisor'],
   /** The supervision board: escalated and overdue tickets, unstaffed departments. */
   supervise: ['supervisor', 'leader'],
   /** The monthly statistics (三率) per department and handler, and their CSV. */

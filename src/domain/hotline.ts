@@ -30,10 +30,10 @@ export function matchName<T extends NamedEntry>(given: string, entries: Iterable
 }
 
 /** The internal timeline notes of names the catalogue did not match: the clerk's to settle. */
-export function unmatchedNotes(unmatched: { area?: string; category?: string }): string[] {
+export function unmatchedNotes(unmatched: { area?: string; category?: string }, from = '12345'): string[] {
   const notes: string[] = [];
-  if (unmatched.area !== undefined) notes.push(`12345 所属村(社区)“${unmatched.area}”未匹配，请人工核对村/社区`);
-  if (unmatched.category !== undefined) notes.push(`12345 分类“${unmatched.category}”未匹配，请人工分类`);
+  if (unmatched.area !== undefined) notes.push(`${from} 所属村(社区)“${unmatched.area}”未匹配，请人工核对村/社区`);
+  if (unmatched.category !== undefined) notes.push(`${from} 分类“${unmatched.category}”未匹配，请人工分类`);
   return notes;
 }
 

@@ -31,7 +31,12 @@ export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
 export const MAX_BACKDATE_MS = 366 * 24 * 60 * 60 * 1000;
 
 /** Every problem of a registration, by field, in Chinese; empty when it may be written. */
-export function registrationProblems(input: RegistrationInput, catalogue: RegistrationCatalogue, now: Date): ErrorDetail[] {
+export function registrationProblems(
+  input: RegistrationInput,
+  catalogue: RegistrationCatalogue,
+  now: Date,
+  maxBackdateMs: number = MAX_BACKDATE_MS,
+): ErrorDetail[] {
   const details: ErrorDetail[] = [];
   if (input.villageCode !== undefined) {
     const v = catalogue.departments.get(input.villageCode);
@@ -46,8 +51,9 @@ export function registrationProblems(input: RegistrationInput, catalogue: Regist
   if (input.receivedAt) {
     if (input.receivedAt.getTime() > now.getTime() + FUTURE_TOLERANCE_MS) {
       details.push({ path: 'receivedAt', message: '诉求提出时间不能晚于当前时间' });
-    } else if (input.receivedAt.getTime() < now.getTime() - MAX_BACKDATE_MS) {
-      details.push({ path: 'receivedAt', message: '诉求提出时间不能早于一年前，请核对日期' });
+    } else if (input.receivedAt.getTime() < now.getTime() - maxBackdateMs) {
+      const years = Math.max(1, Math.round(maxBackdateMs / MAX_BACKDATE_MS));
+      details.push({ path: 'receivedAt', message: `诉求提出时间不能早于${years === 1 ? '一' : years}年前，请核对日期` });
     }
   }
   if (input.complainant?.anonymous && input.complainant.name) {

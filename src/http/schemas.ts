@@ -7,8 +7,8 @@ import { API_SCOPES } from '../domain/api-scopes.js';
 import { ROLES } from '../domain/roles.js';
 import { CHANNELS, KINDS, KIND_LABELS, type Kind } from '../domain/sla.js';
 
-export const MOBILE_RE = /^1[3-9]\d{9}$/;
-export const LANDLINE_RE = /^0\d{2,3}-?\d{7,8}$/;
+import { LANDLINE_RE, MOBILE_RE } from '../domain/phone.js';
+export { LANDLINE_RE, MOBILE_RE };
 
 // Control characters and lone surrogates never get this far: src/http/plugins/text-input.ts
 // refuses (or, in page forms, removes) them at the edge for every field.
@@ -158,6 +158,10 @@ export const listQuerySchema = z.strictObject({
   to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** SPEC §15: the whole filtered list as a ledger file instead of a page of JSON. */
+  format: z.enum(['json', 'csv', 'xlsx']).optional(),
+  /** With format=csv|xlsx: full phone numbers (audited). */
+  unmask: z.enum(['true', 'false']).optional(),
 });
 
 export const usernameSchema = z

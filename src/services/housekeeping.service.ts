@@ -12,7 +12,7 @@ export async function housekeeping(deps: Pick<ServiceDeps, 'db' | 'clock' | 'con
   const now = deps.clock.now().getTime();
   // Idempotency keys are promised for at least 24 hours; keep them 48.
   const idempotencyKeys = await pruneIdempotencyKeys(deps.db, new Date(now - 2 * DAY_MS));
-  const rest = await pruneExpired(deps.db, { failures: new Date(now - DAY_MS), sessions: new Date(now - DAY_MS) });
+  const rest = await pruneExpired(deps.db, { failures: new Date(now - DAY_MS), sessions: new Date(now - DAY_MS), imports: new Date(now) });
   // Done outbox rows are history once their jobs ran; a week is ample for investigation. Rows whose
   // job never completed stay 30 days (the reconciler stops republishing them after 100 tries).
   const outbox = await pruneOutbox(deps.db, new Date(now - 7 * DAY_MS), new Date(now - 30 * DAY_MS));

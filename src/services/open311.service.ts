@@ -2,6 +2,7 @@
 // through the one registration service (source `open311`, channel `web`), requests and updates
 // read through the pure mapping of src/domain/open311.ts. Input arrives loosely, as Open311 clients
 // send it: unknown fields are ignored, empty values count as absent, errors name the field.
+import { LANDLINE_RE, MOBILE_RE } from '../domain/phone.js';
 import { createHash } from 'node:crypto';
 import { DomainError, validationError, type ErrorDetail } from '../domain/errors.js';
 import {
@@ -17,8 +18,6 @@ import { getCatalogue } from './catalogue.service.js';
 import { registerTicket } from './register.service.js';
 import type { ServiceDeps } from './deps.js';
 
-const MOBILE_RE = /^1[3-9]\d{9}$/;
-const LANDLINE_RE = /^0\d{2,3}-?\d{7,8}$/;
 /** Retries of one submission (same key, same fields) within this window get the same request id. */
 export const RETRY_WINDOW_MS = 10 * 60_000;
 

@@ -7,7 +7,9 @@ import { addDuration } from '../domain/calendar.js';
 import { generateTicketNo } from '../domain/ticket-number.js';
 import { resolveLimit } from '../domain/sla.js';
 import { DUPLICATE_WINDOW_MS, rankDuplicates } from '../domain/duplicates.js';
-import { registrationProblems, type RegistrationInput } from '../domain/registration.js';
+import { MAX_BACKDATE_MS, registrationProblems, type RegistrationInput } from '../domain/registration.js';
+import { MAX_LEDGER_AGE_MS, type PastCase } from '../domain/ledger.js';
+import { pastCaseTrail } from '../domain/ledger-history.js';
 import { withTx, type Db } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
@@ -40,6 +42,12 @@ export interface Origin {
   dueAt?: Date;
   /** Internal timeline notes for the clerk (names the catalogue did not match). */
   notes?: string[];
+  /**
+   * A ledger row (SPEC §15): received up to 5 years ago; no "registered" SMS (the resident raised it
+   * elsewhere, long ago perhaps); a past case is stored closed with its reply and follow-up, and
+   * starts no routing, deadline or notification at all.
+   */
+  ledger?: { past?: PastCase };
 }
 
 export interface RegistrationAnswer {
@@ -56,8 +64,13 @@ function random6(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, '0');
 }
 
-async function checkReferences(deps: ServiceDeps, tx: Db, input: RegistrationInput, now: Date): Promise<void> {
-  const details = registrationProblems(input, await getCatalogue(deps, tx), now);
+async function checkReferences(deps: ServiceDeps, tx: Db, input: RegistrationInput, origin: Origin | undefined, now: Date): Promise<void> {
+  const catalogue = await getCatalogue(deps, tx);
+  const details = registrationProblems(input, catalogue, now, origin?.ledger ? MAX_LEDGER_AGE_MS : MAX_BACKDATE_MS);
+  const past = origin?.ledger?.past;
+  if (past && !catalogue.departments.get(past.departmentCode)?.active) {
+    details.push({ path: 'departmentCode', message: '没有这个承办部门或已停用' });
+  }
   if (details.length > 0) throw validationError(details);
 }
 
@@ -94,7 +107,7 @@ async function registerInTx(
     }
     // Every read inside the transaction uses its own client: asking the pool for a second one while
     // holding this one deadlocks once every pooled client is held by a registration (chaos s4).
-    await checkReferences(deps, tx, input, now);
+    await checkReferences(deps, tx, input, origin, now);
 
     const receivedAt = input.receivedAt && input.receivedAt < now ? input.receivedAt : now;
     const { calendar, policy } = await getPolicy(deps, tx);
@@ -141,10 +154,17 @@ async function registerInTx(
         lng: input.location?.long ?? null,
       }, new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS));
     }
-    const { row, candidates } = inserted;
-    const outbox: JobMessage[] = [jobs.notification({ ticketId: row.id, template: 'registered' })];
-    if (row.categoryCode) outbox.push(jobs.routing(row.id));
-    outbox.push(...ladderJobs(row.id, {}, plan));
+    const { candidates } = inserted;
+    let row = inserted.row;
+    const past = origin?.ledger?.past;
+    const outbox: JobMessage[] = [];
+    if (!origin?.ledger) outbox.push(jobs.notification({ ticketId: row.id, template: 'registered' }));
+    if (!past) {
+      if (row.categoryCode) outbox.push(jobs.routing(row.id));
+      outbox.push(...ladderJobs(row.id, {}, plan));
+    }
+    const trail = past ? pastCaseTrail(row, past) : null;
+    if (past && trail) row = await tickets.updateTicket(tx, row.id, row.version, closedPastCase(row, past, trail), now);
 
     const duplicateCandidates = rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({
       ticketNo: c.ticketNo,
@@ -175,6 +195,7 @@ async function registerInTx(
         ...(origin?.notes ?? []).map((note) => ({
           type: 'commented' as const, at: now, actorId: registrant.userId, actorLabel: registrant.label, note, public: false, data: { unmatched: true },
         })),
+        ...(trail?.events ?? []).map((e) => ({ ...e, actorId: null, actorLabel: registrant.label })),
       ],
       outbox,
       now,
@@ -182,4 +203,37 @@ async function registerInTx(
     });
     return { statusCode: 201, body, replayed: false };
   });
+}
+
+/** A past case's ticket fields (SPEC §15): closed on the ledger's reply and follow-up, no ladder left. */
+function closedPastCase(row: tickets.TicketRow, past: PastCase, trail: ReturnType<typeof pastCaseTrail>): tickets.TicketUpdate {
+  return {
+    status: 'closed',
+    outcome: trail.outcome,
+    departmentCode: past.departmentCode,
+    categoryCode: row.categoryCode,
+    reopenCount: 0,
+    pendingExtension: null,
+    leaderAttention: false,
+    result: past.result,
+    satisfaction: past.satisfaction,
+    resolved: past.resolved,
+    reply: past.reply,
+    publicSummary: null,
+    mergedInto: null,
+    supervisorFlag: false,
+    assignedAt: trail.assignedAt,
+    acceptedAt: trail.assignedAt,
+    repliedAt: trail.repliedAt,
+    closedAt: trail.closedAt,
+    signOffDueAt: null,
+    dueAt: row.dueAt,
+    followUpDueAt: null,
+    escalationLevel: null,
+    signOffEscalationLevel: null,
+    calendarWarning: row.calendarWarning,
+    resolveStartedAt: row.resolveStartedAt,
+    nextEscalationAt: null,
+    signOffNextEscalationAt: null,
+  };
 }

@@ -8,6 +8,7 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { json, createStaff, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
 import { actOk, unknownTicketNo, withoutRequestId } from '../helpers/tickets.js';
 import { formatTicketNo } from '../../src/domain/ticket-number.js';
+import { multipart } from '../helpers/ledger.js';
 
 const ctx = await setupApp(t, {});
 
@@ -156,6 +157,18 @@ const registration = (i: number) => ({
   wechat: { group: '东山村民群', sender: '老张', messageId: `wx-matrix-${i}` },
 });
 
+// Ledger imports (SPEC §15): each importer reads and commits only their own; the others' rows use the clerk's.
+const ledgerFile = (i: number) =>
+  multipart({ file: { filename: 'matrix.csv', content: Buffer.from(`工单编号,受理时间,工单类型,主要内容\r\nMX-${i},2026-11-20 09:00,求助,台账导入权限测试：村口路灯不亮\r\n`) } });
+async function importAs(caller: Caller): Promise<string> {
+  const body = ledgerFile(100);
+  const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/imports', headers: { ...headers[caller], ...body.headers }, payload: body.payload });
+  if (res.statusCode !== 200) throw new Error(`import as ${caller}: ${res.statusCode} ${res.body}`);
+  return json(res).importId;
+}
+const importIds: Partial<Record<Caller, string>> = { clerk: await importAs('clerk'), supervisor: await importAs('supervisor') };
+const importOf = (c: Caller) => importIds[c] ?? importIds.clerk!;
+
 const DEFAULT_SLA = (await ctx.db.pool.query('SELECT policy FROM sla_policy WHERE id = 1')).rows[0].policy;
 
 const MATRIX: Row[] = [
@@ -200,6 +213,14 @@ const MATRIX: Row[] = [
   // The 12345 push wants an API key with the intake:hotline scope: no session, no other scope.
   { route: 'POST /api/v1/intake/hotline',             expect: [403, 403, 403, 403, 403, 403, 401, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/intake/hotline', payload: { externalNo: `MATRIX-${i}`, receivedAt: '2026-11-25T09:00:00+08:00', kind: 'complaint', content: '矩阵测试：村口路灯不亮' } }) },
+  { route: 'POST /api/v1/imports',                    expect: [200, 403, 403, 200, 403, 403, 401, 403],
+    request: (_c, i) => ({ method: 'POST', url: '/api/v1/imports', ...ledgerFile(i) }) },
+  { route: 'GET /api/v1/imports/:importId',           expect: [200, 403, 403, 200, 403, 403, 401, 403],
+    request: (c) => ({ method: 'GET', url: `/api/v1/imports/${importOf(c)}` }) },
+  { route: 'GET /api/v1/imports/:importId/errors.csv', expect: [200, 403, 403, 200, 403, 403, 401, 403],
+    request: (c) => ({ method: 'GET', url: `/api/v1/imports/${importOf(c)}/errors.csv` }) },
+  { route: 'POST /api/v1/imports/:importId/commit',   expect: [200, 403, 403, 200, 403, 403, 401, 403],
+    request: (c) => ({ method: 'POST', url: `/api/v1/imports/${importOf(c)}/commit` }) },
   { route: 'GET /api/v1/admin/users',                 expect: [403, 403, 403, 403, 403, 200, 401, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/users' }) },
   { route: 'POST /api/v1/admin/users',                expect: [403, 403, 403, 403, 403, 201, 401, 403],
@@ -312,6 +333,8 @@ t.test('refused calls changed nothing; allowed ones took effect', async (t) => {
     CALLERS.slice(1).map((c) => `矩阵评价：${c}`),
     'later ratings are kept as comments',
   );
+  const imported = await db.query(`SELECT u.roles FROM tickets t JOIN users u ON u.id = t.registered_by WHERE t.external_no LIKE 'MX-%'`);
+  t.same(imported.rows.map((r) => r.roles), [['clerk']], 'the clerk committed the import; the supervisor\'s commit of the same number added nothing');
   const users = await db.query(`SELECT username FROM users WHERE username LIKE 'matrix-new-%'`);
   t.same(users.rows.map((r) => r.username), ['matrix-new-5'], 'only the admin created a user');
   const target = await db.query(`SELECT display_name FROM users WHERE username = 'matrix-target'`);

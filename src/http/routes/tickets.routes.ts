@@ -5,6 +5,7 @@ import { DomainError } from '../../domain/errors.js';
 import { registerTicket, type Registrant } from '../../services/register.service.js';
 import { getTicketForStaff, listTicketsForStaff } from '../../services/tickets.query.service.js';
 import { submitAction } from '../../services/actions.service.js';
+import { EXPORT_CONTENT_TYPES, exportLedger } from '../../services/ledger-export.service.js';
 import { ACTION_NAMES } from '../../domain/action-bodies.js';
 import { domainActor } from '../../services/tickets.query.service.js';
 import { staffActor, type Actor } from '../plugins/auth.js';
@@ -48,8 +49,32 @@ const routes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/tickets',
-    { schema: { tags: ['tickets'], querystring: listQuerySchema }, preValidation: app.guard() },
-    async (request) => listTicketsForStaff(app.deps, staffActor(request), request.query),
+    {
+      schema: {
+        tags: ['tickets'],
+        summary: '工单列表；format=csv|xlsx 导出台账 (list; ledger export, SPEC §15)',
+        description:
+          'JSON: a page of the filtered list. `format=csv` or `format=xlsx`: every matching ticket (at most 100 000) as a ledger ' +
+          'file in the import\'s column layout plus 本系统工单号, 状态, 承办部门, 回复内容, 办结时间, 是否按时, 是否解决, 满意度; ' +
+          'phones masked unless `unmask=true` (audited); formula cells neutralised; `cursor` and `limit` do not apply.',
+        querystring: listQuerySchema,
+      },
+      preValidation: app.guard(),
+    },
+    async (request, reply) => {
+      const { format, unmask, cursor: _cursor, limit, ...filters } = request.query;
+      if (format === 'csv' || format === 'xlsx') {
+        const staff = staffActor(request);
+        const stream = await exportLedger(app.deps, staff, filters, { format, unmask: unmask === 'true' });
+        const name = `台账-${app.deps.clock.now().toISOString().slice(0, 10)}.${format}`;
+        return reply
+          .header('content-type', EXPORT_CONTENT_TYPES[format])
+          .header('content-disposition', `attachment; filename="ledger.${format}"; filename*=UTF-8''${encodeURIComponent(name)}`)
+          .header('cache-control', 'no-store')
+          .send(stream);
+      }
+      return listTicketsForStaff(app.deps, staffActor(request), { ...filters, limit, ...(_cursor ? { cursor: _cursor } : {}) });
+    },
   );
 
   app.get(

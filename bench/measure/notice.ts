@@ -57,7 +57,9 @@ const DEMANDS: [string, string][] = [
   ['other', '想咨询一下镇上办理各类证明需要带哪些材料，在哪个窗口办'],
 ];
 const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '欧阳', '司马', '诸葛'];
-const GIVEN = ['建国', '秀英', '伟', '芳', '明', '丽', '强', '桂兰', '志强', '玉兰', '海燕', '国庆', '春生', '淑珍', '德明', '小红', '文华', '金凤'];
+// Given names of one or two of these characters (~35 000 full names with the surnames, as
+// diverse as a county's residents: a full name is a rare search, as it is in life).
+const GIVEN = [...'建国秀英伟芳明丽强桂兰志玉海燕庆春生淑珍德小红文华金凤桂平军勇静敏霞燕辉刚杰娟涛超磊洋艳'];
 const VILLAGES: [string, string][] = [['dongshan', '东山村'], ['xihe', '西河村'], ['nanling', '南岭村'], ['beiyuan', '北苑社区']];
 
 export interface NoticeSeed {
@@ -165,7 +167,8 @@ export async function seedNoticeTickets(pool: pg.Pool, opts: { perMonth: number;
                       CASE WHEN status IN ('registered', 'merged') THEN NULL ELSE ($7::text[])[1 + d] END AS department,
                       CASE WHEN v < 4 THEN ($10::text[])[1 + v] END AS village,
                       CASE WHEN r_addr < 0.8 THEN ($8::text[])[1 + v % 4] || (1 + g % 12)::text || '组' || (1 + g % 80)::text || '号' END AS address,
-                      CASE WHEN r_name < 0.9 THEN ($11::text[])[1 + g % array_length($11::text[], 1)] || ($12::text[])[1 + (g / 7) % array_length($12::text[], 1)] END AS name,
+                      CASE WHEN r_name < 0.9 THEN ($11::text[])[1 + g % array_length($11::text[], 1)] || ($12::text[])[1 + (g / 7) % array_length($12::text[], 1)]
+                                || CASE WHEN g % 5 <> 0 THEN ($12::text[])[1 + (g / 311) % array_length($12::text[], 1)] ELSE '' END END AS name,
                       CASE WHEN r_phone < 0.85 THEN '1' || (3 + g % 7)::text || lpad(((g::bigint * 7919 + 1234567) % 1000000000)::text, 9, '0') END AS phone
                  FROM (
                    SELECT g, k, mi,

@@ -1,7 +1,7 @@
 // The staff ticket list (SPEC §12): filters, the q search and keyset pagination on
 // (received_at, id). SQL only; the service decides who sees what.
 import { AWAITING_REPLY_STATUSES } from '../domain/ticket.js';
-import { likePattern, parseSearch } from '../domain/search-terms.js';
+import { likePattern, parseSearch, searchBigrams } from '../domain/search-terms.js';
 import type { Db } from './tx.js';
 import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.js';
 
@@ -18,7 +18,7 @@ export interface TicketFilters {
   from?: Date;
   to?: Date;
   cursor?: { receivedAt: Date; id: string };
-  /** Words matching more tickets than this take the newest-first walk (default RARE_MATCHES; tests lower it). */
+  /** A search term matching more tickets than this in one way takes the newest-first walk (default RARE_MATCHES; tests lower it). */
   rareMatches?: number;
   limit: number;
   now: Date;
@@ -26,30 +26,144 @@ export interface TicketFilters {
 
 
 /**
- * Up to this many matches of the words (or of the name's beginning), the search reads them all
- * through the indexes and sorts them; beyond it, the newest-first walk meets matches densely
- * enough (≥ 1 in 3 000 rows at 3 000 000 tickets) to fill a page quickly.
+ * Up to this many matches per indexed way of matching, the search reads them all through the
+ * indexes and sorts them (a day's ticket numbers — ≤ ~3 300 in a city of 50 000 a month — stay
+ * on this side); beyond it, the newest-first walk meets matches densely enough (≥ 1 in 600 rows)
+ * to fill a page quickly.
  */
-const RARE_MATCHES = 1000;
+const RARE_MATCHES = 5000;
+
+/** A condition on `tickets t` with `?` for its values. */
+interface Cond {
+  sql: string;
+  values: unknown[];
+}
+
+/** An indexed way to match: a condition, or (words) the column whose bigram index answers it. */
+type Arm = Cond | { bigramsOf: 'content' | 'complainant_name'; bigrams: string[] };
 
 /**
- * The ids of every ticket whose content or name has all the bigrams, or whose name begins with the words,
- * or whose external number is them — or null when content or name match more than RARE_MATCHES.
- * Handing the outer query the ids themselves keeps the planner from walking the whole
- * newest-first index to probe a small set.
+ * SPEC §12: ticket number (whole, its beginning, or what follows the date), external number
+ * (exact: the 12345 platform's, SPEC §15), phone (whole or last 4), complainant name, or words of
+ * the content. `arms`: the ways a ticket can match, each on an index of its own (migrations 0015,
+ * 0023); `filter`: the same as one condition — the authority, which re-checks what the arms found
+ * (a bigram is not the phrase) or, for common terms, filters the newest-first walk.
  */
-async function rareMatchIds(db: Db, tsquery: string, namePrefix: string, raw: string, rare: number): Promise<string[] | null> {
-  const { rows } = await db.query<{ content: string[] | null; name: string[] | null; ext: string[] | null }>({
-    name: 'hy-search-rare',
-    text: `SELECT (SELECT array_agg(id) FROM (SELECT id FROM tickets WHERE hy_search_terms(content) @@ $1::tsquery LIMIT $4) c)::text[] AS content,
-                  (SELECT array_agg(id) FROM (SELECT id FROM tickets WHERE complainant_name IS NOT NULL
-                     AND (complainant_name LIKE $2 OR hy_search_terms(complainant_name) @@ $1::tsquery) LIMIT $4) n)::text[] AS name,
-                  (SELECT array_agg(id) FROM tickets WHERE external_no = $3)::text[] AS ext`,
-    values: [tsquery, namePrefix, raw, rare + 1],
+function searchConditions(q: string): { arms: Arm[] | null; filter: Cond } {
+  const search = parseSearch(q);
+  const ext: Cond = { sql: 't.external_no = ?', values: [search.raw] };
+  const or = (conds: Cond[]): Cond => ({ sql: `(${conds.map((c) => c.sql).join(' OR ')})`, values: conds.flatMap((c) => c.values) });
+  if (search.kind === 'last4') {
+    // The partial index tickets_phone_last4_idx (migration 0015) wants its predicate spelled out.
+    const arms = [{ sql: "t.complainant_phone IS NOT NULL AND right(replace(t.complainant_phone, '-', ''), 4) = ?", values: [search.digits] }, ext];
+    return { arms, filter: or(arms) };
+  }
+  if (search.kind === 'number') {
+    const prefix = likePattern(search.digits, 'prefix');
+    const arms = [
+      { sql: 't.ticket_no LIKE ?', values: [prefix] },
+      { sql: 'substr(t.ticket_no, 9) LIKE ?', values: [prefix] },
+      { sql: "t.complainant_phone IS NOT NULL AND replace(t.complainant_phone, '-', '') = ?", values: [search.digits] },
+      ext,
+    ];
+    return { arms, filter: or(arms) };
+  }
+  const contains = likePattern(search.raw, 'contains');
+  const filter = or([
+    { sql: "t.content ILIKE ? ESCAPE '\\'", values: [contains] },
+    { sql: "t.complainant_name ILIKE ? ESCAPE '\\'", values: [contains] },
+    ext,
+  ]);
+  const bigrams = searchBigrams(search.raw);
+  // One character: no bigram narrows it; the walk alone.
+  if (bigrams.length === 0) return { arms: null, filter };
+  return { arms: [{ bigramsOf: 'content', bigrams }, { bigramsOf: 'complainant_name', bigrams }, ext], filter };
+}
+
+/** `conds` as SELECTs over `tickets t`, their `?` numbered after what `values` holds. */
+function armSelects(conds: Cond[], values: unknown[], tail = ''): string[] {
+  return conds.map((arm) => {
+    const given = [...arm.values];
+    const sql = arm.sql.replace(/\?/g, () => {
+      values.push(given.shift());
+      return `$${values.length}`;
+    });
+    return `SELECT t.id FROM tickets t WHERE ${sql}${tail}`;
   });
-  const { content, name, ext } = rows[0];
-  if ((content?.length ?? 0) > rare || (name?.length ?? 0) > rare) return null;
-  return [...new Set([...(content ?? []), ...(name ?? []), ...(ext ?? [])])];
+}
+
+const bigramCond = (column: 'content' | 'complainant_name', bigram: string): Cond => ({
+  sql: `hy_search_terms(t.${column}) @@ ?::tsquery`,
+  values: [`'${bigram}'`],
+});
+
+interface PlanNode {
+  'Node Type': string;
+  'Plan Rows': number;
+  Plans?: PlanNode[];
+}
+
+/** The planner's estimate of the rows of each condition (one EXPLAIN, no row read). */
+async function estimates(db: Db, conds: Cond[]): Promise<number[]> {
+  const values: unknown[] = [];
+  const { rows } = await db.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+    `EXPLAIN (FORMAT JSON) ${armSelects(conds, values).join(' UNION ALL ')}`,
+    values,
+  );
+  const top = rows[0]['QUERY PLAN'][0].Plan;
+  if (conds.length === 1) return [top['Plan Rows']];
+  // The Append of the branches, under a Gather when the planner went parallel.
+  const find = (node: PlanNode): PlanNode | null =>
+    node['Node Type'] === 'Append' && node.Plans?.length === conds.length ? node : (node.Plans ?? []).map(find).find(Boolean) ?? null;
+  const append = find(top);
+  if (!append) throw new Error('no Append in the plan of the estimates');
+  return append.Plans!.map((p) => p['Plan Rows']);
+}
+
+/** A bigram no text has: the planner's estimate for it is what it says of any bigram it has no statistics for. */
+const UNSEEN_BIGRAM = '\u9fa5\u9fa4';
+
+/**
+ * Words: each column is looked up by its rarest bigram (by the planner's statistics of the bigram
+ * index), the filter re-checking the phrase. Looking up all the bigrams ANDed made the index build
+ * bitmaps of every common one (240 000 rows for 路灯 at 3 000 000 tickets, lossy, then
+ * hy_search_terms recomputed row by row: 0.5–3 s). Null (the walk) when even the rarest bigram is
+ * among the index's most common elements with more than `rare` rows; a bigram the statistics do
+ * not know is rarer than all of those, so it is looked up (the lookup stops past `rare`).
+ */
+async function wordArms(db: Db, arms: Arm[], rare: number): Promise<Cond[] | null> {
+  const out: Cond[] = [];
+  for (const arm of arms) {
+    if (!('bigramsOf' in arm)) {
+      out.push(arm);
+      continue;
+    }
+    const conds = arm.bigrams.map((g) => bigramCond(arm.bigramsOf, g));
+    const [unseen, ...rows] = await estimates(db, [bigramCond(arm.bigramsOf, UNSEEN_BIGRAM), ...conds]);
+    const rarest = rows.indexOf(Math.min(...rows));
+    // Bigrams that are common alone but rare together (an address: 东山村 3组 17号) are left to the
+    // walk: ANDing common bigrams' bitmaps was slower still (1.7–6.7 s at 3 000 000 tickets).
+    if (rows[rarest] > rare && rows[rarest] !== unseen) return null;
+    out.push(conds[rarest]);
+  }
+  return out;
+}
+
+/**
+ * The ids every arm finds, each arm read on its own index and stopped past `rare` — or null when
+ * one arm matches more (a common word, a month's number prefix): then the walk is the faster way.
+ * Handing the page query the ids themselves keeps the planner from walking the whole newest-first
+ * index to probe a small set (1.3 s at 1 000 000 tickets for one phone number, before).
+ */
+async function rareMatchIds(db: Db, arms: Arm[], rare: number): Promise<string[] | null> {
+  const conds = await wordArms(db, arms, rare);
+  if (!conds) return null;
+  const values: unknown[] = [rare + 1];
+  const selects = armSelects(conds, values, ' LIMIT $1').map((sql, i) => `ARRAY(${sql})::text[] AS a${i}`);
+  const { rows } = await db.query<Record<string, string[]>>(`SELECT ${selects.join(', ')}`, values);
+  const found = Object.values(rows[0]);
+  if (found.some((ids) => ids.length > rare)) return null;
+  return [...new Set(found.flat())];
 }
 
 /** Newest received first, keyset-paginated on (received_at, id). */
@@ -72,38 +186,13 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   if (f.overdue === true) add('t.status = ANY(?) AND t.due_at < ?', AWAITING_REPLY_STATUSES, f.now);
   if (f.overdue === false) add('NOT (t.status = ANY(?) AND t.due_at < ?)', AWAITING_REPLY_STATUSES, f.now);
   if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
-  let restrictTo: string | null = null;
   if (f.q) {
-    // SPEC §12: ticket number (whole or its beginning), external number (exact: the 12345
-    // platform's, SPEC §15), phone (whole or last 4), complainant name (whole or its beginning),
-    // or words of the content — each on an index (migrations 0015, 0023; bench/README.md).
-    const search = parseSearch(f.q);
-    params.push(search.raw);
-    const ext = `t.external_no = $${params.length}`;
-    if (search.kind === 'last4') {
-      // The partial index tickets_phone_last4_idx (migration 0015) wants its predicate spelled out.
-      add(`((t.complainant_phone IS NOT NULL AND right(replace(t.complainant_phone, '-', ''), 4) = ?) OR ${ext})`, search.digits);
-    } else if (search.kind === 'number') {
-      params.push(likePattern(search.digits, 'prefix'), search.digits);
-      const [like, digits] = [`$${params.length - 1}`, `$${params.length}`];
-      where.push(
-        `(t.ticket_no LIKE ${like} OR substr(t.ticket_no, 9) LIKE ${like}` +
-          ` OR (t.complainant_phone IS NOT NULL AND replace(t.complainant_phone, '-', '') = ${digits}) OR ${ext})`,
-      );
-    } else {
-      const contains = likePattern(search.raw, 'contains');
-      const prefix = likePattern(search.raw, 'prefix');
-      const ids = search.tsquery ? await rareMatchIds(db, search.tsquery, prefix, search.raw, f.rareMatches ?? RARE_MATCHES) : null;
-      if (ids) {
-        // Rare words: the indexes found every match; the outer query re-checks and sorts them.
-        params.push(ids);
-        restrictTo = `t.id = ANY($${params.length}::bigint[])`;
-      }
-      // Common words (or one character, which no bigram narrows): the newest-first walk meets
-      // matches densely and stops at the page's end.
-      params.push(contains);
-      where.push(`(t.content ILIKE $${params.length} ESCAPE '\\' OR t.complainant_name ILIKE $${params.length} ESCAPE '\\' OR ${ext})`);
-    }
+    const { arms, filter } = searchConditions(f.q);
+    const ids = arms ? await rareMatchIds(db, arms, f.rareMatches ?? RARE_MATCHES) : null;
+    // Rare: the indexes found every match, the page re-checks and sorts them. Common: the
+    // newest-first walk meets matches densely and stops at the page's end.
+    if (ids) add('t.id = ANY(?::bigint[])', ids);
+    add(filter.sql, ...filter.values);
   }
   if (f.from) add('t.received_at >= ?', f.from);
   if (f.to) add('t.received_at < ?', f.to);
@@ -112,7 +201,6 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
     where.push(`(t.received_at, t.id) < ($${params.length - 1}, $${params.length}::bigint)`);
   }
   params.push(f.limit);
-  if (restrictTo) where.unshift(restrictTo);
   const { rows } = await db.query(
     `SELECT ${TICKET_COLUMNS} FROM tickets t ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY t.received_at DESC, t.id DESC LIMIT $${params.length}`,

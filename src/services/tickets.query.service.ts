@@ -128,6 +128,12 @@ export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentit
   };
 }
 
+/** The tickets a staff member registered, newest first (the grid worker's "my reports", SPEC §17). */
+export async function myRegistrations(deps: ServiceDeps, staff: StaffIdentity, limit: number) {
+  const rows = await listTickets(deps.db, { visibleTo: { departmentCode: null, registeredBy: staff.userId }, limit, now: deps.clock.now() });
+  return rows.map((t) => staffTicketView(t));
+}
+
 /** Messages sent or queued for the resident, recipient masked (SPEC §12). */
 export async function notificationsForStaff(deps: ServiceDeps, staff: StaffIdentity, ticketNoInput: string) {
   const ticketNo = parseTicketNoOrThrow(ticketNoInput);

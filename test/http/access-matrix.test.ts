@@ -157,6 +157,15 @@ t.test('a grid worker sees only the tickets they registered (SPEC §17)', async 
   t.equal(other.statusCode, 404);
   t.same(withoutRequestId(other), withoutRequestId(await send('grid', { method: 'GET', url: `/api/v1/tickets/${await unknownTicketNo(ctx)}` })), 'shaped like a number that does not exist');
   t.ok((await listAs('clerk')).includes('G'), 'the clerk sees it too');
+
+  // Other tickets are not named to a grid worker as possible duplicates either.
+  const same = { channel: 'phone', kind: 'help', content: '家里困难，想申请低保，需要什么材料？', complainant: { phone: '13812345678' } };
+  const twin = await ctx.app.inject(registrationRequest(gridSession, same));
+  t.equal(twin.statusCode, 201);
+  t.same(json(twin).duplicateCandidates, [], 'registration names no other ticket');
+  const classify = (caller: Caller) => send(caller, { method: 'POST', url: '/api/v1/classify', payload: { content: same.content, phone: '13812345678' } });
+  t.same(json(await classify('grid')).duplicateCandidates, [], 'nor does the classifier');
+  t.ok(json(await classify('clerk')).duplicateCandidates.length > 0, 'while the clerk is warned');
 });
 
 // ─── The matrix ───────────────────────────────────────────────────────────────────────────────

@@ -4,7 +4,7 @@
 // photo. Screenshots in test-artifacts/screenshots.
 import t from 'tap';
 import { DESKTOP, PHONE, liveApp, newPage, shot, signIn, staffUser } from '../helpers/browser.js';
-import { jpegWithGps } from '../helpers/files.js';
+import { jpegWithGps, pngBytes } from '../helpers/files.js';
 
 const live = await liveApp(t);
 const grid = await staffUser(live, ['grid']);
@@ -81,7 +81,17 @@ t.test('the ticket page lists attachments with thumbnails; a public photo shows 
   await page.goto(`/staff/tickets/${first.ticket_no}`);
   await page.waitForFunction(() => (document.querySelector('#attachments .att-thumb img') as HTMLImageElement | null)?.naturalWidth);
   t.pass('the thumbnail loads');
-  await Promise.all([page.waitForURL(/att=published/), page.getByRole('button', { name: /公开给群众/ }).click()]);
+  // The upload form (multipart, no script): a 办结照片, then a text file that is refused.
+  await page.getByLabel('办结照片（随答复）').check();
+  await page.setInputFiles('#att-file', { name: '办结.png', mimeType: 'image/png', buffer: await pngBytes(640, 480) });
+  await Promise.all([page.waitForURL(/att=uploaded/), page.getByRole('button', { name: '上传' }).click()]);
+  t.equal(await page.locator('#attachments .att').count(), 2, 'the uploaded file is listed');
+  t.match(await page.locator('#attachments .att').nth(1).textContent(), '办结照片');
+  await page.setInputFiles('#att-file', { name: 'fake.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not an image at all, only text'.repeat(50)) });
+  await Promise.all([page.waitForURL(/attErr=UNSUPPORTED_MEDIA_TYPE/), page.getByRole('button', { name: '上传' }).click()]);
+  t.match(await page.locator('#attachments .alert.error').textContent(), '不支持的文件类型');
+  t.equal(await page.locator('#attachments .att').count(), 2, 'nothing added');
+  await Promise.all([page.waitForURL(/att=published/), page.getByRole('button', { name: /公开给群众/ }).first().click()]);
   t.match(await page.locator('#attachments .alert.ok').textContent(), '图片已公开');
   await shot(page, 'ticket-attachments');
 

@@ -91,7 +91,7 @@ t.test('access: another department, anonymous, unknown ids', async (t) => {
   });
   t.equal(forged.statusCode, 403, 'an API upload without the CSRF header is refused');
   // The page form carries its token as the first field; without it, or with a wrong one, 403.
-  for (const fields of [{}, { _csrf: 'wrong-token' }]) {
+  for (const fields of [{}, { _csrf: 'wrong-token' }] as Record<string, string>[]) {
     const form = multipart({ content: png, filename: 'd.png' }, fields);
     const page = await ctx.app.inject({
       method: 'POST', url: `/staff/tickets/${no}/attachments`, headers: { cookie: clerk.headers.cookie, ...form.headers }, payload: form.payload,

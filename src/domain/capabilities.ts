@@ -7,9 +7,13 @@ import type { Role } from './roles.js';
 
 export const CAPABILITY_ROLES = {
   /** Register a demand and have it classified while typing (API and the registration form). */
-  register: ['clerk', 'supervisor'],
+  register: ['clerk', 'supervisor', 'grid'],
   /** Import ledgers (台账) and 12345 work-order spreadsheets (SPEC §15). */
   importLedgers: ['clerk', 'supervisor'],
+  /** The phone registration page with camera and location, and "my reports" (SPEC §17). */
+  registerOnPhone: ['clerk', 'grid'],
+  /** WeChat messages waiting for triage and their files (SPEC §17): the service hall's, not a grid worker's. */
+  triageIntake: ['clerk', 'supervisor'],
   /** The supervision board: escalated and overdue tickets, unstaffed departments. */
   supervise: ['supervisor', 'leader'],
   /** The monthly statistics (三率) per department and handler, and their CSV. */
@@ -18,6 +22,8 @@ export const CAPABILITY_ROLES = {
   freezeStats: ['supervisor'],
   /** Generate, publish and hold the monthly public notice. */
   editNotices: ['admin', 'supervisor'],
+  /** Mark a ticket's image public (shown to the resident, metadata stripped) or private again. */
+  publishAttachments: ['clerk', 'handler', 'supervisor'],
   /** Users, departments, categories, deadlines policy, calendar, API keys, queues. */
   administer: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

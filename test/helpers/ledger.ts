@@ -1,38 +1,13 @@
 // Ledger files for the import tests (SPEC §15): multipart bodies as a browser sends them, XLSX made
 // with exceljs (dates as real date cells or serials, as Excel writes them), CSV in UTF-8 or GB18030.
-import { randomBytes } from 'node:crypto';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { csvRow, type CsvValue } from '../../src/domain/csv.js';
 import type { TestContext, Session } from './app.js';
 
-export interface FilePart {
-  filename: string;
-  content: Buffer;
-  contentType?: string;
-}
-
-/** A multipart/form-data body: string fields and files, in the order given. */
-export function multipart(parts: Record<string, string | FilePart>): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = `----hy${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const [name, v] of Object.entries(parts)) {
-    if (typeof v === 'string') {
-      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${v}\r\n`));
-    } else {
-      chunks.push(
-        Buffer.from(
-          `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${v.filename}"\r\n` +
-            `Content-Type: ${v.contentType ?? 'application/octet-stream'}\r\n\r\n`,
-        ),
-        v.content,
-        Buffer.from('\r\n'),
-      );
-    }
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
+// Multipart bodies are test/helpers/files.ts's; the ledger tests call them `multipart`.
+import { multipartForm as multipart, type FilePart } from './files.js';
+export { multipart, type FilePart };
 
 export type SheetCell = string | number | Date | null;
 

@@ -8,14 +8,14 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { json, createStaff, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
 import { actOk, unknownTicketNo, withoutRequestId } from '../helpers/tickets.js';
 import { formatTicketNo } from '../../src/domain/ticket-number.js';
-import { multipart } from '../helpers/ledger.js';
+import { multipart, multipartForm, pngBytes } from '../helpers/files.js';
 
 const ctx = await setupApp(t, {});
 
 const DEPT_A = 'mz'; // 民政办
 const DEPT_B = 'cj'; // 村镇建设办
 
-const CALLERS = ['clerk', 'handlerA', 'handlerB', 'supervisor', 'leader', 'admin', 'anonymous', 'apiKey'] as const;
+const CALLERS = ['clerk', 'handlerA', 'handlerB', 'supervisor', 'leader', 'admin', 'anonymous', 'apiKey', 'grid'] as const;
 type Caller = (typeof CALLERS)[number];
 
 const STAFF: Record<Exclude<Caller, 'anonymous' | 'apiKey'>, [Parameters<typeof staffSession>[1], string | null]> = {
@@ -25,6 +25,8 @@ const STAFF: Record<Exclude<Caller, 'anonymous' | 'apiKey'>, [Parameters<typeof 
   supervisor: [['supervisor'], null],
   leader: [['leader'], null],
   admin: [['admin'], null],
+  // The grid worker (SPEC §17) sees only what they registered: none of the fixtures below.
+  grid: [['grid'], null],
 };
 
 async function signInAll(): Promise<Record<Caller, Record<string, string>>> {
@@ -80,6 +82,11 @@ await actOk(ctx, headers.clerk, R, 'assign', { departmentCode: DEPT_A });
 await actOk(ctx, headers.handlerA, R, 'accept');
 await actOk(ctx, headers.handlerA, R, 'reply', { reply: '您的低保申请已审核通过，下月起发放。', result: 'resolved' });
 const FIXTURE = new Map([[A1, 'A1'], [A2, 'A2'], [B1, 'B1'], [U, 'U'], [R, 'R']]);
+// An image on A1 (SPEC §17), for the attachment rows.
+const PNG = await pngBytes();
+const upload = () => multipart({ content: PNG, filename: '现场.png' });
+const first = upload();
+const IMG = json(await ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${A1}/attachments`, headers: { ...headers.clerk, ...first.headers }, payload: first.payload })).id as string;
 
 function send(caller: Caller, opts: InjectOptions, from = headers): Promise<LightMyRequestResponse> {
   return ctx.app.inject({ ...opts, headers: { ...from[caller], ...(opts.headers ?? {}) } });
@@ -134,19 +141,48 @@ t.test('another department\'s ticket is "not found", exactly like a number that 
   t.equal(json(actOther).code, 'TICKET_NOT_FOUND');
 });
 
+t.test('a grid worker sees only the tickets they registered (SPEC §17)', async (t) => {
+  const gridSession: Session = { username: '', cookie: '', csrf: '', headers: headers.grid };
+  const res = await ctx.app.inject(registrationRequest(gridSession, { channel: 'walk_in', kind: 'report', content: '网格巡查：河边有人倾倒建筑垃圾', villageCode: 'dongshan' }));
+  t.equal(res.statusCode, 201, res.body);
+  const G = json(res).ticketNo as string;
+  FIXTURE.set(G, 'G');
+  t.same(await listAs('grid'), ['G'], 'the list holds only their own');
+  t.same(await listAs('grid', `q=${A1}`), [], 'searching another ticket\'s number finds nothing');
+  t.equal((await send('grid', { method: 'GET', url: `/api/v1/tickets/${G}` })).statusCode, 200, 'their own ticket is readable');
+  const u = multipart({ content: PNG, filename: 'g.png' });
+  t.equal((await send('grid', { method: 'POST', url: `/api/v1/tickets/${G}/attachments`, headers: u.headers, payload: u.payload })).statusCode, 201, 'and takes their photos');
+  t.equal((await send('grid', { method: 'GET', url: `/api/v1/attachments/${IMG}` })).statusCode, 404, 'another ticket\'s photo is not found');
+  const other = await send('grid', { method: 'GET', url: `/api/v1/tickets/${A1}` });
+  t.equal(other.statusCode, 404);
+  t.same(withoutRequestId(other), withoutRequestId(await send('grid', { method: 'GET', url: `/api/v1/tickets/${await unknownTicketNo(ctx)}` })), 'shaped like a number that does not exist');
+  t.ok((await listAs('clerk')).includes('G'), 'the clerk sees it too');
+
+  // Other tickets are not named to a grid worker as possible duplicates either.
+  const same = { channel: 'phone', kind: 'help', content: '家里困难，想申请低保，需要什么材料？', complainant: { phone: '13812345678' } };
+  const twin = await ctx.app.inject(registrationRequest(gridSession, same));
+  t.equal(twin.statusCode, 201);
+  t.same(json(twin).duplicateCandidates, [], 'registration names no other ticket');
+  const classify = (caller: Caller) => send(caller, { method: 'POST', url: '/api/v1/classify', payload: { content: same.content, phone: '13812345678' } });
+  t.same(json(await classify('grid')).duplicateCandidates, [], 'nor does the classifier');
+  t.ok(json(await classify('clerk')).duplicateCandidates.length > 0, 'while the clerk is warned');
+});
+
 // ─── The matrix ───────────────────────────────────────────────────────────────────────────────
 // One row per route; the statuses are, in order, for:
-//   clerk · handler of A · handler of B · supervisor · leader · admin · anonymous · API key (intake:api)
+//   clerk · handler of A · handler of B · supervisor · leader · admin · anonymous · API key (intake:api) · grid worker
 // The ticket rows use A1, a ticket of department A. Admin rows create or change a distinct thing
 // per caller, so every caller's request would succeed if the role check were missing.
 
-type Expect = [number, number, number, number, number, number, number, number];
+type Expect = [number, number, number, number, number, number, number, number, number];
 interface Row {
   route: string;
   expect: Expect;
   request: (caller: Caller, i: number) => InjectOptions;
   /** Which set of sessions to send with (logout ends the session it is sent with). */
   sessions?: typeof headers;
+  /** The code of this route's 404 (a ticket's routes answer TICKET_NOT_FOUND). */
+  notFound?: string;
 }
 
 await createStaff(ctx, ['clerk'], null, 'matrix-login');
@@ -159,7 +195,7 @@ const registration = (i: number) => ({
 
 // Ledger imports (SPEC §15): each importer reads and commits only their own; the others' rows use the clerk's.
 const ledgerFile = (i: number) =>
-  multipart({ file: { filename: 'matrix.csv', content: Buffer.from(`工单编号,受理时间,工单类型,主要内容\r\nMX-${i},2026-11-20 09:00,求助,台账导入权限测试：村口路灯不亮\r\n`) } });
+  multipartForm({ file: { filename: 'matrix.csv', content: Buffer.from(`工单编号,受理时间,工单类型,主要内容\r\nMX-${i},2026-11-20 09:00,求助,台账导入权限测试：村口路灯不亮\r\n`) } });
 async function importAs(caller: Caller): Promise<string> {
   const body = ledgerFile(100);
   const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/imports', headers: { ...headers[caller], ...body.headers }, payload: body.payload });
@@ -173,97 +209,111 @@ const DEFAULT_SLA = (await ctx.db.pool.query('SELECT policy FROM sla_policy WHER
 
 const MATRIX: Row[] = [
   //                                                        clerk  hA   hB  sup  lead admin anon key
-  { route: 'POST /api/v1/auth/login',                 expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'POST /api/v1/auth/login',                 expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'matrix-login', password: 'correct-horse-battery' } }) },
-  { route: 'GET /api/v1/auth/me',                     expect: [200, 200, 200, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/auth/me',                     expect: [200, 200, 200, 200, 200, 200, 401, 403, 200],
     request: () => ({ method: 'GET', url: '/api/v1/auth/me' }) },
-  { route: 'POST /api/v1/auth/password',              expect: [200, 200, 200, 200, 200, 200, 401, 403], sessions: spare,
+  { route: 'POST /api/v1/auth/password',              expect: [200, 200, 200, 200, 200, 200, 401, 403, 200], sessions: spare,
     request: () => ({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword: 'correct-horse-battery', newPassword: 'matrix-own-password-1' } }) },
-  { route: 'POST /api/v1/auth/logout',                expect: [200, 200, 200, 200, 200, 200, 401, 403], sessions: spare,
+  { route: 'POST /api/v1/auth/logout',                expect: [200, 200, 200, 200, 200, 200, 401, 403, 200], sessions: spare,
     request: () => ({ method: 'POST', url: '/api/v1/auth/logout' }) },
-  { route: 'POST /api/v1/tickets',                    expect: [201, 403, 403, 201, 403, 403, 401, 201],
+  { route: 'POST /api/v1/tickets',                    expect: [201, 403, 403, 201, 403, 403, 401, 201, 201],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/tickets', headers: { 'idempotency-key': `matrix-registration-${i}` }, payload: registration(i) }) },
-  { route: 'GET /api/v1/tickets',                     expect: [200, 200, 200, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/tickets',                     expect: [200, 200, 200, 200, 200, 200, 401, 403, 200],
     request: () => ({ method: 'GET', url: '/api/v1/tickets' }) },
-  { route: 'GET /api/v1/tickets/:ticketNo',           expect: [200, 200, 404, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/tickets/:ticketNo',           expect: [200, 200, 404, 200, 200, 200, 401, 403, 404],
     request: () => ({ method: 'GET', url: `/api/v1/tickets/${A1}` }) },
-  { route: 'GET /api/v1/tickets/:ticketNo/notifications', expect: [200, 200, 404, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/tickets/:ticketNo/notifications', expect: [200, 200, 404, 200, 200, 200, 401, 403, 404],
     request: () => ({ method: 'GET', url: `/api/v1/tickets/${A1}/notifications` }) },
-  { route: 'POST /api/v1/tickets/:ticketNo/actions/:action', expect: [200, 200, 404, 200, 200, 403, 401, 403],
+  { route: 'POST /api/v1/tickets/:ticketNo/actions/:action', expect: [200, 200, 404, 200, 200, 403, 401, 403, 404],
     request: (c) => ({ method: 'POST', url: `/api/v1/tickets/${A1}/actions/comment`, payload: { note: `矩阵备注：${c}`, public: false } }) },
-  { route: 'GET /api/v1/inbox',                       expect: [200, 200, 200, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/inbox',                       expect: [200, 200, 200, 200, 200, 200, 401, 403, 200],
     request: () => ({ method: 'GET', url: '/api/v1/inbox' }) },
-  { route: 'GET /api/v1/supervision',                 expect: [403, 403, 403, 200, 200, 403, 401, 403],
+  { route: 'GET /api/v1/supervision',                 expect: [403, 403, 403, 200, 200, 403, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/supervision' }) },
-  { route: 'GET /api/v1/stats/departments',           expect: [403, 403, 403, 200, 200, 403, 401, 403],
+  { route: 'GET /api/v1/stats/departments',           expect: [403, 403, 403, 200, 200, 403, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/stats/departments?month=2026-11' }) },
-  { route: 'GET /api/v1/stats/handlers',              expect: [403, 403, 403, 200, 200, 403, 401, 403],
+  { route: 'GET /api/v1/stats/handlers',              expect: [403, 403, 403, 200, 200, 403, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/stats/handlers?month=2026-11&format=csv' }) },
-  { route: 'POST /api/v1/stats/freeze',               expect: [403, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'POST /api/v1/stats/freeze',               expect: [403, 403, 403, 200, 403, 403, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/stats/freeze', payload: { month: '2026-10' } }) },
-  { route: 'POST /api/v1/classify',                   expect: [200, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'POST /api/v1/classify',                   expect: [200, 403, 403, 200, 403, 403, 401, 403, 200],
     request: () => ({ method: 'POST', url: '/api/v1/classify', payload: { content: '村口的路灯坏了，晚上看不见' } }) },
-  { route: 'GET /api/v1/public/tickets/:ticketNo',    expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'GET /api/v1/public/tickets/:ticketNo',    expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: `/api/v1/public/tickets/${A1}?verify=5678` }) },
-  { route: 'POST /api/v1/public/tickets/:ticketNo/feedback', expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'POST /api/v1/public/tickets/:ticketNo/feedback', expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: (c) => ({ method: 'POST', url: `/api/v1/public/tickets/${R}/feedback`, payload: { verify: '5678', resolved: true, satisfaction: 'satisfied', comment: `矩阵评价：${c}` } }) },
   // By the 12345 platform's number (SPEC §15): public like the lookup by ticket number; unknown here.
-  { route: 'GET /api/v1/public/tickets',              expect: [404, 404, 404, 404, 404, 404, 404, 404],
+  { route: 'GET /api/v1/public/tickets',              expect: [404, 404, 404, 404, 404, 404, 404, 404, 404],
     request: (_c, i) => ({ method: 'GET', url: `/api/v1/public/tickets?externalNo=MATRIX-${i}&verify=5678` }) },
   // The 12345 push wants an API key with the intake:hotline scope: no session, no other scope.
-  { route: 'POST /api/v1/intake/hotline',             expect: [403, 403, 403, 403, 403, 403, 401, 403],
+  { route: 'POST /api/v1/intake/hotline',             expect: [403, 403, 403, 403, 403, 403, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/intake/hotline', payload: { externalNo: `MATRIX-${i}`, receivedAt: '2026-11-25T09:00:00+08:00', kind: 'complaint', content: '矩阵测试：村口路灯不亮' } }) },
-  { route: 'POST /api/v1/imports',                    expect: [200, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'POST /api/v1/imports',                    expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/imports', ...ledgerFile(i) }) },
-  { route: 'GET /api/v1/imports/:importId',           expect: [200, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'GET /api/v1/imports/:importId',           expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
     request: (c) => ({ method: 'GET', url: `/api/v1/imports/${importOf(c)}` }) },
-  { route: 'GET /api/v1/imports/:importId/errors.csv', expect: [200, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'GET /api/v1/imports/:importId/errors.csv', expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
     request: (c) => ({ method: 'GET', url: `/api/v1/imports/${importOf(c)}/errors.csv` }) },
-  { route: 'POST /api/v1/imports/:importId/commit',   expect: [200, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'POST /api/v1/imports/:importId/commit',   expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
     request: (c) => ({ method: 'POST', url: `/api/v1/imports/${importOf(c)}/commit` }) },
-  { route: 'GET /api/v1/admin/users',                 expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/users',                 expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/users' }) },
-  { route: 'POST /api/v1/admin/users',                expect: [403, 403, 403, 403, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/users',                expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/users', payload: { username: `matrix-new-${i}`, password: 'a-long-password', displayName: `新用户${i}`, roles: ['clerk'] } }) },
-  { route: 'PATCH /api/v1/admin/users/:username',     expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PATCH /api/v1/admin/users/:username',     expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/users/matrix-target', payload: { displayName: `改名${i}` } }) },
-  { route: 'GET /api/v1/admin/departments',           expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/departments',           expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/departments' }) },
-  { route: 'POST /api/v1/admin/departments',          expect: [403, 403, 403, 403, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/departments',          expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/departments', payload: { code: `matrix-${i}`, name: `矩阵部门${i}`, kind: 'office' } }) },
-  { route: 'PATCH /api/v1/admin/departments/:code',   expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PATCH /api/v1/admin/departments/:code',   expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/departments/gd', payload: { name: `供电所${i}` } }) },
-  { route: 'GET /api/v1/admin/categories',            expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/categories',            expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/categories' }) },
-  { route: 'POST /api/v1/admin/categories',           expect: [403, 403, 403, 403, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/categories',           expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/categories', payload: { code: `matrix-${i}`, name: `矩阵分类${i}`, departmentCode: 'gd' } }) },
-  { route: 'PATCH /api/v1/admin/categories/:code',    expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PATCH /api/v1/admin/categories/:code',    expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/categories/power', payload: { keywords: ['停电', `矩阵${i}`] } }) },
-  { route: 'GET /api/v1/admin/api-keys',              expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/api-keys',              expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/api-keys' }) },
-  { route: 'POST /api/v1/admin/api-keys',             expect: [403, 403, 403, 403, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/api-keys',             expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/api-keys', payload: { name: `矩阵接口${i}`, scopes: ['intake:api'] } }) },
-  { route: 'PATCH /api/v1/admin/api-keys/:prefix',    expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PATCH /api/v1/admin/api-keys/:prefix',    expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: (_c, i) => ({ method: 'PATCH', url: `/api/v1/admin/api-keys/${keyPrefixes[0]}`, payload: { name: `改名接口${i}` } }) },
-  { route: 'POST /api/v1/admin/notices',              expect: [403, 403, 403, 201, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/notices',              expect: [403, 403, 403, 201, 403, 201, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/admin/notices', payload: { month: '2026-10' } }) },
-  { route: 'GET /api/v1/notices/:month',              expect: [200, 200, 200, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/notices/:month',              expect: [200, 200, 200, 200, 200, 200, 401, 403, 200],
     request: () => ({ method: 'GET', url: '/api/v1/notices/2026-10' }) },
-  { route: 'POST /api/v1/notices/:month/publish',     expect: [403, 403, 403, 200, 403, 200, 401, 403],
+  { route: 'POST /api/v1/notices/:month/publish',     expect: [403, 403, 403, 200, 403, 200, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/notices/2026-10/publish' }) },
-  { route: 'POST /api/v1/notices/:month/hold',        expect: [403, 403, 403, 409, 403, 409, 401, 403],
+  { route: 'POST /api/v1/notices/:month/hold',        expect: [403, 403, 403, 409, 403, 409, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/notices/2026-10/hold' }) },
-  { route: 'GET /api/v1/public/notices',              expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'GET /api/v1/public/notices',              expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: '/api/v1/public/notices' }) },
-  { route: 'GET /api/v1/public/notices/:month',       expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'GET /api/v1/public/notices/:month',       expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: '/api/v1/public/notices/2026-10' }) },
-  { route: 'GET /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  // Attachments (SPEC §17): staff who can see the ticket; an unknown or hidden attachment is NOT_FOUND.
+  { route: 'POST /api/v1/tickets/:ticketNo/attachments', expect: [201, 201, 404, 201, 201, 201, 401, 403, 404],
+    request: () => { const u = upload(); return { method: 'POST', url: `/api/v1/tickets/${A1}/attachments`, headers: u.headers, payload: u.payload }; } },
+  { route: 'GET /api/v1/tickets/:ticketNo/attachments', expect: [200, 200, 404, 200, 200, 200, 401, 403, 404],
+    request: () => ({ method: 'GET', url: `/api/v1/tickets/${A1}/attachments` }) },
+  { route: 'GET /api/v1/attachments/:id',             expect: [200, 200, 404, 200, 200, 200, 401, 403, 404], notFound: 'NOT_FOUND',
+    request: () => ({ method: 'GET', url: `/api/v1/attachments/${IMG}` }) },
+  { route: 'GET /api/v1/attachments/:id/thumb',       expect: [200, 200, 404, 200, 200, 200, 401, 403, 404], notFound: 'NOT_FOUND',
+    request: () => ({ method: 'GET', url: `/api/v1/attachments/${IMG}/thumb` }) },
+  { route: 'PATCH /api/v1/attachments/:id',           expect: [200, 200, 404, 200, 403, 403, 401, 403, 404], notFound: 'NOT_FOUND',
+    request: (_c, i) => ({ method: 'PATCH', url: `/api/v1/attachments/${IMG}`, payload: { public: i % 2 === 0 } }) },
+  // The resident's link to a public copy: its signature is the proof, whoever sends it.
+  { route: 'GET /api/v1/public/attachments/:id',      expect: [404, 404, 404, 404, 404, 404, 404, 404, 404], notFound: 'NOT_FOUND',
+    request: () => ({ method: 'GET', url: `/api/v1/public/attachments/${IMG}?expires=99999999999999&sig=forged` }) },
+  { route: 'GET /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/calendar/2026' }) },
-  { route: 'PUT /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PUT /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'PUT', url: '/api/v1/admin/calendar/2030', payload: { holidays: ['2030-01-01'], workdays: [] } }) },
-  { route: 'GET /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/sla' }) },
-  { route: 'PUT /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PUT /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'PUT', url: '/api/v1/admin/sla', payload: DEFAULT_SLA }) },
 ];
 
@@ -299,7 +349,8 @@ t.test('every role on every route', async (t) => {
       const res = await send(caller, row.request(caller, i), row.sessions ?? headers);
       const expected = row.expect[i];
       t.equal(res.statusCode, expected, `${row.route} as ${caller}: ${expected}${res.statusCode === expected ? '' : ` (got ${res.body.slice(0, 200)})`}`);
-      if (ERROR_CODE[expected]) t.equal(json(res).code, ERROR_CODE[expected], `${row.route} as ${caller}: ${ERROR_CODE[expected]}`);
+      const code = expected === 404 && row.notFound ? row.notFound : ERROR_CODE[expected];
+      if (code) t.equal(json(res).code, code, `${row.route} as ${caller}: ${code}`);
     }
   }
 });
@@ -308,7 +359,7 @@ t.test('refused calls changed nothing; allowed ones took effect', async (t) => {
   const db = ctx.db.pool;
   const byKey = await db.query(`SELECT k.name FROM tickets t JOIN api_keys k ON k.id = t.registered_via_key WHERE t.content LIKE '%矩阵%'`);
   const byUser = await db.query(`SELECT u.roles FROM tickets t JOIN users u ON u.id = t.registered_by WHERE t.content LIKE '%矩阵%' ORDER BY t.id`);
-  t.same(byUser.rows.map((r) => r.roles), [['clerk'], ['supervisor']], 'registered by the clerk and the supervisor only');
+  t.same(byUser.rows.map((r) => r.roles), [['clerk'], ['supervisor'], ['grid']], 'registered by the clerk, the supervisor and the grid worker only');
   t.equal(byKey.rows.length, 1, 'and once through the API key');
 
   const comments = await db.query(

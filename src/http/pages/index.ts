@@ -15,6 +15,8 @@ import { markPageForms, parseUrlEncoded } from '../plugins/text-input.js';
 import authPages from './auth.pages.js';
 import intakePages from './intake.pages.js';
 import ticketPages from './ticket.pages.js';
+import attachmentPages from './attachments.pages.js';
+import mobilePages from './mobile.pages.js';
 import workPages from './work.pages.js';
 import adminCataloguePages from './admin-catalogue.pages.js';
 import adminPolicyPages from './admin-policy.pages.js';
@@ -64,6 +66,8 @@ const pages: FastifyPluginAsync = async (app) => {
       await staff.register(authPages);
       await staff.register(intakePages);
       await staff.register(ticketPages);
+      await staff.register(attachmentPages);
+      await staff.register(mobilePages);
       await staff.register(workPages);
       await staff.register(adminCataloguePages);
       await staff.register(adminPolicyPages);

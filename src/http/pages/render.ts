@@ -20,6 +20,8 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { href: '/staff/tickets/new', label: '登记', can: 'register' },
+  { href: '/staff/m/new', label: '随手拍', can: 'registerOnPhone' },
+  { href: '/staff/m/mine', label: '我的上报', can: 'registerOnPhone' },
   { href: '/staff/inbox', label: '待办' },
   { href: '/staff/tickets', label: '工单' },
   { href: '/staff/supervision', label: '督办', can: 'supervise' },
@@ -50,6 +52,7 @@ export function landingFor(roles: Role[]): string {
   if (roles.includes('supervisor') || roles.includes('leader')) return '/staff/supervision';
   if (roles.includes('handler')) return '/staff/inbox';
   if (roles.includes('admin')) return '/staff/admin/users';
+  if (roles.includes('grid')) return '/staff/m/new';
   return '/staff/tickets';
 }
 

@@ -7,7 +7,7 @@ import { getTicketForStaff, listTicketsForStaff } from '../../services/tickets.q
 import { submitAction } from '../../services/actions.service.js';
 import { EXPORT_CONTENT_TYPES, exportLedger } from '../../services/ledger-export.service.js';
 import { ACTION_NAMES } from '../../domain/action-bodies.js';
-import { domainActor } from '../../services/tickets.query.service.js';
+import { domainActor, listScope } from '../../services/tickets.query.service.js';
 import { staffActor, type Actor } from '../plugins/auth.js';
 import { listQuerySchema, registrationSchema, ticketNoParams } from '../schemas.js';
 
@@ -15,7 +15,7 @@ const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_.:-]{8,100}$/;
 
 function registrant(actor: Actor): Registrant {
   return actor.kind === 'user'
-    ? { scope: `user:${actor.userId}`, label: actor.displayName, userId: actor.userId, apiKeyId: null }
+    ? { scope: `user:${actor.userId}`, label: actor.displayName, userId: actor.userId, apiKeyId: null, seesOtherTickets: listScope(actor) === null }
     : { scope: `key:${actor.keyId}`, label: `接口：${actor.name}`, userId: null, apiKeyId: actor.keyId };
 }
 

@@ -15,6 +15,7 @@ import { measureLateness } from './measure/lateness.js';
 import { measureCatchUp } from './measure/catch-up.js';
 import { measureSoak } from './measure/soak.js';
 import { measureNotice } from './measure/notice.js';
+import { measureLedger } from './measure/ledger.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -189,6 +190,11 @@ async function main(): Promise<number> {
       });
       rows.push(...r.rows);
       raw.catchUp = r.raw;
+    }
+    if (runs('ledger')) {
+      const r = await measureLedger(ctx, Number(process.env.BENCH_LEDGER_ROWS ?? 10_000));
+      rows.push(...r.rows);
+      raw.ledger = r.raw;
     }
     if (runs('notice')) {
       const r = await measureNotice(ctx);

@@ -6,6 +6,7 @@
 // 是否满意) and 1 % bad rows. Validation and commit run through the services the API calls
 // (validateImport, commitImport), in this process with a pool of 20 like the API; the process RSS is
 // sampled every 100 ms and its growth reported.
+import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import pg from 'pg';
@@ -93,6 +94,7 @@ export async function measureLedger(ctx: BenchContext, rows = 10_000): Promise<{
     const file = await ledgerXlsx(rows, new Date(), 'LB');
     ctx.log(`ledger: ${rows} rows, ${(file.length / 2 ** 20).toFixed(1)} MB XLSX; validating and committing`);
     global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
@@ -102,7 +104,10 @@ export async function measureLedger(ctx: BenchContext, rows = 10_000): Promise<{
     const result = await commitImport(deps, who, report.importId);
     const t2 = Date.now();
     clearInterval(sampler);
+    global.gc?.();
     const rssAfter = process.memoryUsage().rss;
+    const heapAfter = process.memoryUsage().heapUsed;
+    const load = os.loadavg()[0];
     const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
     const totalS = (t2 - t0) / 1000;
     const ok = result.imported === report.valid && report.invalid === Math.floor(rows / 100);
@@ -116,11 +121,12 @@ export async function measureLedger(ctx: BenchContext, rows = 10_000): Promise<{
         ratio: null,
         target: '≤ 60 s, flat memory',
         pass: ok && totalS <= 60,
-        note: `RSS ${mb(rssBefore)} → peak ${mb(rssPeak)} (+${mb(rssPeak - rssBefore)}), after ${mb(rssAfter)}; ` +
+        note: `RSS ${mb(rssBefore)} → peak ${mb(rssPeak)} (+${mb(rssPeak - rssBefore)}), after ${mb(rssAfter)}; heap ${mb(heapBefore)} → ${mb(heapAfter)}; ` +
+          `load average ${load.toFixed(1)} on ${os.cpus().length} CPUs; ` +
           `${result.imported} registered (${result.pastCases} past cases closed), ${report.invalid} bad rows reported` +
           (ok ? '' : ' — COUNTS WRONG'),
       }],
-      raw: { rows, fileBytes: file.length, validateMs: t1 - t0, commitMs: t2 - t1, report: { ...report, errors: report.errors.slice(0, 5) }, result: { ...result, errors: result.errors.slice(0, 5) }, rssBefore, rssPeak, rssAfter },
+      raw: { rows, fileBytes: file.length, validateMs: t1 - t0, commitMs: t2 - t1, report: { ...report, errors: report.errors.slice(0, 5) }, result: { ...result, errors: result.errors.slice(0, 5) }, rssBefore, rssPeak, rssAfter, heapBefore, heapAfter, loadAverage: load },
     };
   } finally {
     await pool.end();

@@ -31,7 +31,7 @@ export const ANSWER_ERRORS = 1000;
 /** Errors kept at all: a file of 50 000 bad rows still gets a useful report. */
 const STORED_ERRORS = 20_000;
 const COMMIT_CHUNK = 200;
-const COMMIT_PARALLEL = Number(process.env.HY_IMPORT_PARALLEL ?? 4);
+const COMMIT_PARALLEL = 4;
 const LEASE_MS = 2 * 60 * 1000;
 
 export interface ImportMapping {

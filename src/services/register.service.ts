@@ -100,6 +100,10 @@ async function registerInTx(
     ...(origin ? { origin: { ...origin, dueAt: origin.dueAt?.toISOString() } } : {}),
   });
   return withTx(deps.db, async (tx) => {
+    // A ledger row is acknowledged by the import's progress record, committed synchronously after
+    // its chunk: that flush carries every earlier commit's WAL with it, so the rows need not wait
+    // for their own (a crash before it loses rows the resumed commit registers again).
+    if (origin?.ledger) await tx.query('SET LOCAL synchronous_commit TO off');
     const stored = await idem.claimIdempotencyKey(tx, registrant.scope, idempotencyKey, hash, now);
     if (stored) {
       if (stored.requestHash !== hash) throw new DomainError('IDEMPOTENCY_KEY_REUSED');

@@ -180,7 +180,8 @@ async function registerInTx(
 
     const body = {
       ...staffTicketView(row),
-      suggestedCategories: await suggestCategories(deps, input.content, 3, tx),
+      // A ledger row's answer is read by no clerk (the ticket page suggests for itself): no classifier run.
+      suggestedCategories: origin?.ledger ? [] : await suggestCategories(deps, input.content, 3, tx),
       duplicateCandidates,
     };
     // The first timeline event, the outbox messages and the stored answer: one round trip.

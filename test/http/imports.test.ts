@@ -247,3 +247,14 @@ t.test('who may import', async (t) => {
   const sup = await upload(ctx, supervisor, file);
   t.equal(sup.statusCode, 200, 'a supervisor may');
 });
+
+t.test('the OpenAPI document describes the import routes and the export', async (t) => {
+  const doc = json(await ctx.app.inject({ method: 'GET', url: '/openapi.json' }));
+  t.ok(doc.paths['/api/v1/imports'].post.requestBody?.content?.['multipart/form-data'] ?? doc.paths['/api/v1/imports'].post.description, 'multipart upload');
+  t.ok(doc.paths['/api/v1/imports'].post.responses['200'].content['application/json'].schema.properties.alreadyImported);
+  t.ok(doc.paths['/api/v1/imports/{importId}/commit'].post.responses['200']);
+  t.ok(doc.paths['/api/v1/imports/{importId}'].get);
+  t.ok(doc.paths['/api/v1/imports/{importId}/errors.csv'].get);
+  t.match(JSON.stringify(doc.paths['/api/v1/tickets'].get.parameters), /"format"/);
+});
+

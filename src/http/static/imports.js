@@ -118,6 +118,18 @@
     document.getElementById('progress').hidden = true;
   }
 
+  function done(c) {
+    var result = document.getElementById('result');
+    var progress = document.getElementById('progress');
+    progress.value = progress.max;
+    result.textContent = '';
+    result.appendChild(document.createTextNode('导入完成：新登记 ' + c.imported + ' 件（历史已办结 ' + c.pastCases + ' 件），已存在 ' + c.alreadyImported + ' 件' +
+      (c.failed ? '，失败 ' + c.failed + ' 件（' + c.errors.map(function (e) { return '第' + e.row + '行 ' + e.column + '：' + e.message; }).join('；') + '）' : '') + '。'));
+    result.appendChild(el('a', '查看导入的工单', { href: '/staff/tickets?source=' + encodeURIComponent(current.source) }));
+  }
+
+  // The commit answers when every row is registered; a large file may outlast a proxy's timeout, so
+  // the page follows the import's own status and shows the answer from there if the POST is cut off.
   function commit() {
     if (!current) return;
     var id = encodeURIComponent(current.importId);
@@ -130,27 +142,24 @@
     progress.value = 0;
     result.textContent = '正在导入…';
     var finished = false;
+    var refused = null;
+    function finish(c) { if (!finished) { finished = true; done(c); } }
     (function poll() {
       if (finished) return;
       api('GET', '/api/v1/imports/' + id).then(function (s) {
         if (finished) return;
+        if (s.status === 'committed' && s.result) { finish(s.result); return; }
+        if (s.status === 'validated' && refused) { finished = true; button.disabled = false; result.textContent = refused; return; }
         progress.value = s.done;
         result.textContent = '正在导入… ' + s.done + ' / ' + s.total;
         setTimeout(poll, 700);
-      }, function () { if (!finished) setTimeout(poll, 1500); });
+      }, function (err) {
+        if (finished) return;
+        if (refused) { finished = true; button.disabled = false; result.textContent = refused + '（' + err.message + '）'; return; }
+        setTimeout(poll, 1500);
+      });
     })();
-    api('POST', '/api/v1/imports/' + id + '/commit').then(function (c) {
-      finished = true;
-      progress.value = progress.max;
-      result.textContent = '';
-      result.appendChild(document.createTextNode('导入完成：新登记 ' + c.imported + ' 件（历史已办结 ' + c.pastCases + ' 件），已存在 ' + c.alreadyImported + ' 件' +
-        (c.failed ? '，失败 ' + c.failed + ' 件（' + c.errors.map(function (e) { return '第' + e.row + '行 ' + e.column + '：' + e.message; }).join('；') + '）' : '') + '。'));
-      result.appendChild(el('a', '查看导入的工单', { href: '/staff/tickets?source=' + encodeURIComponent(current.source) }));
-    }, function (err) {
-      finished = true;
-      button.disabled = false;
-      result.textContent = err.message;
-    });
+    api('POST', '/api/v1/imports/' + id + '/commit').then(finish, function (err) { refused = err.message; });
   }
 
   upload.addEventListener('submit', function (e) { e.preventDefault(); send(false); });

@@ -17,6 +17,7 @@ import { measureCatchUp } from './measure/catch-up.js';
 import { measureSoak } from './measure/soak.js';
 import { measureNotice } from './measure/notice.js';
 import { measureScale } from './measure/scale.js';
+import { measureLedger } from './measure/ledger.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
@@ -204,6 +205,11 @@ async function main(): Promise<number> {
       const r = await measureUploads(ctx);
       rows.push(...r.rows);
       raw.uploads = r.raw;
+    }
+    if (runs('ledger')) {
+      const r = await measureLedger(ctx, Number(process.env.BENCH_LEDGER_ROWS ?? 10_000));
+      rows.push(...r.rows);
+      raw.ledger = r.raw;
     }
     if (runs('notice')) {
       const r = await measureNotice(ctx);

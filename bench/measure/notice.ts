@@ -33,7 +33,7 @@ export function monthBefore(now: Date, back: number): string {
 }
 
 // What residents say (category code, text of ~25 characters), as in the HTTP bench.
-const DEMANDS: [string, string][] = [
+export const DEMANDS: [string, string][] = [
   ['road', '村东头的水泥路塌了一个大坑，晚上骑电动车的人已经摔了两个，请尽快修补'],
   ['road', '我们组的路灯坏了快一个月了，晚上出门一片黑，老人小孩很不安全'],
   ['drinking_water', '这几天自来水水压很低，三楼以上基本没水，做饭洗衣都成问题'],
@@ -56,11 +56,11 @@ const DEMANDS: [string, string][] = [
   ['collective_assets', '村里集体鱼塘承包的钱去年没有公开账目，村民有意见'],
   ['other', '想咨询一下镇上办理各类证明需要带哪些材料，在哪个窗口办'],
 ];
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '欧阳', '司马', '诸葛'];
+export const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '胡', '朱', '高', '林', '何', '郭', '马', '欧阳', '司马', '诸葛'];
 // Given names of one or two of these characters (~35 000 full names with the surnames, as
 // diverse as a county's residents: a full name is a rare search, as it is in life).
-const GIVEN = [...'建国秀英伟芳明丽强桂兰志玉海燕庆春生淑珍德小红文华金凤桂平军勇静敏霞燕辉刚杰娟涛超磊洋艳'];
-const VILLAGES: [string, string][] = [['dongshan', '东山村'], ['xihe', '西河村'], ['nanling', '南岭村'], ['beiyuan', '北苑社区']];
+export const GIVEN = [...'建国秀英伟芳明丽强桂兰志玉海燕庆春生淑珍德小红文华金凤桂平军勇静敏霞燕辉刚杰娟涛超磊洋艳'];
+export const VILLAGES: [string, string][] = [['dongshan', '东山村'], ['xihe', '西河村'], ['nanling', '南岭村'], ['beiyuan', '北苑社区']];
 
 export interface NoticeSeed {
   month: string;

@@ -59,8 +59,58 @@ function flatten(v: ExcelJS.CellValue): Cell {
   return null;
 }
 
+/** Buffers decoded as one UTF-8 stream: a character split between two chunks stays whole. */
+async function* utf8Text(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8');
+  for await (const c of chunks) {
+    const s = typeof c === 'string' ? c : decoder.decode(c, { stream: true });
+    if (s) yield s;
+  }
+  const tail = decoder.decode();
+  if (tail) yield tail;
+}
+
+type Entry = NodeJS.ReadableStream & { setEncoding(e: BufferEncoding): unknown };
+type ReaderInternals = {
+  _parseWorksheet(iterable: AsyncIterable<Buffer | string>, sheetNo: string): AsyncGenerator<unknown>;
+  _parseSharedStrings(entry: Entry): AsyncGenerator<unknown>;
+  _parseWorkbook(entry: Entry): Promise<void>;
+  _parseRels(entry: Entry): Promise<void>;
+  _parseStyles(entry: Entry): Promise<void>;
+};
+const Base = ExcelJS.stream.xlsx.WorkbookReader as unknown as new (input: Readable, options: object) => ExcelJS.stream.xlsx.WorkbookReader &
+  ReaderInternals;
+
+/**
+ * exceljs 4.4's streaming reader decodes every zip chunk on its own (lib/utils/parse-sax.js), so a
+ * Chinese character that straddles two 16 KB chunks comes out as U+FFFD — a name or a demand
+ * silently garbled (exceljs issues #2063, #2084; unfixed). Its parts are handed to it as text
+ * decoded across chunks instead: strings pass through its decoder untouched.
+ */
+class Utf8WorkbookReader extends Base {
+  override _parseWorksheet(iterable: AsyncIterable<Buffer | string>, sheetNo: string) {
+    return super._parseWorksheet(utf8Text(iterable), sheetNo);
+  }
+  override _parseSharedStrings(entry: Entry) {
+    entry.setEncoding('utf8');
+    return super._parseSharedStrings(entry);
+  }
+  override _parseWorkbook(entry: Entry) {
+    entry.setEncoding('utf8');
+    return super._parseWorkbook(entry);
+  }
+  override _parseRels(entry: Entry) {
+    entry.setEncoding('utf8');
+    return super._parseRels(entry);
+  }
+  override _parseStyles(entry: Entry) {
+    entry.setEncoding('utf8');
+    return super._parseStyles(entry);
+  }
+}
+
 async function* xlsxRows(buf: Buffer): AsyncGenerator<SheetRow> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(buf), {
+  const reader = new Utf8WorkbookReader(Readable.from(buf), {
     sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'ignore',
   });
   try {

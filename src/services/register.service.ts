@@ -105,6 +105,10 @@ async function registerInTx(
     ...(origin ? { origin: { ...origin, dueAt: origin.dueAt?.toISOString() } } : {}),
   });
   return withTx(deps.db, async (tx) => {
+    // A ledger row is acknowledged by the import's progress record, committed synchronously after
+    // its chunk: that flush carries every earlier commit's WAL with it, so the rows need not wait
+    // for their own (a crash before it loses rows the resumed commit registers again).
+    if (origin?.ledger) await tx.query('SET LOCAL synchronous_commit TO off');
     const stored = await idem.claimIdempotencyKey(tx, registrant.scope, idempotencyKey, hash, now);
     if (stored) {
       if (stored.requestHash !== hash) throw new DomainError('IDEMPOTENCY_KEY_REUSED');
@@ -181,7 +185,8 @@ async function registerInTx(
 
     const body = {
       ...staffTicketView(row),
-      suggestedCategories: await suggestCategories(deps, input.content, 3, tx),
+      // A ledger row's answer is read by no clerk (the ticket page suggests for itself): no classifier run.
+      suggestedCategories: origin?.ledger ? [] : await suggestCategories(deps, input.content, 3, tx),
       duplicateCandidates,
     };
     // The first timeline event, the outbox messages and the stored answer: one round trip.

@@ -247,3 +247,42 @@ t.test('who may import', async (t) => {
   const sup = await upload(ctx, supervisor, file);
   t.equal(sup.statusCode, 200, 'a supervisor may');
 });
+
+t.test('two commits racing register each row once; an import expires after 24 hours', async (t) => {
+  const rows = [HEADER.slice(0, 4), ...['RC-1', 'RC-2', 'RC-3'].map((no) => [no, '2026-11-18 08:00', '求助', `${no} 西河村灌溉水渠堵塞，需要清理`])];
+  const r = json(await upload(ctx, clerk, { filename: 'race.csv', content: Buffer.from(csvText(rows)) }));
+  const answers = await Promise.all([commit(ctx, clerk, r.importId), commit(ctx, clerk, r.importId)]);
+  const codes = answers.map((a) => a.statusCode).sort();
+  t.ok(codes[0] === 200 && [200, 409].includes(codes[1]), `one commit, the other answers the same or 409 (${codes})`);
+  const refused = answers.find((a) => a.statusCode === 409);
+  if (refused) t.match(json(refused).message, /正在导入中/);
+  const n = (await ctx.db.pool.query(`SELECT count(*)::int AS n FROM tickets WHERE external_no LIKE 'RC-%'`)).rows[0].n;
+  t.equal(n, 3, 'each row registered once');
+  const status = json(await ctx.app.inject({ method: 'GET', url: `/api/v1/imports/${r.importId}`, headers: clerk.headers }));
+  t.match(status, { status: 'committed', total: 3, done: 3, result: { imported: 3 } });
+  const staged = (await ctx.db.pool.query(`SELECT staged FROM imports WHERE id = $1`, [r.importId])).rows[0].staged;
+  t.same(staged, [], 'the staged rows (personal data) are dropped once committed');
+
+  const later = json(await upload(ctx, clerk, { filename: 'later.csv', content: Buffer.from(csvText([rows[0], ['RC-9', '2026-11-18 08:00', '求助', '北苑社区路灯坏了好几盏']])) }));
+  ctx.clock.advance(24 * 3600_000 + 1000);
+  const fresh = await staffSession(ctx, ['clerk']);
+  t.equal((await commit(ctx, fresh, later.importId)).statusCode, 404, 'not theirs');
+  const expired = await commit(ctx, await login(ctx, clerk.username), later.importId);
+  t.equal(expired.statusCode, 404, 'expired');
+  t.match(json(expired).message, /24小时/);
+  const { housekeeping } = await import('../../src/services/housekeeping.service.js');
+  const pruned = await housekeeping(ctx.deps);
+  t.ok(pruned.imports >= 1, 'housekeeping deletes expired imports');
+  t.equal((await ctx.db.pool.query(`SELECT count(*)::int AS n FROM imports WHERE id = $1`, [later.importId])).rows[0].n, 0);
+});
+
+t.test('the OpenAPI document describes the import routes and the export', async (t) => {
+  const doc = json(await ctx.app.inject({ method: 'GET', url: '/openapi.json' }));
+  t.ok(doc.paths['/api/v1/imports'].post.requestBody?.content?.['multipart/form-data'] ?? doc.paths['/api/v1/imports'].post.description, 'multipart upload');
+  t.ok(doc.paths['/api/v1/imports'].post.responses['200'].content['application/json'].schema.properties.alreadyImported);
+  t.ok(doc.paths['/api/v1/imports/{importId}/commit'].post.responses['200']);
+  t.ok(doc.paths['/api/v1/imports/{importId}'].get);
+  t.ok(doc.paths['/api/v1/imports/{importId}/errors.csv'].get);
+  t.match(JSON.stringify(doc.paths['/api/v1/tickets'].get.parameters), /"format"/);
+});
+

@@ -22,6 +22,7 @@ import adminCataloguePages from './admin-catalogue.pages.js';
 import adminPolicyPages from './admin-policy.pages.js';
 import adminApiKeyPages from './admin-api-keys.pages.js';
 import statsPages from './stats.pages.js';
+import importsPages from './imports.pages.js';
 import noticesPages from './notices.pages.js';
 import publicPages from './public.pages.js';
 import noticePages from '../notice-pages.js';
@@ -73,6 +74,7 @@ const pages: FastifyPluginAsync = async (app) => {
       await staff.register(adminPolicyPages);
       await staff.register(adminApiKeyPages);
       await staff.register(statsPages);
+      await staff.register(importsPages);
       await staff.register(noticesPages);
       // Any other /staff address: sign in first; signed in, a page-not-found in the staff frame.
       staff.setNotFoundHandler({ preHandler: staff.guard() }, async (request, reply) =>

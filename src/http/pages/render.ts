@@ -24,6 +24,7 @@ const NAV: NavItem[] = [
   { href: '/staff/m/mine', label: '我的上报', can: 'registerOnPhone' },
   { href: '/staff/inbox', label: '待办' },
   { href: '/staff/tickets', label: '工单' },
+  { href: '/staff/imports', label: '台账导入', can: 'importLedgers' },
   { href: '/staff/supervision', label: '督办', can: 'supervise' },
   { href: '/staff/stats', label: '统计', can: 'readStats' },
   { href: '/staff/admin/users', label: '用户', can: 'administer' },

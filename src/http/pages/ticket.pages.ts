@@ -76,6 +76,8 @@ const pages: FastifyPluginAsync = async (app) => {
       items: page.items,
       nextHref: page.nextCursor ? `/staff/tickets?${qs({ cursor: page.nextCursor })}` : null,
       firstHref: cursor ? `/staff/tickets?${qs({})}` : null,
+      // SPEC §15: the same filters, every matching ticket, as a ledger file.
+      downloads: form.message ? [] : (['xlsx', 'csv'] as const).map((format) => ({ format, href: `/api/v1/tickets?${qs({ format })}` })),
     });
   });
 

@@ -113,6 +113,7 @@ export async function measureScale(ctx: BenchContext, sizes: number[]): Promise<
         `/api/v1/tickets?limit=50&departmentCode=${dept(1)}`,
         '/api/v1/tickets?limit=50&categoryCode=road&status=closed',
         '/api/v1/tickets?limit=50&kind=emergency',
+        '/api/v1/tickets?limit=50&villageCode=xihe&status=closed',
         '/api/v1/tickets?limit=50&channel=letter&status=registered',
         '/api/v1/tickets?limit=50&overdue=true',
         `/api/v1/tickets?limit=50&status=replied&departmentCode=${dept(2)}`,

@@ -17,6 +17,7 @@ export interface TicketFilters {
   status?: string[];
   departmentCode?: string;
   categoryCode?: string;
+  villageCode?: string;
   kind?: string;
   channel?: string;
   source?: string;
@@ -195,6 +196,7 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   if (f.status?.length) add('t.status = ANY(?)', f.status);
   if (f.departmentCode) add('t.department_code = ?', f.departmentCode);
   if (f.categoryCode) add('t.category_code = ?', f.categoryCode);
+  if (f.villageCode) add('t.village_code = ?', f.villageCode);
   if (f.kind) add('t.kind = ?', f.kind);
   if (f.channel) add('t.channel = ?', f.channel);
   if (f.source) add('t.source = ?', f.source);

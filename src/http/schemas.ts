@@ -150,6 +150,7 @@ export const listQuerySchema = z.strictObject({
     .optional(),
   departmentCode: codeSchema.optional(),
   categoryCode: codeSchema.optional(),
+  villageCode: codeSchema.optional(),
   kind: z.enum(KINDS).optional(),
   channel: z.enum(CHANNELS).optional(),
   source: z.enum(TICKET_SOURCES).optional(),

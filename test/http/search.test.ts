@@ -170,3 +170,12 @@ t.test('the query is split into bigrams exactly as the database indexes the cont
   );
   t.pass('200 texts: the same bigrams');
 });
+
+t.test('the list filters by village (SPEC §12 villageCode)', async (t) => {
+  const res = await ctx.app.inject({ method: 'GET', url: '/api/v1/tickets?limit=200&villageCode=xihe', headers: clerk.headers });
+  t.equal(res.statusCode, 200);
+  t.same(json(res).items.map((i: { ticketNo: string }) => i.ticketNo), [B], 'only the one ticket from 西河村');
+  const bad = await ctx.app.inject({ method: 'GET', url: '/api/v1/tickets?villageCode=%E8%A5%BF%E6%B2%B3', headers: clerk.headers });
+  t.equal(bad.statusCode, 400);
+  t.equal(json(bad).details[0].path, 'villageCode');
+});

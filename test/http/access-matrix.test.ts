@@ -8,8 +8,17 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { json, createStaff, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
 import { actOk, unknownTicketNo, withoutRequestId } from '../helpers/tickets.js';
 import { formatTicketNo } from '../../src/domain/ticket-number.js';
+import { encryptedPush, mpVerification, newEncodingAesKey, plainPush, wecomVerification, wxXml } from '../helpers/fake-wecom.js';
 
-const ctx = await setupApp(t, {});
+// The WeChat / WeCom callbacks (SPEC §17) need their accounts configured to answer at all.
+const WECOM = { token: 'matrixToken', aesKey: newEncodingAesKey(), receiverId: 'wwMatrixCorp' };
+const MP = { token: 'matrixMpToken', aesKey: newEncodingAesKey(), receiverId: 'wxMatrixApp' };
+const ctx = await setupApp(t, {
+  env: {
+    WECOM_CALLBACK_TOKEN: WECOM.token, WECOM_CALLBACK_AES_KEY: WECOM.aesKey, WECOM_CORP_ID: WECOM.receiverId,
+    WECHAT_MP_TOKEN: MP.token, WECHAT_MP_AES_KEY: MP.aesKey, WECHAT_MP_APPID: MP.receiverId,
+  },
+});
 
 const DEPT_A = 'mz'; // 民政办
 const DEPT_B = 'cj'; // 村镇建设办
@@ -200,6 +209,21 @@ const MATRIX: Row[] = [
   // The 12345 push wants an API key with the intake:hotline scope: no session, no other scope.
   { route: 'POST /api/v1/intake/hotline',             expect: [403, 403, 403, 403, 403, 403, 401, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/intake/hotline', payload: { externalNo: `MATRIX-${i}`, receivedAt: '2026-11-25T09:00:00+08:00', kind: 'complaint', content: '矩阵测试：村口路灯不亮' } }) },
+  // WeChat / WeCom callbacks: the platform's signature is the credential; sessions and keys change nothing.
+  { route: 'GET /api/v1/intake/wecom',                expect: [200, 200, 200, 200, 200, 200, 200, 200],
+    request: (_c, i) => ({ method: 'GET', url: `/api/v1/intake/wecom?${wecomVerification(WECOM, `echo${i}`)}` }) },
+  { route: 'POST /api/v1/intake/wecom',               expect: [200, 200, 200, 200, 200, 200, 200, 200],
+    request: (_c, i) => {
+      const p = encryptedPush(WECOM, wxXml.text({ from: 'matrix-user', msgId: `matrix-wecom-${i}`, content: '矩阵测试：企业微信消息' }));
+      return { method: 'POST', url: `/api/v1/intake/wecom?${p.query}`, headers: { 'content-type': 'text/xml' }, payload: p.body };
+    } },
+  { route: 'GET /api/v1/intake/wechat-mp',            expect: [200, 200, 200, 200, 200, 200, 200, 200],
+    request: (_c, i) => ({ method: 'GET', url: `/api/v1/intake/wechat-mp?${mpVerification(MP, `echo${i}`)}` }) },
+  { route: 'POST /api/v1/intake/wechat-mp',           expect: [200, 200, 200, 200, 200, 200, 200, 200],
+    request: (_c, i) => {
+      const p = plainPush(MP, wxXml.text({ from: 'oMatrix', msgId: `${8800 + i}`, content: '矩阵测试：公众号消息' }));
+      return { method: 'POST', url: `/api/v1/intake/wechat-mp?${p.query}`, headers: { 'content-type': 'text/xml' }, payload: p.body };
+    } },
   { route: 'GET /api/v1/admin/users',                 expect: [403, 403, 403, 403, 403, 200, 401, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/users' }) },
   { route: 'POST /api/v1/admin/users',                expect: [403, 403, 403, 403, 403, 201, 401, 403],
@@ -312,6 +336,8 @@ t.test('refused calls changed nothing; allowed ones took effect', async (t) => {
     CALLERS.slice(1).map((c) => `矩阵评价：${c}`),
     'later ratings are kept as comments',
   );
+  const messages = await db.query(`SELECT source, count(*)::int AS n FROM intake_messages GROUP BY source ORDER BY source`);
+  t.same(messages.rows, [{ source: 'wechat_mp', n: 8 }, { source: 'wecom', n: 8 }], 'every signed callback stored, once each');
   const users = await db.query(`SELECT username FROM users WHERE username LIKE 'matrix-new-%'`);
   t.same(users.rows.map((r) => r.username), ['matrix-new-5'], 'only the admin created a user');
   const target = await db.query(`SELECT display_name FROM users WHERE username = 'matrix-target'`);

@@ -1,0 +1,143 @@
+// The XML of WeChat Official Account pushes and WeCom callbacks (SPEC §17, docs/field.md), read
+// into one shape: what the message says, who sent it (OpenID / UserID: personal data), which group
+// (WeCom robot callbacks give ChatId; application and Official Account messages give none), its
+// media id, and the key that de-duplicates the platform's retries (MsgId; events: sender +
+// CreateTime). Hostile XML is refused before parsing: no DOCTYPE (so no entity can be declared,
+// let alone expanded), bounded size and nesting; every value stays a string (a 64-bit MsgId would
+// lose digits as a number).
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+export const INTAKE_SOURCES = ['wecom', 'wechat_mp'] as const;
+export type IntakeSource = (typeof INTAKE_SOURCES)[number];
+
+/** Far above any real callback (an encrypted text message is a few KB). */
+export const MAX_XML_BYTES = 64 * 1024;
+const MAX_TEXT = 4000;
+
+export class XmlRefused extends Error {
+  override name = 'XmlRefused';
+}
+
+export type XmlFields = Record<string, unknown>;
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  processEntities: true,
+  htmlEntities: false,
+  trimValues: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: 8,
+});
+
+/** The children of the root `<xml>` element; throws XmlRefused for anything else. */
+export function parseXmlEnvelope(xml: string): XmlFields {
+  if (Buffer.byteLength(xml, 'utf8') > MAX_XML_BYTES) throw new XmlRefused('XML 内容过大');
+  // No DOCTYPE at all: WeChat never sends one, and it is where entity bombs and external entities live.
+  if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new XmlRefused('XML 不得包含 DOCTYPE 或实体声明');
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) throw new XmlRefused('XML 格式不正确');
+  let doc: unknown;
+  try {
+    doc = parser.parse(xml);
+  } catch {
+    throw new XmlRefused('XML 格式不正确');
+  }
+  const root = (doc as Record<string, unknown> | null)?.xml;
+  if (root === null || typeof root !== 'object' || Array.isArray(root)) throw new XmlRefused('XML 根元素应为 <xml>');
+  return root as XmlFields;
+}
+
+/** A text field of `fields` (nested with dots: `From.UserId`), or null. */
+export function field(fields: XmlFields, path: string): string | null {
+  let v: unknown = fields;
+  for (const part of path.split('.')) {
+    if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, part)) return null;
+    v = (v as Record<string, unknown>)[part];
+  }
+  if (typeof v !== 'string') return null;
+  return v === '' ? null : v;
+}
+
+export interface InboundMessage {
+  /** `msg:<MsgId>`, or `evt:<sender>:<CreateTime>` for events (they carry no MsgId). */
+  dedupeKey: string;
+  msgType: string;
+  /** OpenID (Official Account) or UserID (WeCom): personal data, never logged or queued. */
+  sender: string | null;
+  /** The sender's display name when the protocol gives one (WeCom robot callbacks). */
+  senderName: string | null;
+  /** WeCom robot / customer-group callbacks: ChatId. */
+  groupId: string | null;
+  text: string | null;
+  mediaId: string | null;
+  mediaFormat: string | null;
+  /** When the platform says the message was sent (CreateTime); null when it does not say. */
+  sentAt: Date | null;
+  location: { lat: number; lng: number; label: string | null } | null;
+  event: string | null;
+}
+
+const clip = (s: string | null): string | null => (s === null ? null : Array.from(s).slice(0, MAX_TEXT).join(''));
+
+function number(s: string | null): number | null {
+  if (s === null || !/^-?\d{1,3}(\.\d+)?$/.test(s)) return null;
+  return Number(s);
+}
+
+/**
+ * The message of a decrypted (or plain) callback; null when it is not one we can key (no MsgId
+ * and no sender + CreateTime) — acknowledged and dropped, like the platform's own health probes.
+ */
+export function readInbound(fields: XmlFields): InboundMessage | null {
+  const msgType = (field(fields, 'MsgType') ?? '').toLowerCase().slice(0, 32);
+  if (!msgType) return null;
+  const sender = field(fields, 'FromUserName') ?? field(fields, 'From.UserId');
+  const createTime = field(fields, 'CreateTime');
+  const sentAt = createTime && /^\d{1,12}$/.test(createTime) ? new Date(Number(createTime) * 1000) : null;
+  const msgId = field(fields, 'MsgId');
+  let dedupeKey: string;
+  if (msgId && /^[A-Za-z0-9_@.:=+/-]{1,128}$/.test(msgId)) dedupeKey = `msg:${msgId}`;
+  else if (sender && createTime) dedupeKey = `evt:${sender.slice(0, 128)}:${createTime.slice(0, 12)}`;
+  else return null;
+
+  let text: string | null = null;
+  let location: InboundMessage['location'] = null;
+  switch (msgType) {
+    case 'text':
+      text = field(fields, 'Content') ?? field(fields, 'Text.Content');
+      break;
+    case 'voice':
+      text = field(fields, 'Recognition');
+      break;
+    case 'location': {
+      const lat = number(field(fields, 'Location_X'));
+      const lng = number(field(fields, 'Location_Y'));
+      const label = field(fields, 'Label');
+      if (lat !== null && lng !== null && Math.abs(lat) <= 90 && Math.abs(lng) <= 180) location = { lat, lng, label };
+      text = label;
+      break;
+    }
+    case 'link':
+      text = [field(fields, 'Title'), field(fields, 'Description'), field(fields, 'Url')].filter(Boolean).join('\n') || null;
+      break;
+    default:
+      break;
+  }
+  const media = msgType === 'image' || msgType === 'voice';
+  return {
+    dedupeKey,
+    msgType,
+    sender: sender?.slice(0, 128) ?? null,
+    senderName: field(fields, 'From.Name')?.slice(0, 60) ?? null,
+    groupId: field(fields, 'ChatId')?.slice(0, 128) ?? null,
+    text: clip(text),
+    mediaId: media ? (field(fields, 'MediaId')?.slice(0, 256) ?? null) : null,
+    mediaFormat: msgType === 'voice' ? (field(fields, 'Format')?.toLowerCase().slice(0, 16) ?? null) : msgType === 'image' ? 'image' : null,
+    sentAt,
+    location,
+    event: msgType === 'event' ? (field(fields, 'Event')?.slice(0, 64) ?? null) : null,
+  };
+}

@@ -16,6 +16,8 @@ export const CAPABILITY_ROLES = {
   freezeStats: ['supervisor'],
   /** Generate, publish and hold the monthly public notice. */
   editNotices: ['admin', 'supervisor'],
+  /** Mark a ticket's image public (shown to the resident, metadata stripped) or private again. */
+  publishAttachments: ['clerk', 'handler', 'supervisor'],
   /** Users, departments, categories, deadlines policy, calendar, API keys, queues. */
   administer: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;

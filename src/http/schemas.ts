@@ -136,6 +136,8 @@ export const publicTicketResponse = z.object({
   mergedFrom: z.string().nullable(),
   awaitingFeedback: z.boolean(),
   timeline: z.array(z.object({ type: z.string(), label: z.string().nullable(), at: z.string(), note: z.string().nullable() })),
+  /** SPEC §17: signed links to the public copies of the ticket's public images. */
+  photos: z.array(z.object({ url: z.string() })),
 });
 
 const boolString = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -10,6 +10,7 @@ import { findMergedInto } from '../db/ticket-links.repository.js';
 import * as lookup from '../db/lookup.repository.js';
 import { withTx } from '../db/tx.js';
 import { publicTicketView } from './ticket-view.js';
+import { publicPhotos } from './public-photos.service.js';
 import type { ServiceDeps } from './deps.js';
 
 const FAILURE_WINDOW_MS = 15 * 60 * 1000;
@@ -142,7 +143,9 @@ async function lookupTarget(deps: ServiceDeps, target: LookupTarget, verify: str
 
 async function survivorView(deps: ServiceDeps, ticket: tickets.TicketRow, publicEvents: lookup.LookupRead['publicEvents'], names: lookup.LookupRead['names']) {
   const survivor = await survivorOf(deps, ticket);
-  if (survivor === ticket) return { ...publicTicketView(ticket, names, publicEvents), mergedFrom: null };
+  // SPEC §17: the public copies of the ticket's public images, as signed links.
+  const photos = await publicPhotos(deps, survivor.id);
+  if (survivor === ticket) return { ...publicTicketView(ticket, names, publicEvents), mergedFrom: null, photos };
   const read = await lookup.readForLookup(deps.db, survivor.ticketNo, deps.clock.now(), true);
-  return { ...publicTicketView(survivor, read.names, read.publicEvents), mergedFrom: publicTicketView(ticket, names, []).ticketNo };
+  return { ...publicTicketView(survivor, read.names, read.publicEvents), mergedFrom: publicTicketView(ticket, names, []).ticketNo, photos };
 }

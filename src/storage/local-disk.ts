@@ -3,7 +3,7 @@
 // sees half a file and a crash leaves only a temporary file behind.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +17,16 @@ export function localDiskStore(dir: string): BlobStore {
   const exists = async (path: string): Promise<boolean> => {
     try {
       await stat(path);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const touch = async (path: string): Promise<boolean> => {
+    try {
+      const now = new Date();
+      await utimes(path, now, now);
       return true;
     } catch {
       return false;
@@ -47,7 +57,9 @@ export function localDiskStore(dir: string): BlobStore {
       }
       const sha256 = hash.digest('hex');
       const target = pathOf(sha256);
-      if (await exists(target)) {
+      // An existing blob is touched: the collector leaves blobs younger than a day alone, so one
+      // named again now is not taken before its new row is written.
+      if (await touch(target)) {
         await rm(tmp, { force: true });
       } else {
         await mkdir(join(target, '..'), { recursive: true });

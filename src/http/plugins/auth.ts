@@ -46,11 +46,19 @@ export interface GuardOptions {
    * Every other route answers 403 PASSWORD_CHANGE_REQUIRED to such a session.
    */
   beforePasswordChange?: boolean;
+  /**
+   * A page's multipart form (a file upload): its `_csrf` field arrives inside the body, which is
+   * read only in the handler. Without the header the check is left to `readUpload`
+   * (plugins/uploads.ts), which reads that field before any byte of the file.
+   */
+  csrfInMultipart?: boolean;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+    /** The CSRF check waits for the multipart body's `_csrf` field (GuardOptions.csrfInMultipart). */
+    csrfPending: boolean;
   }
   interface FastifyInstance {
     deps: ServiceDeps;
@@ -60,7 +68,7 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function safeEqual(a: string, b: string): boolean {
+export function safeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
@@ -108,6 +116,7 @@ function csrfTokenOf(request: FastifyRequest): unknown {
 
 export default fp(async function authPlugin(app) {
   app.decorateRequest('actor', null);
+  app.decorateRequest('csrfPending', false);
   app.decorate('guard', (opts: GuardOptions = {}) => {
     return async function guard(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
       const actor = request.actor ?? (await authenticate(request, app.deps));
@@ -120,7 +129,8 @@ export default fp(async function authPlugin(app) {
       }
       if (!SAFE_METHODS.has(request.method)) {
         const token = csrfTokenOf(request);
-        if (typeof token !== 'string' || !safeEqual(token, actor.csrfToken)) throw new DomainError('CSRF_FAILED');
+        if (token === undefined && opts.csrfInMultipart && request.isMultipart()) request.csrfPending = true;
+        else if (typeof token !== 'string' || !safeEqual(token, actor.csrfToken)) throw new DomainError('CSRF_FAILED');
       }
       if (actor.mustChangePassword && !opts.beforePasswordChange) throw new DomainError('PASSWORD_CHANGE_REQUIRED');
       if (opts.can && !can(actor.roles, opts.can)) throw new DomainError('FORBIDDEN');

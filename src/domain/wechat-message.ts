@@ -141,3 +141,62 @@ export function readInbound(fields: XmlFields): InboundMessage | null {
     event: msgType === 'event' ? (field(fields, 'Event')?.slice(0, 64) ?? null) : null,
   };
 }
+
+// ─── Triage (SPEC §17): what a clerk sees of a message, and the registration it prefills ────────
+
+export const INTAKE_SOURCE_LABELS: Record<IntakeSource, string> = { wecom: '企业微信', wechat_mp: '公众号' };
+/** The group a registration names when the protocol gave none (application and Official Account messages). */
+export const NO_GROUP_NAMES: Record<IntakeSource, string> = { wecom: '企业微信应用消息', wechat_mp: '公众号留言' };
+const PLACEHOLDERS: Record<string, string> = { image: '[图片]', voice: '[语音]', video: '[视频]', shortvideo: '[视频]', file: '[文件]' };
+
+export interface TriageMessage {
+  source: IntakeSource;
+  msgType: string;
+  groupId: string | null;
+  /** Already as staff may see it: the nickname, else the masked account id. */
+  senderShown: string | null;
+  body: string | null;
+  dedupeKey: string;
+}
+
+/** The message's text as a clerk reads it: its words, or what kind of message it is. */
+export function messageText(m: Pick<TriageMessage, 'msgType' | 'body'>): string {
+  return m.body ?? PLACEHOLDERS[m.msgType] ?? `[${m.msgType}]`;
+}
+
+/** The registration a selection of messages suggests (the clerk confirms or edits every field). */
+export function registrationFromMessages(messages: readonly TriageMessage[]): {
+  content: string;
+  wechat: { group: string; sender?: string; messageId?: string };
+} {
+  const first = messages[0];
+  const content = Array.from(messages.map(messageText).join('\n')).slice(0, 2000).join('');
+  const msgId = first.dedupeKey.startsWith('msg:') ? first.dedupeKey.slice(4, 104) : undefined;
+  const senders = [...new Set(messages.map((m) => m.senderShown).filter((s): s is string => s !== null))];
+  return {
+    content,
+    wechat: {
+      group: (first.groupId ?? NO_GROUP_NAMES[first.source]).slice(0, 60),
+      ...(senders.length ? { sender: senders.join('、').slice(0, 60) } : {}),
+      ...(msgId ? { messageId: msgId } : {}),
+    },
+  };
+}
+
+/** WeCom group robots take text of at most 2 048 bytes of UTF-8 (docs/field.md). */
+export const ROBOT_TEXT_MAX_BYTES = 2048;
+
+/**
+ * The group robot's answer once a ticket is registered: the ticket number and the lookup address,
+ * the sender named only by a masked nickname; never the access code (the whole group reads it).
+ */
+export function robotAnswerText(a: { township: string; ticketNoFormatted: string; lookupUrl: string; maskedSender: string | null }): string {
+  const who = a.maskedSender ? `@${a.maskedSender} ` : '';
+  const text = `【${a.township}】${who}您反映的问题已登记，工单号 ${a.ticketNoFormatted}。办理进度可在 ${a.lookupUrl} 查询（需手机号后4位或回执上的查询码，请勿在群内公开）。`;
+  let out = '';
+  for (const ch of text) {
+    if (Buffer.byteLength(out + ch, 'utf8') > ROBOT_TEXT_MAX_BYTES) break;
+    out += ch;
+  }
+  return out;
+}

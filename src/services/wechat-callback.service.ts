@@ -9,6 +9,8 @@ import { decryptWithAnyKey, signatureMatches, WeChatCryptoError } from '../domai
 import { parseXmlEnvelope, field, readInbound, XmlRefused, type IntakeSource } from '../domain/wechat-message.js';
 import * as intake from '../db/intake.repository.js';
 import { withTx } from '../db/tx.js';
+import { enqueueOutbox } from '../db/outbox.repository.js';
+import { jobs } from '../queue/jobs.js';
 import type { Config } from '../config.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -120,6 +122,8 @@ export async function receiveCallback(
       receivedAt: now,
       ...(msg.msgType === 'event' ? { dismissReason: EVENT_DISMISS_REASON } : {}),
     });
+    // Photos and recordings are fetched by the workers (ids only in the job), never in the callback.
+    if (r.inserted && msg.mediaId) await enqueueOutbox(tx, [jobs.intakeMedia(r.id)], now);
     return r;
   });
   // Ids and kinds only: the sender and the text stay out of the log.

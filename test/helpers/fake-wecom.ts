@@ -7,29 +7,73 @@ import type { AddressInfo } from 'node:net';
 
 export interface FakeWeCom {
   url: (name: string) => string;
-  posts: { path: string; content: string }[];
+  /** The API base (WECOM_API_BASE / WECHAT_MP_API_BASE point here). */
+  base: string;
+  posts: { path: string; content: string; at: number }[];
   failNext: number;
+  /** Robot posts beyond this many a minute per key answer errcode 130101, as WeCom does. */
+  perMinute: number;
+  /** Media API: credentials it accepts (CorpId or AppId → secret), files by media id, and a delay. */
+  credentials: Map<string, string>;
+  media: Map<string, { bytes: Buffer; type: string }>;
+  mediaDelayMs: number;
+  tokenRequests: number;
+  mediaRequests: number;
+  /** Every token issued so far stops working (the platform's 42001). */
+  expireTokens: () => void;
   close: () => Promise<void>;
 }
 
 export async function startFakeWeCom(): Promise<FakeWeCom> {
-  const fake: FakeWeCom = { url: () => '', posts: [], failNext: 0, close: async () => undefined };
+  const fake: FakeWeCom = {
+    url: () => '', base: '', posts: [], failNext: 0, perMinute: 20, credentials: new Map(), media: new Map(), mediaDelayMs: 0,
+    tokenRequests: 0, mediaRequests: 0, expireTokens: () => undefined, close: async () => undefined,
+  };
+  const valid = new Set<string>();
+  let issued = 0;
+  fake.expireTokens = () => valid.clear();
+  const json = (res: http.ServerResponse, body: object) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      if (fake.failNext > 0) {
-        fake.failNext--;
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":45009,"errmsg":"api freq out of limit"}');
+      if (url.pathname === '/cgi-bin/gettoken' || url.pathname === '/cgi-bin/token') {
+        fake.tokenRequests++;
+        const id = url.searchParams.get(url.pathname === '/cgi-bin/gettoken' ? 'corpid' : 'appid') ?? '';
+        const secret = url.searchParams.get(url.pathname === '/cgi-bin/gettoken' ? 'corpsecret' : 'secret');
+        if (!fake.credentials.has(id) || fake.credentials.get(id) !== secret) return json(res, { errcode: 40001, errmsg: 'invalid credential' });
+        const token = `tok-${++issued}-${randomBytes(6).toString('hex')}`;
+        valid.add(token);
+        return json(res, { errcode: 0, errmsg: 'ok', access_token: token, expires_in: 7200 });
+      }
+      if (url.pathname === '/cgi-bin/media/get') {
+        fake.mediaRequests++;
+        if (!valid.has(url.searchParams.get('access_token') ?? '')) return json(res, { errcode: 42001, errmsg: 'access_token expired' });
+        const file = fake.media.get(url.searchParams.get('media_id') ?? '');
+        if (!file) return json(res, { errcode: 40007, errmsg: 'invalid media_id' });
+        setTimeout(() => {
+          if (!res.destroyed) res.writeHead(200, { 'content-type': file.type, 'content-disposition': 'attachment; filename="media"' }).end(file.bytes);
+        }, fake.mediaDelayMs);
         return;
       }
+      if (fake.failNext > 0) {
+        fake.failNext--;
+        return json(res, { errcode: 45009, errmsg: 'api freq out of limit' });
+      }
+      const now = Date.now();
+      const key = url.searchParams.get('key') ?? '';
+      if (fake.posts.filter((p) => p.path.endsWith(`key=${key}`) && p.at > now - 60_000).length >= fake.perMinute) {
+        return json(res, { errcode: 130101, errmsg: 'send to chat failed: frequency limit' });
+      }
       const msg = JSON.parse(body) as { msgtype: string; text: { content: string } };
-      fake.posts.push({ path: req.url ?? '', content: msg.text.content });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0,"errmsg":"ok"}');
+      fake.posts.push({ path: req.url ?? '', content: msg.text.content, at: now });
+      json(res, { errcode: 0, errmsg: 'ok' });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
+  fake.base = `http://127.0.0.1:${port}`;
   fake.url = (name) => `http://127.0.0.1:${port}/cgi-bin/webhook/send?key=${name}`;
   fake.close = () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); });
   return fake;

@@ -34,7 +34,7 @@ export interface IntakeMessageView {
   group: string | null;
   sender: string | null;
   text: string | null;
-  attachments: { id: string; kind: string; mime: string }[];
+  attachments: { id: string; kind: string; mime: string; thumbUrl: string | null }[];
   location: { lat: number; long: number } | null;
   mediaStatus: string;
   receivedAt: string;
@@ -52,7 +52,8 @@ async function views(deps: ServiceDeps, rows: IntakeMessageRow[]): Promise<Intak
     group: m.groupId,
     sender: senderShown(m),
     text: m.body,
-    attachments: files.filter((f) => f.intakeMessageId === m.id).map((f) => ({ id: f.id, kind: f.kind, mime: f.mime })),
+    attachments: files.filter((f) => f.intakeMessageId === m.id)
+      .map((f) => ({ id: f.id, kind: f.kind, mime: f.mime, thumbUrl: f.hasThumb ? `/api/v1/attachments/${f.id}/thumb` : null })),
     location: m.lat !== null && m.lng !== null ? { lat: m.lat, long: m.lng } : null,
     mediaStatus: m.mediaStatus,
     receivedAt: m.receivedAt.toISOString(),

@@ -20,6 +20,7 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { href: '/staff/tickets/new', label: '登记', can: 'register' },
+  { href: '/staff/intake/messages', label: '微信消息', can: 'triage' },
   { href: '/staff/inbox', label: '待办' },
   { href: '/staff/tickets', label: '工单' },
   { href: '/staff/supervision', label: '督办', can: 'supervise' },
@@ -105,6 +106,7 @@ export function statusOf(err: DomainError): number {
 export function formPagePath(request: FastifyRequest): string | null {
   const path = request.url.split('?')[0];
   if (path === '/staff/tickets') return '/staff/tickets/new';
+  if (path === '/staff/intake/messages/register') return '/staff/intake/messages';
   const action = /^(\/staff\/tickets\/\d{15})\/actions\/[a-z_]+$/.exec(path);
   return action ? action[1] : null;
 }

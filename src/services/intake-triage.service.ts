@@ -134,9 +134,8 @@ export async function registerFromMessages(deps: ServiceDeps, actor: TriageActor
   };
   const key = `intake-${createHash('sha256').update(ids.join(',')).digest('hex').slice(0, 40)}`;
   const registrant = { scope: 'intake', label: actor.displayName, userId: actor.userId, apiKeyId: null, source: 'wechat' as const };
-  const origin = { notes: [`由${rows.length}条微信消息登记（消息编号 ${ids.join('、')}）`] };
   try {
-    const answer = await registerTicket(deps, registrant, key, input, origin, async (tx, ticket) => {
+    const answer = await registerTicket(deps, registrant, key, input, undefined, async (tx, ticket) => {
       const locked = await intake.messagesById(tx, ids, true);
       if (locked.length !== ids.length) throw notFound(ids.filter((id) => !locked.some((r) => r.id === id)));
       const decided = locked.filter((m) => m.status !== 'pending');

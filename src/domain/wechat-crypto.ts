@@ -39,7 +39,7 @@ export function signatureMatches(given: string | undefined, parts: readonly stri
  * The message inside `encrypted` (Base64), checked: padding, length field, receiver id. Throws
  * WeChatCryptoError on anything else — a wrong key, a truncated or tampered text, another receiver.
  */
-export function decryptMessage(encodingAesKey: string, encrypted: string, receiverId: string): string {
+export function decryptMessage(encodingAesKey: string, encrypted: string, receiverId: string | readonly string[]): string {
   const key = aesKey(encodingAesKey);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encrypted) || encrypted.length % 4 !== 0) throw new WeChatCryptoError('not Base64');
   const data = Buffer.from(encrypted, 'base64');
@@ -56,7 +56,7 @@ export function decryptMessage(encodingAesKey: string, encrypted: string, receiv
   const length = body.readUInt32BE(16);
   if (length > body.length - 20) throw new WeChatCryptoError('length field past the end');
   const receiver = body.subarray(20 + length).toString('utf8');
-  if (receiver !== receiverId) throw new WeChatCryptoError('another receiver');
+  if (!(typeof receiverId === 'string' ? [receiverId] : receiverId).includes(receiver)) throw new WeChatCryptoError('another receiver');
   const message = body.subarray(20, 20 + length);
   const text = message.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(message)) throw new WeChatCryptoError('not UTF-8');
@@ -64,7 +64,7 @@ export function decryptMessage(encodingAesKey: string, encrypted: string, receiv
 }
 
 /** The first key that opens `encrypted`: the current one, then the previous one during a rotation. */
-export function decryptWithAnyKey(keys: readonly string[], encrypted: string, receiverId: string): string {
+export function decryptWithAnyKey(keys: readonly string[], encrypted: string, receiverId: string | readonly string[]): string {
   let last: unknown = new WeChatCryptoError('no key');
   for (const k of keys) {
     try {

@@ -80,6 +80,7 @@ export interface InboundMessage {
   event: string | null;
 }
 
+const PLACEHOLDERS: Record<string, string> = { image: '[图片]', voice: '[语音]', video: '[视频]', shortvideo: '[视频]', file: '[文件]', mixed: '[图文]' };
 const clip = (s: string | null): string | null => (s === null ? null : Array.from(s).slice(0, MAX_TEXT).join(''));
 
 function number(s: string | null): number | null {
@@ -142,12 +143,62 @@ export function readInbound(fields: XmlFields): InboundMessage | null {
   };
 }
 
+/** The JSON of a WeCom smart robot (智能机器人) callback, decrypted: only what triage keeps. */
+export function readInboundJson(text: string): InboundMessage | null {
+  if (Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES) throw new XmlRefused('消息内容过大');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    throw new XmlRefused('解密后的消息不是 JSON');
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new XmlRefused('解密后的消息不是 JSON 对象');
+  const get = (path: string): string | null => {
+    let v: unknown = doc;
+    for (const part of path.split('.')) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, part)) return null;
+      v = (v as Record<string, unknown>)[part];
+    }
+    return typeof v === 'string' && v !== '' ? v : null;
+  };
+  const msgType = (get('msgtype') ?? '').toLowerCase().slice(0, 32);
+  const msgId = get('msgid');
+  if (!msgType || !msgId || !/^[A-Za-z0-9_@.:=+/-]{1,128}$/.test(msgId)) return null;
+  let body: string | null = null;
+  if (msgType === 'text') body = get('text.content');
+  else if (msgType === 'voice') body = get('voice.content');
+  else if (msgType === 'mixed') {
+    const items = ((doc as { mixed?: { msg_item?: unknown } }).mixed?.msg_item ?? []) as unknown[];
+    body = (Array.isArray(items) ? items : [])
+      .map((i) => {
+        const item = i as { msgtype?: unknown; text?: { content?: unknown } };
+        return item?.msgtype === 'text' && typeof item.text?.content === 'string' ? item.text.content : item?.msgtype === 'image' ? PLACEHOLDERS.image : '';
+      })
+      .filter(Boolean)
+      .join('\n') || null;
+  }
+  const chat = get('chattype') === 'group' ? get('chatid') : null;
+  return {
+    dedupeKey: `msg:${msgId}`,
+    msgType,
+    sender: get('from.userid')?.slice(0, 128) ?? null,
+    senderName: null,
+    groupId: chat?.slice(0, 128) ?? null,
+    text: clip(body),
+    // Its images come as a URL to an encrypted file, not a MediaId: not fetched (README, WeChat intake).
+    mediaId: null,
+    mediaFormat: null,
+    sentAt: null,
+    location: null,
+    event: msgType === 'event' ? (get('event.eventtype')?.slice(0, 64) ?? null) : null,
+  };
+}
+
 // ─── Triage (SPEC §17): what a clerk sees of a message, and the registration it prefills ────────
 
 export const INTAKE_SOURCE_LABELS: Record<IntakeSource, string> = { wecom: '企业微信', wechat_mp: '公众号' };
 /** The group a registration names when the protocol gave none (application and Official Account messages). */
 export const NO_GROUP_NAMES: Record<IntakeSource, string> = { wecom: '企业微信应用消息', wechat_mp: '公众号留言' };
-const PLACEHOLDERS: Record<string, string> = { image: '[图片]', voice: '[语音]', video: '[视频]', shortvideo: '[视频]', file: '[文件]' };
 
 export interface TriageMessage {
   source: IntakeSource;

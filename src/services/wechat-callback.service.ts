@@ -6,7 +6,7 @@
 // answering in the group — happens later in the workers, so the platform's 5 s are never at risk.
 import { DomainError } from '../domain/errors.js';
 import { decryptWithAnyKey, signatureMatches, WeChatCryptoError } from '../domain/wechat-crypto.js';
-import { parseXmlEnvelope, field, readInbound, XmlRefused, type IntakeSource } from '../domain/wechat-message.js';
+import { parseXmlEnvelope, field, readInbound, readInboundJson, XmlRefused, type InboundMessage, type IntakeSource } from '../domain/wechat-message.js';
 import * as intake from '../db/intake.repository.js';
 import { withTx } from '../db/tx.js';
 import { enqueueOutbox } from '../db/outbox.repository.js';
@@ -27,7 +27,8 @@ interface Endpoint {
   token: string;
   /** Current key first, then the previous one; empty: plain mode only (Official Account). */
   keys: string[];
-  receiverId: string | null;
+  /** WeCom: the CorpId, or '' (its robots seal callbacks for an empty receive id). */
+  receiverId: string[] | null;
 }
 
 /** Why an event is recorded but never shown for triage. */
@@ -38,11 +39,11 @@ function endpointOf(config: Config, source: IntakeSource): Endpoint {
   if (source === 'wecom') {
     const { WECOM_CALLBACK_TOKEN: token, WECOM_CALLBACK_AES_KEY: key, WECOM_CORP_ID: corp } = config;
     if (!token || !key || !corp) throw new DomainError('NOT_FOUND', '本系统未启用企业微信回调');
-    return { token, keys: keys(key, config.WECOM_CALLBACK_AES_KEY_PREVIOUS), receiverId: corp };
+    return { token, keys: keys(key, config.WECOM_CALLBACK_AES_KEY_PREVIOUS), receiverId: [corp, ''] };
   }
   const token = config.WECHAT_MP_TOKEN;
   if (!token) throw new DomainError('NOT_FOUND', '本系统未启用公众号消息推送');
-  return { token, keys: keys(config.WECHAT_MP_AES_KEY, config.WECHAT_MP_AES_KEY_PREVIOUS), receiverId: config.WECHAT_MP_APPID ?? null };
+  return { token, keys: keys(config.WECHAT_MP_AES_KEY, config.WECHAT_MP_AES_KEY_PREVIOUS), receiverId: config.WECHAT_MP_APPID ? [config.WECHAT_MP_APPID] : null };
 }
 
 const badSignature = () => new DomainError('SIGNATURE_INVALID');
@@ -66,6 +67,32 @@ function parse(xml: string): ReturnType<typeof parseXmlEnvelope> {
     if (err instanceof XmlRefused) throw badRequest(err.message);
     throw err;
   }
+}
+
+function isJsonEnvelope(body: unknown): body is { encrypt: string } {
+  return body !== null && typeof body === 'object' && typeof (body as { encrypt?: unknown }).encrypt === 'string';
+}
+
+/** WeCom smart robots (智能机器人) post JSON: `{ "encrypt": … }`, the message inside JSON too. */
+function jsonMessage(ep: Endpoint, q: CallbackQuery, envelope: string): InboundMessage | null {
+  if (!signatureMatches(q.msg_signature, [ep.token, q.timestamp ?? '', q.nonce ?? '', envelope])) throw badSignature();
+  try {
+    return readInboundJson(open(ep, envelope));
+  } catch (err) {
+    if (err instanceof XmlRefused) throw badRequest(err.message);
+    throw err;
+  }
+}
+
+function xmlMessage(ep: Endpoint, q: CallbackQuery, body: unknown, encrypted: boolean): InboundMessage | null {
+  if (typeof body !== 'string' || body.trim() === '') throw badRequest('请求体应为 XML（Content-Type: text/xml）');
+  let fields = parse(body);
+  if (encrypted) {
+    const envelope = field(fields, 'Encrypt');
+    if (envelope === null || !signatureMatches(q.msg_signature, [ep.token, q.timestamp ?? '', q.nonce ?? '', envelope])) throw badSignature();
+    fields = parse(open(ep, envelope));
+  }
+  return readInbound(fields);
 }
 
 /** GET: the platform checks the address. Answers the text to echo; 401 on a wrong signature. */
@@ -93,14 +120,7 @@ export async function receiveCallback(
   const encrypted = source === 'wecom' || q.encrypt_type === 'aes';
   // Plain mode signs the query alone: check it before reading the body at all.
   if (!encrypted && !signatureMatches(q.signature, [ep.token, timestamp, nonce])) throw badSignature();
-  if (typeof body !== 'string' || body.trim() === '') throw badRequest('请求体应为 XML（Content-Type: text/xml）');
-  let fields = parse(body);
-  if (encrypted) {
-    const envelope = field(fields, 'Encrypt');
-    if (envelope === null || !signatureMatches(q.msg_signature, [ep.token, timestamp, nonce, envelope])) throw badSignature();
-    fields = parse(open(ep, envelope));
-  }
-  const msg = readInbound(fields);
+  const msg = source === 'wecom' && isJsonEnvelope(body) ? jsonMessage(ep, q, body.encrypt) : xmlMessage(ep, q, body, encrypted);
   if (!msg) return { id: null, duplicate: false };
 
   const now = deps.clock.now();

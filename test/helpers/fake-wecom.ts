@@ -112,6 +112,14 @@ export function encryptedPush(account: CallbackAccount, innerXml: string, at?: {
   return { query: query.toString(), body: `<xml><ToUserName><![CDATA[${account.receiverId}]]></ToUserName><Encrypt><![CDATA[${encrypted}]]></Encrypt></xml>` };
 }
 
+/** A WeCom smart robot (智能机器人) push: JSON `{ encrypt }`, sealed for an empty receive id as WeCom does. */
+export function jsonRobotPush(account: Omit<CallbackAccount, 'receiverId'>, message: object, at?: { timestamp?: string; nonce?: string }) {
+  const { timestamp, nonce } = stamp(at);
+  const encrypted = wecomEncrypt(account.aesKey, JSON.stringify(message), '');
+  const msg_signature = getSignature(account.token, timestamp, nonce, encrypted);
+  return { query: new URLSearchParams({ msg_signature, timestamp, nonce }).toString(), body: JSON.stringify({ encrypt: encrypted }) };
+}
+
 /** A plain-mode Official Account push: the XML as is, the query signed over token, timestamp, nonce. */
 export function plainPush(account: Pick<CallbackAccount, 'token'>, xml: string, at?: { timestamp?: string; nonce?: string }) {
   const { timestamp, nonce } = stamp(at);

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { setupApp } from '../helpers/app.js';
 import {
-  encryptedPush, mpVerification, newEncodingAesKey, plainPush, wecomVerification, wxXml, type CallbackAccount,
+  encryptedPush, jsonRobotPush, mpVerification, newEncodingAesKey, plainPush, wecomVerification, wxXml, type CallbackAccount,
 } from '../helpers/fake-wecom.js';
 import { OFFICIAL, OFFICIAL_PUSH, OFFICIAL_VERIFY } from '../fixtures/wecom-vectors.js';
 import { loggerOptions } from '../../src/logging.js';
@@ -88,6 +88,26 @@ t.test('every message type, plain and safe mode', async (t) => {
   }
 });
 
+t.test('WeCom smart robots post JSON sealed for an empty receive id', async (t) => {
+  const message = {
+    msgid: 'CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=', aibotid: 'AIBOTID', chatid: 'wrkChatDongshan', chattype: 'group',
+    from: { userid: 'lisi' }, response_url: 'https://example.invalid/r', msgtype: 'text', text: { content: '@小助手 村口桥栏杆断了' },
+  };
+  const p = jsonRobotPush(WECOM, message);
+  const res = await ctx.app.inject({ method: 'POST', url: `/api/v1/intake/wecom?${p.query}`, headers: { 'content-type': 'application/json' }, payload: p.body });
+  t.equal(res.statusCode, 200, res.body);
+  t.match(await rowOf('msg:CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI='), [{ source: 'wecom', msg_type: 'text', sender: 'lisi', group_id: 'wrkChatDongshan', body: '@小助手 村口桥栏杆断了' }]);
+  const again = await ctx.app.inject({ method: 'POST', url: `/api/v1/intake/wecom?${p.query}`, headers: { 'content-type': 'application/json' }, payload: p.body });
+  t.equal(again.statusCode, 200);
+  t.equal((await rowOf('msg:CAIQ16HMjQYY/NGagIOAgAMgq4KM0AI=')).length, 1, 'stored once');
+  const mixed = jsonRobotPush(WECOM, { msgid: 'mixed-1', chattype: 'single', from: { userid: 'lisi' }, msgtype: 'mixed', mixed: { msg_item: [{ msgtype: 'text', text: { content: '路灯不亮' } }, { msgtype: 'image', image: { url: 'https://x' } }] } });
+  t.equal((await ctx.app.inject({ method: 'POST', url: `/api/v1/intake/wecom?${mixed.query}`, headers: { 'content-type': 'application/json' }, payload: mixed.body })).statusCode, 200);
+  t.match(await rowOf('msg:mixed-1'), [{ msg_type: 'mixed', group_id: null, body: '路灯不亮\n[图片]' }], 'a private chat has no group');
+  const forged = { ...p, query: p.query.replace(/msg_signature=[0-9a-f]/, (m) => m.slice(0, -1) + (m.endsWith('0') ? '1' : '0')) };
+  const bad = await ctx.app.inject({ method: 'POST', url: `/api/v1/intake/wecom?${forged.query}`, headers: { 'content-type': 'application/json' }, payload: forged.body });
+  t.equal(bad.statusCode, 401);
+});
+
 t.test('a wrong signature is 401 and stores nothing', async (t) => {
   const before = await count();
   const xml = wxXml.text({ from: 'oAttacker', msgId: '8001', content: '伪造的消息内容' });
@@ -110,6 +130,8 @@ t.test('a wrong signature is 401 and stores nothing', async (t) => {
   const otherApp = await post('wechat-mp', encryptedPush({ ...MP, receiverId: 'wxOtherAccount01' }, xml));
   t.equal(otherApp.statusCode, 400);
   t.match(otherApp.json().message, /解密失败/);
+  const otherCorp = await post('wecom', encryptedPush({ ...WECOM, receiverId: 'wwAnotherCorp' }, xml));
+  t.equal(otherCorp.statusCode, 400, 'WeCom: sealed for another corp');
   t.equal(await count(), before, 'nothing stored');
 });
 

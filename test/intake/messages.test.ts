@@ -11,7 +11,7 @@ t.test('account ids and nicknames masked', async (t) => {
   t.equal(maskNickname('老张'), '老*');
   t.equal(maskNickname('王老五'), '王**');
   t.equal(maskNickname('一二三四五六七'), '一***', 'never more than three stars (the length stays hidden)');
-  fc.assert(fc.property(fc.string({ minLength: 9, maxLength: 64 }), (id) => !maskAccountId(id).includes(id)));
+  fc.assert(fc.property(fc.string({ minLength: 9, maxLength: 64 }).filter((s) => !s.includes('*')), (id) => !maskAccountId(id).includes(id)));
   fc.assert(fc.property(fc.string({ minLength: 2, maxLength: 60 }).filter((s) => Array.from(s.trim()).length >= 2 && !s.includes('*')), (name) => !maskNickname(name).includes(name.trim())));
 });
 

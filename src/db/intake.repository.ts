@@ -146,3 +146,13 @@ export async function hasAttachment(db: Db, id: string): Promise<boolean> {
   const { rows } = await db.query('SELECT 1 FROM attachments WHERE intake_message_id = $1 LIMIT 1', [id]);
   return rows.length > 0;
 }
+
+/**
+ * A file that arrived after its message was registered goes to the ticket too. The message row's
+ * lock waits for a registration still in progress, so its ticket is seen either way.
+ */
+export async function linkLateAttachments(tx: Db, id: string): Promise<void> {
+  const { rows } = await tx.query<{ ticketId: string | null }>('SELECT ticket_id::text AS "ticketId" FROM intake_messages WHERE id = $1 FOR UPDATE', [id]);
+  if (!rows[0]?.ticketId) return;
+  await tx.query('UPDATE attachments SET ticket_id = $2 WHERE intake_message_id = $1 AND ticket_id IS NULL', [id, rows[0].ticketId]);
+}

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { DomainError } from '../domain/errors.js';
 import * as intake from '../db/intake.repository.js';
+import { withTx } from '../db/tx.js';
 import { attachFile } from './attachments.service.js';
 import type { Config } from '../config.js';
 import type { IntakeSource } from '../domain/wechat-message.js';
@@ -86,7 +87,10 @@ export async function fetchIntakeMedia(deps: ServiceDeps, messageId: string): Pr
   if (!m) return 'no such message';
   if (!m.mediaId) return 'nothing to fetch';
   if (m.mediaStatus === 'stored' || (await intake.hasAttachment(deps.db, m.id))) {
-    await intake.setMediaStatus(deps.db, m.id, 'stored', null);
+    await withTx(deps.db, async (tx) => {
+      await intake.linkLateAttachments(tx, m.id);
+      await intake.setMediaStatus(tx, m.id, 'stored', null);
+    });
     return 'already stored';
   }
   const api = apiOf(deps.config, m.source);
@@ -127,6 +131,9 @@ export async function fetchIntakeMedia(deps: ServiceDeps, messageId: string): Pr
     }
     throw err;
   }
-  await intake.setMediaStatus(deps.db, m.id, 'stored', null);
+  await withTx(deps.db, async (tx) => {
+    await intake.linkLateAttachments(tx, m.id);
+    await intake.setMediaStatus(tx, m.id, 'stored', null);
+  });
   return 'stored';
 }

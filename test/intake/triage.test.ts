@@ -177,9 +177,13 @@ t.test('a media server taking 6 s: the callback is still answered at once, the p
   // While the worker is still waiting on the media server, other callbacks are answered at once too.
   const second = await push('wechat-mp', plainPush(MP, wxXml.text({ from: 'oSlowUser', msgId: '6002', content: '照片在上一条' })));
   t.ok(second < 2000, `and the next one in ${second} ms`);
+  // Registered before its photo arrived: the photo still ends up on the ticket.
+  const early = await register({ messageIds: [await idOf('msg:6001'), await idOf('msg:6002')], kind: 'help', content: '村口排水沟堵了，照片在上一条' });
+  t.equal(early.statusCode, 201, early.body);
   await waitFor('the slow photo stored', async () => (await ctx.db.pool.query(`SELECT 1 FROM intake_messages WHERE dedupe_key = 'msg:6001' AND media_status = 'stored'`)).rows.length > 0, 20_000);
   fake.mediaDelayMs = 0;
-  t.pass('stored after the delay');
+  const files = await ctx.db.pool.query(`SELECT a.kind FROM attachments a JOIN tickets t ON t.id = a.ticket_id WHERE t.ticket_no = $1`, [json(early).ticketNo]);
+  t.same(files.rows.map((r) => r.kind), ['image'], 'the late photo is the ticket\'s too');
 });
 
 t.test('who may triage: clerk and supervisor', async (t) => {

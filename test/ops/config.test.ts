@@ -264,3 +264,19 @@ t.test('no DATABASE_URL where embedded PostgreSQL is not installed (the producti
   const db = await resolveDatabase(loadConfig({ DATABASE_URL: GOOD.DATABASE_URL }), quiet, false);
   t.equal(db.url, GOOD.DATABASE_URL, 'with DATABASE_URL the package is not needed');
 });
+
+t.test('WeChat / WeCom settings (SPEC §17): keys of 43 characters, the pieces that go together, the robots\' JSON', async (t) => {
+  t.same(problemsOf({ WECOM_CALLBACK_AES_KEY: 'too-short' }), ['WECOM_CALLBACK_AES_KEY: must be the 43-character EncodingAESKey from the WeChat/WeCom console']);
+  t.same(problemsOf({ WECHAT_MP_AES_KEY: `${GOOD.WECHAT_MP_AES_KEY}x` }), ['WECHAT_MP_AES_KEY: must be the 43-character EncodingAESKey from the WeChat/WeCom console']);
+  t.same(problemsOf({ WECOM_CALLBACK_TOKEN: GOOD.WECOM_CALLBACK_TOKEN }), [
+    'WECOM_CALLBACK_AES_KEY: needed with WECOM_CALLBACK_TOKEN', 'WECOM_CORP_ID: needed with WECOM_CALLBACK_TOKEN',
+  ]);
+  t.same(problemsOf({ WECHAT_MP_AES_KEY: GOOD.WECHAT_MP_AES_KEY, WECHAT_MP_TOKEN: GOOD.WECHAT_MP_TOKEN }), ['WECHAT_MP_APPID: needed with WECHAT_MP_AES_KEY']);
+  t.same(problemsOf({ WECHAT_MP_TOKEN: 'a b' }), ['WECHAT_MP_TOKEN: must be 3-32 letters or digits (as set on the WeChat/WeCom console)']);
+  t.same(problemsOf({ WECHAT_MP_TOKEN: GOOD.WECHAT_MP_TOKEN }), [], 'a token alone: plain mode');
+  for (const bad of ['not json', '["https://x.cn"]', '{"wrkA":"ftp://x"}', '{"wrkA":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=change-me"}']) {
+    t.same(problemsOf({ WECOM_GROUP_ROBOTS: bad }), ['WECOM_GROUP_ROBOTS: must be a JSON object {"<group ChatId>": "<robot webhook http(s) URL>"}'], bad);
+  }
+  t.same(loadConfig({ WECOM_GROUP_ROBOTS: '' }).WECOM_GROUP_ROBOTS, {}, 'unset: no robot');
+  t.equal(loadConfig({ WECOM_API_BASE: 'http://127.0.0.1:9999/' }).WECOM_API_BASE, 'http://127.0.0.1:9999', 'API base without its trailing slash');
+});

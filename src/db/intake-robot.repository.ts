@@ -11,9 +11,10 @@ export interface RobotDeliveryRow {
   status: string;
   attempts: number;
   lastError: string | null;
+  deliveredAt: Date | null;
 }
 
-const COLUMNS = `ticket_id::text AS "ticketId", robot, body, due_at AS "dueAt", status, attempts, last_error AS "lastError"`;
+const COLUMNS = `ticket_id::text AS "ticketId", robot, body, due_at AS "dueAt", status, attempts, last_error AS "lastError", delivered_at AS "deliveredAt"`;
 
 /**
  * The next free slot of the robot serving `groups` (every group sharing its webhook): `spacingMs`

@@ -234,6 +234,14 @@ export function registrationFromMessages(messages: readonly TriageMessage[]): {
   };
 }
 
+/** The group robot's answer as staff read its state on the ticket page. */
+export const ROBOT_DELIVERY_LABELS: Record<string, string> = {
+  pending: '待发送（按机器人发送频率排队）',
+  delivered: '已在群内回复',
+  retrying: '发送失败，重试中',
+  not_configured: '该群已无机器人配置，未回复',
+};
+
 /** WeCom group robots take text of at most 2 048 bytes of UTF-8 (docs/field.md). */
 export const ROBOT_TEXT_MAX_BYTES = 2048;
 

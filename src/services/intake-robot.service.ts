@@ -65,3 +65,13 @@ export async function deliverRobotAnswer(deps: ServiceDeps, ticketId: string): P
   await repo.finishRobotDelivery(deps.db, ticketId, { status: 'delivered', error: null }, deps.clock.now());
   return 'delivered';
 }
+
+/** The robot's answer to a ticket as staff see it (the ticket page), or null when there is none. */
+export async function robotAnswerView(deps: ServiceDeps, ticketId: string) {
+  const d = await repo.robotDeliveryOf(deps.db, ticketId);
+  if (!d) return null;
+  return {
+    status: d.status, attempts: d.attempts, lastError: d.lastError, text: d.body,
+    dueAt: d.dueAt.toISOString(), deliveredAt: d.deliveredAt?.toISOString() ?? null,
+  };
+}

@@ -93,6 +93,11 @@ t.test('two messages become one ticket: wechat fields, attachments moved, messag
   t.match(post.path, /key=dongshan-robot$/);
   t.equal(post.content, `【东山镇】@王** 您反映的问题已登记，工单号 ${formatTicketNo(ticketNo)}。办理进度可在 https://huiying.example.cn/track?no=${ticketNo} 查询（需手机号后4位或回执上的查询码，请勿在群内公开）。`);
   t.notMatch(post.content, /王老五|wangwu/, 'the nickname masked');
+  await waitFor('delivered', async () => json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${ticketNo}`, headers: clerk.headers })).robotAnswer?.status === 'delivered');
+  const view = json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${ticketNo}`, headers: clerk.headers }));
+  t.match(view.robotAnswer, { status: 'delivered', attempts: 1, text: post.content }, 'staff see the answer and its state on the ticket');
+  const page = await ctx.app.inject({ method: 'GET', url: `/staff/tickets/${ticketNo}`, headers: { cookie: clerk.headers.cookie } });
+  t.match(page.body, /群机器人回复[\s\S]*已在群内回复/, 'and on the ticket page');
   t.ok(Buffer.byteLength(post.content) <= 2048);
   const robotJobs = await ctx.db.pool.query(`SELECT payload FROM outbox WHERE topic = 'intake-robot'`);
   t.same(robotJobs.rows.map((r) => r.payload), [{ ticketId: (await ctx.db.pool.query('SELECT id::text FROM tickets WHERE ticket_no = $1', [ticketNo])).rows[0].id }], 'ids only');

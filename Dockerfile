@@ -60,6 +60,11 @@ RUN npm ci --omit=dev \
 COPY --chown=node:node scripts/build.mjs ./scripts/build.mjs
 COPY --from=build --chown=node:node /app/dist ./dist
 
+# Attachments' bytes (SPEC §17): a volume in docker-compose.yml; created here so that the volume
+# starts owned by the user the app runs as.
+RUN mkdir -p /var/lib/huiying/attachments && chown node:node /var/lib/huiying/attachments
+ENV ATTACHMENT_DIR=/var/lib/huiying/attachments
+
 USER node
 
 ENV PORT=3000 HOST=0.0.0.0

@@ -9,7 +9,8 @@ import { Redis } from 'ioredis';
 import { createBenchDb, reachable, DEFAULT_SERVER_URL, type BenchDb } from './lib/db.js';
 import { BENCH_DIR, startChild, type Child } from './lib/proc.js';
 import type { BenchContext, Row } from './lib/types.js';
-import { clerkSession, measureLookup, measureRegistration } from './measure/http.js';
+import { clerkSessionOrLogin, measureLookup, measureRegistration } from './measure/http.js';
+import { measureUploads } from './measure/uploads.js';
 import { measureSweeper } from './measure/sweeper.js';
 import { measureLateness } from './measure/lateness.js';
 import { measureCatchUp } from './measure/catch-up.js';
@@ -158,7 +159,7 @@ async function main(): Promise<number> {
         raw.lookup = r.raw;
       }
       if (soak) {
-        const session = await clerkSessionFor(ctx, ports.api);
+        const session = await clerkSessionOrLogin(ctx, ports.api);
         const r = await measureSoak(ctx, { port: ports.api, pid: api.pid }, session, capacity, Number(process.env.BENCH_SOAK_S ?? 600));
         rows.push(...r.rows);
         raw.soak = r.raw;
@@ -189,6 +190,11 @@ async function main(): Promise<number> {
       });
       rows.push(...r.rows);
       raw.catchUp = r.raw;
+    }
+    if (runs('uploads')) {
+      const r = await measureUploads(ctx);
+      rows.push(...r.rows);
+      raw.uploads = r.raw;
     }
     if (runs('notice')) {
       const r = await measureNotice(ctx);
@@ -230,19 +236,6 @@ async function main(): Promise<number> {
     log(`results written to ${path.relative(process.cwd(), file)} (${out.elapsedS} s in all)`);
   }
   return rows.some((r) => r.pass === false) ? 1 : 0;
-}
-
-async function clerkSessionFor(ctx: BenchContext, port: number): Promise<Record<string, string>> {
-  // The registration phase created bench.clerk; a fresh login gives the soak its own session.
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'bench.clerk', password: 'bench-password-123' }),
-  });
-  if (res.status !== 200) return clerkSession(ctx, port);
-  const cookie = /hy_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return { cookie: `hy_session=${cookie}`, 'x-csrf-token': csrfToken };
 }
 
 main().then(

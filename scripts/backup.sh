@@ -8,8 +8,11 @@
 #                        else DATABASE_URL; each may also be given as NAME_FILE)
 #   BACKUP_DIR           where backups go (default ./backups, created mode 700)
 #   BACKUP_KEEP          how many backups to keep, newest first (default 14)
-#   ATTACHMENTS_DIR      a directory of uploaded files to archive beside the dump. Huiying stores no
-#                        attachments yet: leave it unset until a version does (when set, it must exist)
+#   ATTACHMENTS_DIR      the attachments' directory to archive beside the dump (default: the app's
+#                        own ATTACHMENT_DIR when set; when set, it must exist). Archived after the
+#                        dump, so every file a dumped row names is in the archive (the collector
+#                        removes a file only a day after no row names it); partial writes (tmp/)
+#                        are left out
 #   PG_DUMP, PG_RESTORE  the commands (default pg_dump, pg_restore), e.g. for docker compose:
 #                        PG_DUMP="docker compose exec -T postgres pg_dump" with
 #                        BACKUP_DATABASE_URL=postgres://huiying@/huiying (the container's socket)
@@ -29,7 +32,7 @@ keep=${BACKUP_KEEP:-14}
 [[ $keep =~ ^[1-9][0-9]*$ ]] || die "BACKUP_KEEP must be a whole number of backups, 1 or more (got '$keep')"
 read -r -a pg_dump <<<"${PG_DUMP:-pg_dump}"
 read -r -a pg_restore <<<"${PG_RESTORE:-pg_restore}"
-attachments=${ATTACHMENTS_DIR:-}
+attachments=${ATTACHMENTS_DIR:-${ATTACHMENT_DIR:-}}
 if [[ -n $attachments && ! -d $attachments ]]; then die "ATTACHMENTS_DIR=$attachments does not exist"; fi
 
 mkdir -p "$dir"
@@ -52,7 +55,7 @@ partial+=("$base.dump.partial")
 "${pg_restore[@]}" --list <"$base.dump.partial" >/dev/null || die "the dump does not read back (pg_restore --list); no backup written"
 if [[ -n $attachments ]]; then
   partial+=("$base.attachments.tar.gz.partial")
-  tar -C "$attachments" -czf "$base.attachments.tar.gz.partial" . || die "archiving $attachments failed; no backup written"
+  tar -C "$attachments" --exclude=./tmp -czf "$base.attachments.tar.gz.partial" . || die "archiving $attachments failed; no backup written"
 fi
 (cd "$dir" && sha256sum "$(basename "$base").dump.partial" | sed 's/\.partial$//') >"$base.sha256"
 if [[ -n $attachments ]]; then mv "$base.attachments.tar.gz.partial" "$base.attachments.tar.gz"; fi

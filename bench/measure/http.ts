@@ -152,6 +152,19 @@ export async function clerkSession(ctx: BenchContext, apiPort: number): Promise<
   return { cookie: `hy_session=${cookie}`, 'x-csrf-token': csrfToken };
 }
 
+/** A session of bench.clerk: a fresh login when an earlier phase created the user, else created now. */
+export async function clerkSessionOrLogin(ctx: BenchContext, port: number): Promise<Record<string, string>> {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'bench.clerk', password: 'bench-password-123' }),
+  });
+  if (res.status !== 200) return clerkSession(ctx, port);
+  const cookie = /hy_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  return { cookie: `hy_session=${cookie}`, 'x-csrf-token': csrfToken };
+}
+
 export async function measureRegistration(
   ctx: BenchContext,
   ports: { api: number; baseline: number; apiPid: number; baselinePid: number },

@@ -114,6 +114,19 @@ export async function lockBlobName(db: Db, sha256: string): Promise<void> {
   await db.query("SELECT pg_advisory_xact_lock(hashtextextended('blob:' || $1, 0))", [sha256]);
 }
 
+/** Of `hashes`, those some row names (as the original, thumbnail, public or playable copy). */
+export async function namedBlobs(db: Db, hashes: readonly string[]): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const { rows } = await db.query<{ sha: string }>(
+    `SELECT sha256 AS sha FROM attachments WHERE sha256 = ANY($1::text[])
+     UNION SELECT thumb_sha256 FROM attachments WHERE thumb_sha256 = ANY($1::text[])
+     UNION SELECT public_sha256 FROM attachments WHERE public_sha256 = ANY($1::text[])
+     UNION SELECT playable_sha256 FROM attachments WHERE playable_sha256 = ANY($1::text[])`,
+    [hashes],
+  );
+  return new Set(rows.map((r) => r.sha));
+}
+
 /** Whether any row names the blob (as the original, thumbnail or public copy). */
 export async function blobNamed(db: Db, sha256: string): Promise<boolean> {
   const { rows } = await db.query(

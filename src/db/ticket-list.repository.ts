@@ -4,7 +4,15 @@ import { AWAITING_REPLY_STATUSES } from '../domain/ticket.js';
 import type { Db } from './tx.js';
 import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.js';
 
+/** The part of the tickets a scoped staff member sees: their department's, those they registered. */
+export interface VisibleTo {
+  departmentCode: string | null;
+  registeredBy: string | null;
+}
+
 export interface TicketFilters {
+  /** canSee as a filter (absent: every ticket). */
+  visibleTo?: VisibleTo;
   status?: string[];
   departmentCode?: string;
   categoryCode?: string;
@@ -33,6 +41,13 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
     }
     where.push(sql);
   };
+  if (f.visibleTo) {
+    const { departmentCode, registeredBy } = f.visibleTo;
+    if (departmentCode && registeredBy) add('(t.department_code = ? OR t.registered_by = ?)', departmentCode, registeredBy);
+    else if (departmentCode) add('t.department_code = ?', departmentCode);
+    else if (registeredBy) add('t.registered_by = ?', registeredBy);
+    else where.push('false');
+  }
   if (f.status?.length) add('t.status = ANY(?)', f.status);
   if (f.departmentCode) add('t.department_code = ?', f.departmentCode);
   if (f.categoryCode) add('t.category_code = ?', f.categoryCode);

@@ -7,9 +7,11 @@ import type { Role } from './roles.js';
 
 export const CAPABILITY_ROLES = {
   /** Register a demand and have it classified while typing (API and the registration form). */
-  register: ['clerk', 'supervisor'],
-  /** WeChat / WeCom messages waiting for triage (SPEC §17): read, register as a ticket, dismiss. */
-  triage: ['clerk', 'supervisor'],
+  register: ['clerk', 'supervisor', 'grid'],
+  /** The phone registration page with camera and location, and "my reports" (SPEC §17). */
+  registerOnPhone: ['clerk', 'grid'],
+  /** WeChat messages waiting for triage and their files (SPEC §17): the service hall's, not a grid worker's. */
+  triageIntake: ['clerk', 'supervisor'],
   /** The supervision board: escalated and overdue tickets, unstaffed departments. */
   supervise: ['supervisor', 'leader'],
   /** The monthly statistics (三率) per department and handler, and their CSV. */

@@ -1,5 +1,6 @@
-// Staff roles (SPEC §1) and their Chinese labels.
-export const ROLES = ['clerk', 'handler', 'supervisor', 'leader', 'admin'] as const;
+// Staff roles (SPEC §1) and their Chinese labels. `grid` (网格员, SPEC §17) registers from a phone and
+// sees only the tickets they registered.
+export const ROLES = ['clerk', 'handler', 'supervisor', 'leader', 'admin', 'grid'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const ROLE_LABELS: Record<Role, string> = {
@@ -8,4 +9,5 @@ export const ROLE_LABELS: Record<Role, string> = {
   supervisor: '督办员',
   leader: '领导',
   admin: '管理员',
+  grid: '网格员',
 };

@@ -139,6 +139,8 @@ export interface TicketState {
    * clerk's follow-up, or a second rating racing the first) be kept as a comment instead of a 409.
    */
   followupRecordedThisRound?: boolean;
+  /** users.id of who registered it: a grid worker sees only their own (SPEC §17). */
+  registeredBy?: string | null;
 }
 
 /** Where each action may start (SPEC §3 "from"). */
@@ -176,7 +178,7 @@ export const ACTION_ROLES: Record<TicketAction, readonly Role[]> = {
   reject: ['clerk', 'supervisor'],
   merge: ['clerk', 'supervisor'],
   reopen: ['supervisor'],
-  comment: ['clerk', 'handler', 'supervisor', 'leader'],
+  comment: ['clerk', 'handler', 'supervisor', 'leader', 'grid'],
   instruct: ['leader'],
 };
 
@@ -197,16 +199,24 @@ function isOwnDepartmentHandler(ticket: { departmentCode: string | null }, actor
   );
 }
 
+/** Roles that see only part of the tickets: their department's, or what they registered. */
+export const SCOPED_ROLES: readonly Role[] = ['handler', 'grid'];
+
+function isOwnRegistration(ticket: { registeredBy?: string | null }, actor: Actor): boolean {
+  return actor.kind === 'user' && actor.roles.includes('grid') && !!ticket.registeredBy && ticket.registeredBy === actor.id;
+}
+
 /**
  * Staff visibility: a handler sees only tickets of their own department (an unassigned ticket
- * belongs to none); clerks, supervisors, leaders and admins see all. Residents never get the staff
- * view (their access is the verified public lookup); workers see everything.
+ * belongs to none), a grid worker only the tickets they registered; clerks, supervisors, leaders
+ * and admins see all (whatever other role they also hold). Residents never get the staff view
+ * (their access is the verified public lookup); workers see everything.
  */
-export function canSee(ticket: { departmentCode: string | null }, actor: Actor): boolean {
+export function canSee(ticket: { departmentCode: string | null; registeredBy?: string | null }, actor: Actor): boolean {
   if (actor.kind === 'system') return true;
   if (actor.kind === 'resident') return false;
-  if (actor.roles.some((r) => r !== 'handler')) return true;
-  return isOwnDepartmentHandler(ticket, actor);
+  if (actor.roles.some((r) => !SCOPED_ROLES.includes(r))) return true;
+  return isOwnDepartmentHandler(ticket, actor) || isOwnRegistration(ticket, actor);
 }
 
 /** Whether the actor's roles let them take this action on this ticket in some state. */

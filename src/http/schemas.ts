@@ -168,7 +168,7 @@ export const usernameSchema = z
   .toLowerCase()
   .regex(/^[a-z0-9_.-]{2,40}$/, '用户名只能包含字母、数字、_ . -（2–40个字符）');
 export const passwordSchema = z.string().min(10, '密码至少10个字符').max(200);
-const rolesSchema = z.array(z.enum(ROLES)).min(1).max(5);
+const rolesSchema = z.array(z.enum(ROLES)).min(1).max(ROLES.length);
 
 export const createUserSchema = z.strictObject({
   username: usernameSchema,

@@ -53,7 +53,7 @@ async function visibleAttachment(deps: ServiceDeps, staff: StaffIdentity, id: st
     if (a.ticketId) {
       const t = await tickets.findTicketById(deps.db, a.ticketId);
       if (t && canSee(t, domainActor(staff))) return a;
-    } else if (can(staff.roles, 'register')) {
+    } else if (can(staff.roles, 'triageIntake')) {
       // A WeChat message's file, not yet on a ticket: the triage staff's.
       return a;
     }

@@ -15,8 +15,10 @@ export interface ClassifyInput {
   categoryCode?: string;
 }
 
-export async function classifyDemand(deps: Pick<ServiceDeps, 'db' | 'clock' | 'catalogue'>, input: ClassifyInput) {
+/** `seesOtherTickets` false (a grid worker, SPEC §17): suggestions only, no other ticket named. */
+export async function classifyDemand(deps: Pick<ServiceDeps, 'db' | 'clock' | 'catalogue'>, input: ClassifyInput, seesOtherTickets = true) {
   const suggestedCategories = await suggestCategories(deps, input.content, 5);
+  if (!seesOtherTickets) return { suggestedCategories, duplicateCandidates: [] };
   // Without a chosen category, the best suggestion stands in for the village + category match.
   const categoryCode = input.categoryCode ?? suggestedCategories[0]?.code ?? null;
   const candidates = await findDuplicateCandidates(deps.db, {

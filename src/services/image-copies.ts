@@ -30,9 +30,14 @@ async function copyOf(blobs: BlobStore, sha256: string, shape: (img: Sharp) => S
     if (!source) throw new Error('blob missing');
     const img = sharp({ limitInputPixels: MAX_PIXELS, failOn: 'error' }).rotate();
     const out = shape(img);
-    source.pipe(img);
     source.on('error', (err) => img.destroy(err));
-    return blobs.put(out);
+    source.pipe(img);
+    try {
+      return await blobs.put(out);
+    } finally {
+      // A decode that failed half-way leaves the file open otherwise.
+      source.destroy();
+    }
   });
 }
 

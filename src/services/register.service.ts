@@ -30,6 +30,11 @@ export interface Registrant {
   apiKeyId: string | null;
   /** Where the ticket came from (SPEC §15); `local` unless an integration says otherwise. */
   source?: tickets.TicketSource;
+  /**
+   * False for a registrant who may not see other tickets (a grid worker, SPEC §17): the answer
+   * then names no duplicate candidates (they are the service hall's to merge).
+   */
+  seesOtherTickets?: boolean;
 }
 
 /** What an outside platform adds to a registration (SPEC §15). */
@@ -156,7 +161,7 @@ async function registerInTx(
     outbox.push(...ladderJobs(row.id, {}, plan));
     if (within) outbox.push(...(await within(tx, { id: row.id, ticketNo: row.ticketNo })));
 
-    const duplicateCandidates = rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({
+    const duplicateCandidates = registrant.seesOtherTickets === false ? [] : rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({
       ticketNo: c.ticketNo,
       status: c.status,
       receivedAt: c.receivedAt.toISOString(),

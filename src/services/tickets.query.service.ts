@@ -6,7 +6,8 @@ import { allowedActions, canSee, type Actor as DomainActor, type TicketState } f
 import type { Role } from '../domain/roles.js';
 import * as tickets from '../db/tickets.repository.js';
 import { findMergedInto } from '../db/ticket-links.repository.js';
-import { listTickets, type TicketFilters } from '../db/ticket-list.repository.js';
+import { listTickets, type TicketFilters, type VisibleTo } from '../db/ticket-list.repository.js';
+import { SCOPED_ROLES } from '../domain/ticket-rules.js';
 import { appendAudit } from '../db/audit.repository.js';
 import { withTx } from '../db/tx.js';
 import { listNotificationsForTicket } from '../db/notifications.repository.js';
@@ -42,12 +43,20 @@ export function ticketState(t: tickets.TicketRow): TicketState {
     replyResult: t.result as TicketState['replyResult'],
     satisfaction: t.satisfaction as TicketState['satisfaction'],
     followupRecordedThisRound: t.status !== 'replied' && t.satisfaction !== null,
+    registeredBy: t.registeredBy,
   };
 }
 
-/** Handlers see only their own department; everyone else sees all. */
-export function isDepartmentScoped(s: StaffIdentity): string | null {
-  return s.roles.every((r) => r === 'handler') ? s.departmentCode ?? '' : null;
+/**
+ * What a staff member's list may hold (canSee, as a filter): null for everything; else their
+ * department's tickets (handlers) and those they registered (grid workers).
+ */
+export function listScope(s: StaffIdentity): VisibleTo | null {
+  if (s.roles.some((r) => !SCOPED_ROLES.includes(r))) return null;
+  return {
+    departmentCode: s.roles.includes('handler') ? s.departmentCode : null,
+    registeredBy: s.roles.includes('grid') ? s.userId : null,
+  };
 }
 
 export async function getTicketForStaff(
@@ -105,12 +114,10 @@ function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
 }
 
 export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentity, q: ListQuery) {
-  const scoped = isDepartmentScoped(staff);
   // A handler asking for another department's tickets simply gets none of them.
-  if (scoped !== null && q.departmentCode && q.departmentCode !== scoped) return { items: [], nextCursor: null };
   const rows = await listTickets(deps.db, {
     ...q,
-    departmentCode: scoped ?? q.departmentCode,
+    visibleTo: listScope(staff) ?? undefined,
     cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
     limit: q.limit + 1,
     now: deps.clock.now(),
@@ -122,6 +129,12 @@ export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentit
     nextCursor:
       rows.length > q.limit && last ? Buffer.from(`${last.receivedAt.getTime()}:${last.id}`).toString('base64url') : null,
   };
+}
+
+/** The tickets a staff member registered, newest first (the grid worker's "my reports", SPEC §17). */
+export async function myRegistrations(deps: ServiceDeps, staff: StaffIdentity, limit: number) {
+  const rows = await listTickets(deps.db, { visibleTo: { departmentCode: null, registeredBy: staff.userId }, limit, now: deps.clock.now() });
+  return rows.map((t) => staffTicketView(t));
 }
 
 /** Messages sent or queued for the resident, recipient masked (SPEC §12). */

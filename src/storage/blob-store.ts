@@ -28,6 +28,15 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /** Removes the blob if present (the caller checks no row still names it). */
   remove(sha256: string): Promise<void>;
+  /** Every blob with when it was last written or named again (a de-duplicated put touches it). */
+  list(): AsyncIterable<{ sha256: string; modifiedAt: Date }>;
+  /**
+   * Removes the blob only if it was last written or touched before `before` (the collector's rule:
+   * a blob being written or named again right now is young); answers whether it removed it.
+   */
+  removeIfOlder(sha256: string, before: Date): Promise<boolean>;
+  /** Removes partial writes a crash left behind, started before `before`; answers how many. */
+  pruneTemporary(before: Date): Promise<number>;
 }
 
 export function isSha256(value: string): boolean {

@@ -3,11 +3,17 @@
 // sees half a file and a crash leaves only a temporary file behind.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, opendir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobTooLargeError, isSha256, type BlobStore, type StoredBlob } from './blob-store.js';
+
+/** The two-hex-digit fan-out directories under `path`. */
+async function subdirs(path: string): Promise<string[]> {
+  const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name)).map((e) => e.name).sort();
+}
 
 export function localDiskStore(dir: string): BlobStore {
   const pathOf = (sha256: string): string => {
@@ -78,6 +84,40 @@ export function localDiskStore(dir: string): BlobStore {
     },
     async remove(sha256) {
       if (isSha256(sha256)) await rm(pathOf(sha256), { force: true });
+    },
+    async *list() {
+      // <dir>/<aa>/<bb>/<sha256>, read a directory at a time (never the whole tree in memory).
+      for (const a of await subdirs(dir)) {
+        for (const b of await subdirs(join(dir, a))) {
+          const leaf = await opendir(join(dir, a, b)).catch(() => null);
+          if (!leaf) continue;
+          for await (const entry of leaf) {
+            if (!entry.isFile() || !isSha256(entry.name)) continue;
+            const s = await stat(join(dir, a, b, entry.name)).catch(() => null);
+            if (s) yield { sha256: entry.name, modifiedAt: s.mtime };
+          }
+        }
+      }
+    },
+    async removeIfOlder(sha256, before) {
+      if (!isSha256(sha256)) return false;
+      const path = pathOf(sha256);
+      const s = await stat(path).catch(() => null);
+      if (!s || s.mtime.getTime() >= before.getTime()) return false;
+      await rm(path, { force: true });
+      return true;
+    },
+    async pruneTemporary(before) {
+      const tmpDir = join(dir, 'tmp');
+      let removed = 0;
+      for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
+        const s = await stat(join(tmpDir, name)).catch(() => null);
+        if (s && s.mtime.getTime() < before.getTime()) {
+          await rm(join(tmpDir, name), { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
     },
   };
 }

@@ -87,3 +87,14 @@ test('peekStream: the peeked bytes are read again', async (t) => {
   for await (const c of s) chunks.push(c as Buffer);
   t.ok(Buffer.concat(chunks).equals(bytes));
 });
+
+test('attach: an image that does not decode is kept, without a thumbnail', async (t) => {
+  const ctx = await setupApp(t);
+  const clerk = await staffSession(ctx, ['clerk']);
+  const no = await register(ctx, clerk, { channel: 'walk_in', kind: 'help', content: '桥头的护栏断了，小孩上学经过很危险' });
+  const ticket = (await findTicketByNo(ctx.deps.db, no))!;
+  // JPEG's first bytes, then noise: sniffed as a JPEG, but libvips cannot decode it.
+  const row = await attachFile(ctx.deps, { target: { ticketId: ticket.id }, file: Readable.from([jpegHeaded(50_000)]), originalName: 'broken.jpg', uploadedBy: null });
+  t.match(row, { kind: 'image', mime: 'image/jpeg', thumbSha256: null });
+  t.ok(await ctx.deps.blobs.has(row.sha256), 'the bytes are kept as evidence');
+});

@@ -90,6 +90,18 @@ t.test('access: another department, anonymous, unknown ids', async (t) => {
     method: 'POST', url: `/api/v1/tickets/${no}/attachments`, headers: { cookie: clerk.headers.cookie, ...noCsrf.headers }, payload: noCsrf.payload,
   });
   t.equal(forged.statusCode, 403, 'an API upload without the CSRF header is refused');
+  // The page form carries its token as the first field; without it, or with a wrong one, 403.
+  for (const fields of [{}, { _csrf: 'wrong-token' }] as Record<string, string>[]) {
+    const form = multipart({ content: png, filename: 'd.png' }, fields);
+    const page = await ctx.app.inject({
+      method: 'POST', url: `/staff/tickets/${no}/attachments`, headers: { cookie: clerk.headers.cookie, ...form.headers }, payload: form.payload,
+    });
+    t.equal(page.statusCode, 403, `page upload with ${JSON.stringify(fields)}: refused`);
+  }
+  const form = multipart({ content: png, filename: 'e.png' }, { _csrf: clerk.csrf, purpose: 'reply' });
+  const ok = await ctx.app.inject({ method: 'POST', url: `/staff/tickets/${no}/attachments`, headers: { cookie: clerk.headers.cookie, ...form.headers }, payload: form.payload });
+  t.equal(ok.statusCode, 303, 'with the token: back to the ticket page');
+  t.match(ok.headers.location, /att=uploaded#attachments$/);
 });
 
 t.test('public images: a copy without EXIF or GPS, shown to the verified resident only', async (t) => {

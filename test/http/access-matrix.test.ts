@@ -9,6 +9,7 @@ import { json, createStaff, registrationRequest, setupApp, staffSession, type Se
 import { actOk, unknownTicketNo, withoutRequestId } from '../helpers/tickets.js';
 import { formatTicketNo } from '../../src/domain/ticket-number.js';
 import { encryptedPush, mpVerification, newEncodingAesKey, plainPush, wecomVerification, wxXml } from '../helpers/fake-wecom.js';
+import { multipart, pngBytes } from '../helpers/files.js';
 
 // The WeChat / WeCom callbacks (SPEC §17) need their accounts configured to answer at all.
 const WECOM = { token: 'matrixToken', aesKey: newEncodingAesKey(), receiverId: 'wwMatrixCorp' };
@@ -23,7 +24,7 @@ const ctx = await setupApp(t, {
 const DEPT_A = 'mz'; // 民政办
 const DEPT_B = 'cj'; // 村镇建设办
 
-const CALLERS = ['clerk', 'handlerA', 'handlerB', 'supervisor', 'leader', 'admin', 'anonymous', 'apiKey'] as const;
+const CALLERS = ['clerk', 'handlerA', 'handlerB', 'supervisor', 'leader', 'admin', 'anonymous', 'apiKey', 'grid'] as const;
 type Caller = (typeof CALLERS)[number];
 
 const STAFF: Record<Exclude<Caller, 'anonymous' | 'apiKey'>, [Parameters<typeof staffSession>[1], string | null]> = {
@@ -33,6 +34,8 @@ const STAFF: Record<Exclude<Caller, 'anonymous' | 'apiKey'>, [Parameters<typeof 
   supervisor: [['supervisor'], null],
   leader: [['leader'], null],
   admin: [['admin'], null],
+  // The grid worker (SPEC §17) sees only what they registered: none of the fixtures below.
+  grid: [['grid'], null],
 };
 
 async function signInAll(): Promise<Record<Caller, Record<string, string>>> {
@@ -102,6 +105,11 @@ async function pendingMessages(prefix: string): Promise<string[]> {
 const TO_REGISTER = await pendingMessages('7710');
 const TO_DISMISS = await pendingMessages('7720');
 
+// An image on A1 (SPEC §17), for the attachment rows.
+const PNG = await pngBytes();
+const upload = () => multipart({ content: PNG, filename: '现场.png' });
+const first = upload();
+const IMG = json(await ctx.app.inject({ method: 'POST', url: `/api/v1/tickets/${A1}/attachments`, headers: { ...headers.clerk, ...first.headers }, payload: first.payload })).id as string;
 
 function send(caller: Caller, opts: InjectOptions, from = headers): Promise<LightMyRequestResponse> {
   return ctx.app.inject({ ...opts, headers: { ...from[caller], ...(opts.headers ?? {}) } });
@@ -156,19 +164,48 @@ t.test('another department\'s ticket is "not found", exactly like a number that 
   t.equal(json(actOther).code, 'TICKET_NOT_FOUND');
 });
 
+t.test('a grid worker sees only the tickets they registered (SPEC §17)', async (t) => {
+  const gridSession: Session = { username: '', cookie: '', csrf: '', headers: headers.grid };
+  const res = await ctx.app.inject(registrationRequest(gridSession, { channel: 'walk_in', kind: 'report', content: '网格巡查：河边有人倾倒建筑垃圾', villageCode: 'dongshan' }));
+  t.equal(res.statusCode, 201, res.body);
+  const G = json(res).ticketNo as string;
+  FIXTURE.set(G, 'G');
+  t.same(await listAs('grid'), ['G'], 'the list holds only their own');
+  t.same(await listAs('grid', `q=${A1}`), [], 'searching another ticket\'s number finds nothing');
+  t.equal((await send('grid', { method: 'GET', url: `/api/v1/tickets/${G}` })).statusCode, 200, 'their own ticket is readable');
+  const u = multipart({ content: PNG, filename: 'g.png' });
+  t.equal((await send('grid', { method: 'POST', url: `/api/v1/tickets/${G}/attachments`, headers: u.headers, payload: u.payload })).statusCode, 201, 'and takes their photos');
+  t.equal((await send('grid', { method: 'GET', url: `/api/v1/attachments/${IMG}` })).statusCode, 404, 'another ticket\'s photo is not found');
+  const other = await send('grid', { method: 'GET', url: `/api/v1/tickets/${A1}` });
+  t.equal(other.statusCode, 404);
+  t.same(withoutRequestId(other), withoutRequestId(await send('grid', { method: 'GET', url: `/api/v1/tickets/${await unknownTicketNo(ctx)}` })), 'shaped like a number that does not exist');
+  t.ok((await listAs('clerk')).includes('G'), 'the clerk sees it too');
+
+  // Other tickets are not named to a grid worker as possible duplicates either.
+  const same = { channel: 'phone', kind: 'help', content: '家里困难，想申请低保，需要什么材料？', complainant: { phone: '13812345678' } };
+  const twin = await ctx.app.inject(registrationRequest(gridSession, same));
+  t.equal(twin.statusCode, 201);
+  t.same(json(twin).duplicateCandidates, [], 'registration names no other ticket');
+  const classify = (caller: Caller) => send(caller, { method: 'POST', url: '/api/v1/classify', payload: { content: same.content, phone: '13812345678' } });
+  t.same(json(await classify('grid')).duplicateCandidates, [], 'nor does the classifier');
+  t.ok(json(await classify('clerk')).duplicateCandidates.length > 0, 'while the clerk is warned');
+});
+
 // ─── The matrix ───────────────────────────────────────────────────────────────────────────────
 // One row per route; the statuses are, in order, for:
-//   clerk · handler of A · handler of B · supervisor · leader · admin · anonymous · API key (intake:api)
+//   clerk · handler of A · handler of B · supervisor · leader · admin · anonymous · API key (intake:api) · grid worker
 // The ticket rows use A1, a ticket of department A. Admin rows create or change a distinct thing
 // per caller, so every caller's request would succeed if the role check were missing.
 
-type Expect = [number, number, number, number, number, number, number, number];
+type Expect = [number, number, number, number, number, number, number, number, number];
 interface Row {
   route: string;
   expect: Expect;
   request: (caller: Caller, i: number) => InjectOptions;
   /** Which set of sessions to send with (logout ends the session it is sent with). */
   sessions?: typeof headers;
+  /** The code of this route's 404 (a ticket's routes answer TICKET_NOT_FOUND). */
+  notFound?: string;
 }
 
 await createStaff(ctx, ['clerk'], null, 'matrix-login');
@@ -183,110 +220,124 @@ const DEFAULT_SLA = (await ctx.db.pool.query('SELECT policy FROM sla_policy WHER
 
 const MATRIX: Row[] = [
   //                                                        clerk  hA   hB  sup  lead admin anon key
-  { route: 'POST /api/v1/auth/login',                 expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'POST /api/v1/auth/login',                 expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'matrix-login', password: 'correct-horse-battery' } }) },
-  { route: 'GET /api/v1/auth/me',                     expect: [200, 200, 200, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/auth/me',                     expect: [200, 200, 200, 200, 200, 200, 401, 403, 200],
     request: () => ({ method: 'GET', url: '/api/v1/auth/me' }) },
-  { route: 'POST /api/v1/auth/password',              expect: [200, 200, 200, 200, 200, 200, 401, 403], sessions: spare,
+  { route: 'POST /api/v1/auth/password',              expect: [200, 200, 200, 200, 200, 200, 401, 403, 200], sessions: spare,
     request: () => ({ method: 'POST', url: '/api/v1/auth/password', payload: { currentPassword: 'correct-horse-battery', newPassword: 'matrix-own-password-1' } }) },
-  { route: 'POST /api/v1/auth/logout',                expect: [200, 200, 200, 200, 200, 200, 401, 403], sessions: spare,
+  { route: 'POST /api/v1/auth/logout',                expect: [200, 200, 200, 200, 200, 200, 401, 403, 200], sessions: spare,
     request: () => ({ method: 'POST', url: '/api/v1/auth/logout' }) },
-  { route: 'POST /api/v1/tickets',                    expect: [201, 403, 403, 201, 403, 403, 401, 201],
+  { route: 'POST /api/v1/tickets',                    expect: [201, 403, 403, 201, 403, 403, 401, 201, 201],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/tickets', headers: { 'idempotency-key': `matrix-registration-${i}` }, payload: registration(i) }) },
-  { route: 'GET /api/v1/tickets',                     expect: [200, 200, 200, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/tickets',                     expect: [200, 200, 200, 200, 200, 200, 401, 403, 200],
     request: () => ({ method: 'GET', url: '/api/v1/tickets' }) },
-  { route: 'GET /api/v1/tickets/:ticketNo',           expect: [200, 200, 404, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/tickets/:ticketNo',           expect: [200, 200, 404, 200, 200, 200, 401, 403, 404],
     request: () => ({ method: 'GET', url: `/api/v1/tickets/${A1}` }) },
-  { route: 'GET /api/v1/tickets/:ticketNo/notifications', expect: [200, 200, 404, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/tickets/:ticketNo/notifications', expect: [200, 200, 404, 200, 200, 200, 401, 403, 404],
     request: () => ({ method: 'GET', url: `/api/v1/tickets/${A1}/notifications` }) },
-  { route: 'POST /api/v1/tickets/:ticketNo/actions/:action', expect: [200, 200, 404, 200, 200, 403, 401, 403],
+  { route: 'POST /api/v1/tickets/:ticketNo/actions/:action', expect: [200, 200, 404, 200, 200, 403, 401, 403, 404],
     request: (c) => ({ method: 'POST', url: `/api/v1/tickets/${A1}/actions/comment`, payload: { note: `矩阵备注：${c}`, public: false } }) },
-  { route: 'GET /api/v1/inbox',                       expect: [200, 200, 200, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/inbox',                       expect: [200, 200, 200, 200, 200, 200, 401, 403, 200],
     request: () => ({ method: 'GET', url: '/api/v1/inbox' }) },
-  { route: 'GET /api/v1/supervision',                 expect: [403, 403, 403, 200, 200, 403, 401, 403],
+  { route: 'GET /api/v1/supervision',                 expect: [403, 403, 403, 200, 200, 403, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/supervision' }) },
-  { route: 'GET /api/v1/stats/departments',           expect: [403, 403, 403, 200, 200, 403, 401, 403],
+  { route: 'GET /api/v1/stats/departments',           expect: [403, 403, 403, 200, 200, 403, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/stats/departments?month=2026-11' }) },
-  { route: 'GET /api/v1/stats/handlers',              expect: [403, 403, 403, 200, 200, 403, 401, 403],
+  { route: 'GET /api/v1/stats/handlers',              expect: [403, 403, 403, 200, 200, 403, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/stats/handlers?month=2026-11&format=csv' }) },
-  { route: 'POST /api/v1/stats/freeze',               expect: [403, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'POST /api/v1/stats/freeze',               expect: [403, 403, 403, 200, 403, 403, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/stats/freeze', payload: { month: '2026-10' } }) },
-  { route: 'POST /api/v1/classify',                   expect: [200, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'POST /api/v1/classify',                   expect: [200, 403, 403, 200, 403, 403, 401, 403, 200],
     request: () => ({ method: 'POST', url: '/api/v1/classify', payload: { content: '村口的路灯坏了，晚上看不见' } }) },
-  { route: 'GET /api/v1/public/tickets/:ticketNo',    expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'GET /api/v1/public/tickets/:ticketNo',    expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: `/api/v1/public/tickets/${A1}?verify=5678` }) },
-  { route: 'POST /api/v1/public/tickets/:ticketNo/feedback', expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'POST /api/v1/public/tickets/:ticketNo/feedback', expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: (c) => ({ method: 'POST', url: `/api/v1/public/tickets/${R}/feedback`, payload: { verify: '5678', resolved: true, satisfaction: 'satisfied', comment: `矩阵评价：${c}` } }) },
   // By the 12345 platform's number (SPEC §15): public like the lookup by ticket number; unknown here.
-  { route: 'GET /api/v1/public/tickets',              expect: [404, 404, 404, 404, 404, 404, 404, 404],
+  { route: 'GET /api/v1/public/tickets',              expect: [404, 404, 404, 404, 404, 404, 404, 404, 404],
     request: (_c, i) => ({ method: 'GET', url: `/api/v1/public/tickets?externalNo=MATRIX-${i}&verify=5678` }) },
   // The 12345 push wants an API key with the intake:hotline scope: no session, no other scope.
-  { route: 'POST /api/v1/intake/hotline',             expect: [403, 403, 403, 403, 403, 403, 401, 403],
+  { route: 'POST /api/v1/intake/hotline',             expect: [403, 403, 403, 403, 403, 403, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/intake/hotline', payload: { externalNo: `MATRIX-${i}`, receivedAt: '2026-11-25T09:00:00+08:00', kind: 'complaint', content: '矩阵测试：村口路灯不亮' } }) },
   // WeChat / WeCom callbacks: the platform's signature is the credential; sessions and keys change nothing.
-  { route: 'GET /api/v1/intake/wecom',                expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'GET /api/v1/intake/wecom',                expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: (_c, i) => ({ method: 'GET', url: `/api/v1/intake/wecom?${wecomVerification(WECOM, `echo${i}`)}` }) },
-  { route: 'POST /api/v1/intake/wecom',               expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'POST /api/v1/intake/wecom',               expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: (_c, i) => {
       const p = encryptedPush(WECOM, wxXml.text({ from: 'matrix-user', msgId: `matrix-wecom-${i}`, content: '矩阵测试：企业微信消息' }));
       return { method: 'POST', url: `/api/v1/intake/wecom?${p.query}`, headers: { 'content-type': 'text/xml' }, payload: p.body };
     } },
-  { route: 'GET /api/v1/intake/wechat-mp',            expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'GET /api/v1/intake/wechat-mp',            expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: (_c, i) => ({ method: 'GET', url: `/api/v1/intake/wechat-mp?${mpVerification(MP, `echo${i}`)}` }) },
-  { route: 'POST /api/v1/intake/wechat-mp',           expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'POST /api/v1/intake/wechat-mp',           expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: (_c, i) => {
       const p = plainPush(MP, wxXml.text({ from: 'oMatrix', msgId: `${8800 + i}`, content: '矩阵测试：公众号消息' }));
       return { method: 'POST', url: `/api/v1/intake/wechat-mp?${p.query}`, headers: { 'content-type': 'text/xml' }, payload: p.body };
     } },
-  { route: 'GET /api/v1/intake/messages',             expect: [200, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'GET /api/v1/intake/messages',             expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/intake/messages?status=pending' }) },
-  { route: 'POST /api/v1/intake/messages/register',   expect: [201, 403, 403, 201, 403, 403, 401, 403],
+  { route: 'POST /api/v1/intake/messages/register',   expect: [201, 403, 403, 201, 403, 403, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/intake/messages/register', payload: { messageIds: [TO_REGISTER[i]], kind: 'help', content: `村口路灯不亮（分拣登记${i}）` } }) },
-  { route: 'POST /api/v1/intake/messages/:id/dismiss', expect: [200, 403, 403, 200, 403, 403, 401, 403],
+  { route: 'POST /api/v1/intake/messages/:id/dismiss', expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: `/api/v1/intake/messages/${TO_DISMISS[i]}/dismiss`, payload: { reason: `矩阵忽略${i}` } }) },
-  { route: 'GET /api/v1/admin/users',                 expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/users',                 expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/users' }) },
-  { route: 'POST /api/v1/admin/users',                expect: [403, 403, 403, 403, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/users',                expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/users', payload: { username: `matrix-new-${i}`, password: 'a-long-password', displayName: `新用户${i}`, roles: ['clerk'] } }) },
-  { route: 'PATCH /api/v1/admin/users/:username',     expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PATCH /api/v1/admin/users/:username',     expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/users/matrix-target', payload: { displayName: `改名${i}` } }) },
-  { route: 'GET /api/v1/admin/departments',           expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/departments',           expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/departments' }) },
-  { route: 'POST /api/v1/admin/departments',          expect: [403, 403, 403, 403, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/departments',          expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/departments', payload: { code: `matrix-${i}`, name: `矩阵部门${i}`, kind: 'office' } }) },
-  { route: 'PATCH /api/v1/admin/departments/:code',   expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PATCH /api/v1/admin/departments/:code',   expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/departments/gd', payload: { name: `供电所${i}` } }) },
-  { route: 'GET /api/v1/admin/categories',            expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/categories',            expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/categories' }) },
-  { route: 'POST /api/v1/admin/categories',           expect: [403, 403, 403, 403, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/categories',           expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/categories', payload: { code: `matrix-${i}`, name: `矩阵分类${i}`, departmentCode: 'gd' } }) },
-  { route: 'PATCH /api/v1/admin/categories/:code',    expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PATCH /api/v1/admin/categories/:code',    expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: (_c, i) => ({ method: 'PATCH', url: '/api/v1/admin/categories/power', payload: { keywords: ['停电', `矩阵${i}`] } }) },
-  { route: 'GET /api/v1/admin/api-keys',              expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/api-keys',              expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/api-keys' }) },
-  { route: 'POST /api/v1/admin/api-keys',             expect: [403, 403, 403, 403, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/api-keys',             expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
     request: (_c, i) => ({ method: 'POST', url: '/api/v1/admin/api-keys', payload: { name: `矩阵接口${i}`, scopes: ['intake:api'] } }) },
-  { route: 'PATCH /api/v1/admin/api-keys/:prefix',    expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PATCH /api/v1/admin/api-keys/:prefix',    expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: (_c, i) => ({ method: 'PATCH', url: `/api/v1/admin/api-keys/${keyPrefixes[0]}`, payload: { name: `改名接口${i}` } }) },
-  { route: 'POST /api/v1/admin/notices',              expect: [403, 403, 403, 201, 403, 201, 401, 403],
+  { route: 'POST /api/v1/admin/notices',              expect: [403, 403, 403, 201, 403, 201, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/admin/notices', payload: { month: '2026-10' } }) },
-  { route: 'GET /api/v1/notices/:month',              expect: [200, 200, 200, 200, 200, 200, 401, 403],
+  { route: 'GET /api/v1/notices/:month',              expect: [200, 200, 200, 200, 200, 200, 401, 403, 200],
     request: () => ({ method: 'GET', url: '/api/v1/notices/2026-10' }) },
-  { route: 'POST /api/v1/notices/:month/publish',     expect: [403, 403, 403, 200, 403, 200, 401, 403],
+  { route: 'POST /api/v1/notices/:month/publish',     expect: [403, 403, 403, 200, 403, 200, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/notices/2026-10/publish' }) },
-  { route: 'POST /api/v1/notices/:month/hold',        expect: [403, 403, 403, 409, 403, 409, 401, 403],
+  { route: 'POST /api/v1/notices/:month/hold',        expect: [403, 403, 403, 409, 403, 409, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/notices/2026-10/hold' }) },
-  { route: 'GET /api/v1/public/notices',              expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'GET /api/v1/public/notices',              expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: '/api/v1/public/notices' }) },
-  { route: 'GET /api/v1/public/notices/:month',       expect: [200, 200, 200, 200, 200, 200, 200, 200],
+  { route: 'GET /api/v1/public/notices/:month',       expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
     request: () => ({ method: 'GET', url: '/api/v1/public/notices/2026-10' }) },
-  { route: 'GET /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  // Attachments (SPEC §17): staff who can see the ticket; an unknown or hidden attachment is NOT_FOUND.
+  { route: 'POST /api/v1/tickets/:ticketNo/attachments', expect: [201, 201, 404, 201, 201, 201, 401, 403, 404],
+    request: () => { const u = upload(); return { method: 'POST', url: `/api/v1/tickets/${A1}/attachments`, headers: u.headers, payload: u.payload }; } },
+  { route: 'GET /api/v1/tickets/:ticketNo/attachments', expect: [200, 200, 404, 200, 200, 200, 401, 403, 404],
+    request: () => ({ method: 'GET', url: `/api/v1/tickets/${A1}/attachments` }) },
+  { route: 'GET /api/v1/attachments/:id',             expect: [200, 200, 404, 200, 200, 200, 401, 403, 404], notFound: 'NOT_FOUND',
+    request: () => ({ method: 'GET', url: `/api/v1/attachments/${IMG}` }) },
+  { route: 'GET /api/v1/attachments/:id/thumb',       expect: [200, 200, 404, 200, 200, 200, 401, 403, 404], notFound: 'NOT_FOUND',
+    request: () => ({ method: 'GET', url: `/api/v1/attachments/${IMG}/thumb` }) },
+  { route: 'PATCH /api/v1/attachments/:id',           expect: [200, 200, 404, 200, 403, 403, 401, 403, 404], notFound: 'NOT_FOUND',
+    request: (_c, i) => ({ method: 'PATCH', url: `/api/v1/attachments/${IMG}`, payload: { public: i % 2 === 0 } }) },
+  // The resident's link to a public copy: its signature is the proof, whoever sends it.
+  { route: 'GET /api/v1/public/attachments/:id',      expect: [404, 404, 404, 404, 404, 404, 404, 404, 404], notFound: 'NOT_FOUND',
+    request: () => ({ method: 'GET', url: `/api/v1/public/attachments/${IMG}?expires=99999999999999&sig=forged` }) },
+  { route: 'GET /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/calendar/2026' }) },
-  { route: 'PUT /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PUT /api/v1/admin/calendar/:year',        expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'PUT', url: '/api/v1/admin/calendar/2030', payload: { holidays: ['2030-01-01'], workdays: [] } }) },
-  { route: 'GET /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'GET /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/sla' }) },
-  { route: 'PUT /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403],
+  { route: 'PUT /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'PUT', url: '/api/v1/admin/sla', payload: DEFAULT_SLA }) },
 ];
 
@@ -322,7 +373,8 @@ t.test('every role on every route', async (t) => {
       const res = await send(caller, row.request(caller, i), row.sessions ?? headers);
       const expected = row.expect[i];
       t.equal(res.statusCode, expected, `${row.route} as ${caller}: ${expected}${res.statusCode === expected ? '' : ` (got ${res.body.slice(0, 200)})`}`);
-      if (ERROR_CODE[expected]) t.equal(json(res).code, ERROR_CODE[expected], `${row.route} as ${caller}: ${ERROR_CODE[expected]}`);
+      const code = expected === 404 && row.notFound ? row.notFound : ERROR_CODE[expected];
+      if (code) t.equal(json(res).code, code, `${row.route} as ${caller}: ${code}`);
     }
   }
 });
@@ -331,7 +383,7 @@ t.test('refused calls changed nothing; allowed ones took effect', async (t) => {
   const db = ctx.db.pool;
   const byKey = await db.query(`SELECT k.name FROM tickets t JOIN api_keys k ON k.id = t.registered_via_key WHERE t.content LIKE '%矩阵%'`);
   const byUser = await db.query(`SELECT u.roles FROM tickets t JOIN users u ON u.id = t.registered_by WHERE t.content LIKE '%矩阵%' ORDER BY t.id`);
-  t.same(byUser.rows.map((r) => r.roles), [['clerk'], ['supervisor']], 'registered by the clerk and the supervisor only');
+  t.same(byUser.rows.map((r) => r.roles), [['clerk'], ['supervisor'], ['grid']], 'registered by the clerk, the supervisor and the grid worker only');
   t.equal(byKey.rows.length, 1, 'and once through the API key');
 
   const comments = await db.query(
@@ -357,7 +409,7 @@ t.test('refused calls changed nothing; allowed ones took effect', async (t) => {
     'later ratings are kept as comments',
   );
   const messages = await db.query(`SELECT source, count(*)::int AS n FROM intake_messages GROUP BY source ORDER BY source`);
-  t.same(messages.rows, [{ source: 'wechat_mp', n: 8 + 16 }, { source: 'wecom', n: 8 }], 'every signed callback stored, once each');
+  t.same(messages.rows, [{ source: 'wechat_mp', n: 9 + 18 }, { source: 'wecom', n: 9 }], 'every signed callback stored, once each');
   const triaged = await db.query(`SELECT status, count(*)::int AS n FROM intake_messages WHERE body LIKE '矩阵测试：待分拣%' AND status <> 'pending' GROUP BY status ORDER BY status`);
   t.same(triaged.rows, [{ status: 'dismissed', n: 2 }, { status: 'registered', n: 2 }], 'only the clerk and the supervisor registered and dismissed');
   const users = await db.query(`SELECT username FROM users WHERE username LIKE 'matrix-new-%'`);

@@ -94,6 +94,12 @@ export function rateText(r: Rate): string {
   return `${pct(r)}（${r.numerator}/${r.denominator}）`;
 }
 
+/** A file's size as people read it: 856 KB, 8.2 MB. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024))} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
 export interface Helpers {
   labels: typeof LABELS;
   dateTime: typeof dateTime;
@@ -107,6 +113,7 @@ export interface Helpers {
   overdue: (t: { status: string; dueAt: string }) => boolean;
   eventDetails: (e: Record<string, unknown>) => string[];
   excerpt: typeof excerpt;
+  fileSize: typeof fileSize;
 }
 
 const OPEN = new Set<string>(AWAITING_REPLY_STATUSES);
@@ -127,6 +134,7 @@ export function helpers(catalogue: Catalogue, now: Date): Helpers {
     dept,
     cat,
     excerpt,
+    fileSize,
     overdue: (t) => OPEN.has(t.status) && new Date(t.dueAt).getTime() < now.getTime(),
     eventDetails: (e) => eventDetails(e, { label, dept, cat }),
   };

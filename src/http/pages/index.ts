@@ -16,6 +16,8 @@ import authPages from './auth.pages.js';
 import intakePages from './intake.pages.js';
 import wechatPages from './wechat.pages.js';
 import ticketPages from './ticket.pages.js';
+import attachmentPages from './attachments.pages.js';
+import mobilePages from './mobile.pages.js';
 import workPages from './work.pages.js';
 import adminCataloguePages from './admin-catalogue.pages.js';
 import adminPolicyPages from './admin-policy.pages.js';
@@ -66,6 +68,8 @@ const pages: FastifyPluginAsync = async (app) => {
       await staff.register(intakePages);
       await staff.register(wechatPages);
       await staff.register(ticketPages);
+      await staff.register(attachmentPages);
+      await staff.register(mobilePages);
       await staff.register(workPages);
       await staff.register(adminCataloguePages);
       await staff.register(adminPolicyPages);

@@ -6,7 +6,7 @@ import QRCode from 'qrcode';
 import { DomainError, validationError } from '../../domain/errors.js';
 import { parseTicketNo } from '../../domain/ticket-number.js';
 import { registerTicket } from '../../services/register.service.js';
-import { getTicketForStaff } from '../../services/tickets.query.service.js';
+import { getTicketForStaff, listScope } from '../../services/tickets.query.service.js';
 import { getCatalogue } from '../../services/catalogue.service.js';
 import { lookupUrl } from '../../services/notify.service.js';
 import { registrationSchema } from '../schemas.js';
@@ -74,7 +74,7 @@ const pages: FastifyPluginAsync = async (app) => {
     let key = given && KEY_RE.test(given) ? given : randomUUID();
     try {
       const input = parseRegistration(values);
-      const registrant = { scope: `user:${actor.userId}`, label: actor.displayName, userId: actor.userId, apiKeyId: null };
+      const registrant = { scope: `user:${actor.userId}`, label: actor.displayName, userId: actor.userId, apiKeyId: null, seesOtherTickets: listScope(actor) === null };
       const answer = await registerTicket(deps, registrant, key, input);
       const body = answer.body as { ticketNo: string; duplicateCandidates: { ticketNo: string }[] };
       const dup = body.duplicateCandidates.map((d) => d.ticketNo).join(',');

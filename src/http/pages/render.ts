@@ -20,7 +20,9 @@ interface NavItem {
 
 const NAV: NavItem[] = [
   { href: '/staff/tickets/new', label: '登记', can: 'register' },
-  { href: '/staff/intake/messages', label: '微信消息', can: 'triage' },
+  { href: '/staff/m/new', label: '随手拍', can: 'registerOnPhone' },
+  { href: '/staff/m/mine', label: '我的上报', can: 'registerOnPhone' },
+  { href: '/staff/intake/messages', label: '微信消息', can: 'triageIntake' },
   { href: '/staff/inbox', label: '待办' },
   { href: '/staff/tickets', label: '工单' },
   { href: '/staff/supervision', label: '督办', can: 'supervise' },
@@ -51,6 +53,7 @@ export function landingFor(roles: Role[]): string {
   if (roles.includes('supervisor') || roles.includes('leader')) return '/staff/supervision';
   if (roles.includes('handler')) return '/staff/inbox';
   if (roles.includes('admin')) return '/staff/admin/users';
+  if (roles.includes('grid')) return '/staff/m/new';
   return '/staff/tickets';
 }
 

@@ -7,6 +7,9 @@ import { DomainError } from '../../domain/errors.js';
 import { ACTIONS, NOTE_ACTIONS, type TicketAction } from '../../domain/ticket.js';
 import { domainActor, getTicketForStaff, listTicketsForStaff } from '../../services/tickets.query.service.js';
 import { submitAction } from '../../services/actions.service.js';
+import { listTicketAttachments } from '../../services/attachment-access.service.js';
+import { can } from '../../domain/capabilities.js';
+import { attachmentNotices } from './attachments.pages.js';
 import { getCatalogue, suggestCategories } from '../../services/catalogue.service.js';
 import { ACTION_NAMES, type ActionName } from '../../domain/action-bodies.js';
 import { listQuerySchema } from '../schemas.js';
@@ -98,7 +101,8 @@ const pages: FastifyPluginAsync = async (app) => {
       open: failed ? failed.action === action : i === 0 && action !== 'comment',
     }));
     const lastReturn = [...ticket.timeline].reverse().find((e) => e.type === 'returned') as Record<string, unknown> | undefined;
-    const done = (request.query as Record<string, unknown>).done;
+    const query = request.query as Record<string, unknown>;
+    const done = query.done;
     return renderStaff(request, reply, 'staff/ticket', {
       title: `工单 ${ticket.ticketNoFormatted}`,
       ticket,
@@ -108,6 +112,10 @@ const pages: FastifyPluginAsync = async (app) => {
       done: typeof done === 'string' && done in LABELS.action ? LABELS.action[done] : null,
       // A refused action whose form is no longer offered (someone else acted first) is reported on top.
       failure: failed && !allowed.includes(failed.action) ? `${LABELS.action[failed.action]}：${failed.form.message}` : null,
+      // SPEC §17: the files, the upload form, the public switch.
+      attachments: await listTicketAttachments(deps, staffActor(request), ticket.ticketNo),
+      canPublish: can(staffActor(request).roles, 'publishAttachments'),
+      ...attachmentNotices(query),
     }, status);
   }
 

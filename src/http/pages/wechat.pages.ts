@@ -45,7 +45,7 @@ const ID_RE = /^\d{1,18}$/;
 
 const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;
-  const guard = app.guard({ can: 'triage' });
+  const guard = app.guard({ can: 'triageIntake' });
 
   app.get('/intake/messages', { preValidation: guard }, async (request, reply) => {
     const q = request.query as Record<string, string | undefined>;

@@ -1,12 +1,12 @@
 // Triage of WeChat / WeCom messages (SPEC §17): the list, one ticket from one or several messages,
-// dismissing one. Clerks and supervisors (capability `triage`); sessions only.
+// dismissing one. Clerks and supervisors (capability `triageIntake`); sessions only.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { dismissIntakeMessage, listIntakeMessages, registerFromMessages } from '../../services/intake-triage.service.js';
 import { staffActor } from '../plugins/auth.js';
 import { dismissSchema, intakeListQuery, intakeMessageParams, intakeRegisterSchema } from '../schemas.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
-  const guard = app.guard({ can: 'triage' });
+  const guard = app.guard({ can: 'triageIntake' });
 
   app.get('/intake/messages', { schema: { tags: ['intake'], summary: '待处理的微信消息（新消息在前）', querystring: intakeListQuery }, preValidation: guard }, async (request) =>
     listIntakeMessages(app.deps, request.query),

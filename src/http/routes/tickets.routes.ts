@@ -6,7 +6,7 @@ import { registerTicket, type Registrant } from '../../services/register.service
 import { getTicketForStaff, listTicketsForStaff } from '../../services/tickets.query.service.js';
 import { submitAction } from '../../services/actions.service.js';
 import { ACTION_NAMES } from '../../domain/action-bodies.js';
-import { domainActor } from '../../services/tickets.query.service.js';
+import { domainActor, listScope } from '../../services/tickets.query.service.js';
 import { staffActor, type Actor } from '../plugins/auth.js';
 import { listQuerySchema, registrationSchema, ticketNoParams } from '../schemas.js';
 
@@ -14,7 +14,7 @@ const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_.:-]{8,100}$/;
 
 function registrant(actor: Actor): Registrant {
   return actor.kind === 'user'
-    ? { scope: `user:${actor.userId}`, label: actor.displayName, userId: actor.userId, apiKeyId: null }
+    ? { scope: `user:${actor.userId}`, label: actor.displayName, userId: actor.userId, apiKeyId: null, seesOtherTickets: listScope(actor) === null }
     : { scope: `key:${actor.keyId}`, label: `接口：${actor.name}`, userId: null, apiKeyId: actor.keyId };
 }
 

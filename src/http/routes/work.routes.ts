@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { inboxFor } from '../../services/inbox.service.js';
 import { classifyDemand } from '../../services/classify.service.js';
-import { notificationsForStaff } from '../../services/tickets.query.service.js';
+import { listScope, notificationsForStaff } from '../../services/tickets.query.service.js';
 import { staffActor } from '../plugins/auth.js';
 import { codeSchema, phoneSchema, ticketNoParams } from '../schemas.js';
 import { supervisionBoard, unstaffedBoard } from '../../services/supervision.service.js';
@@ -44,7 +44,7 @@ const routes: FastifyPluginAsyncZod = async (app) => {
       },
       preValidation: app.guard({ can: 'register' }),
     },
-    async (request) => classifyDemand(app.deps, request.body),
+    async (request) => classifyDemand(app.deps, request.body, listScope(staffActor(request)) === null),
   );
 
   app.get(

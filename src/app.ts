@@ -33,6 +33,8 @@ import noticesRoutes from './http/routes/notices.routes.js';
 import open311Routes from './http/open311/open311.routes.js';
 import importsRoutes from './http/routes/imports.routes.js';
 import intakeRoutes from './http/routes/intake.routes.js';
+import wechatIntakeRoutes from './http/routes/wechat-intake.routes.js';
+import intakeMessageRoutes from './http/routes/intake-messages.routes.js';
 import attachmentRoutes from './http/routes/attachments.routes.js';
 import queueDashboard from './http/queue-dashboard.js';
 import pages from './http/pages/index.js';
@@ -191,6 +193,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await zapi.register(noticesRoutes);
       await zapi.register(intakeRoutes);
       await zapi.register(importsRoutes);
+      await zapi.register(wechatIntakeRoutes);
+      await zapi.register(intakeMessageRoutes);
       await zapi.register(attachmentRoutes);
     },
     { prefix: '/api/v1' },

@@ -18,6 +18,15 @@ export const SECRET_VARIABLES = [
   'WECOM_WEBHOOK_URLS',
   'HOTLINE_WEBHOOK_URL',
   'HOTLINE_WEBHOOK_SECRET',
+  'WECOM_CALLBACK_TOKEN',
+  'WECOM_CALLBACK_AES_KEY',
+  'WECOM_CALLBACK_AES_KEY_PREVIOUS',
+  'WECOM_CORP_SECRET',
+  'WECHAT_MP_TOKEN',
+  'WECHAT_MP_AES_KEY',
+  'WECHAT_MP_AES_KEY_PREVIOUS',
+  'WECHAT_MP_APPSECRET',
+  'WECOM_GROUP_ROBOTS',
 ] as const;
 
 /**
@@ -125,6 +134,36 @@ const phoneList = z
     ),
   );
 
+/** A callback token (WeChat allows 3-32 letters and digits). */
+const callbackToken = optionalString
+  .pipe(z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3-32 letters or digits (as set on the WeChat/WeCom console)').optional())
+  .refine(notExample, EXAMPLE);
+/** EncodingAESKey: 43 Base64 characters (the console generates it). */
+const encodingAesKey = optionalString
+  .pipe(z.string().regex(/^[A-Za-z0-9+/]{43}$/, 'must be the 43-character EncodingAESKey from the WeChat/WeCom console').optional())
+  .refine(notExample, EXAMPLE);
+const apiBase = (fallback: string) => optionalString
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional())
+  .transform((v) => (v ?? fallback).replace(/\/+$/, ''));
+/** SPEC §17: `{"<ChatId>": "<robot webhook URL>"}` — which group robot answers in which group. */
+const groupRobots = optionalString.transform((v, ctx): Record<string, string> => {
+  if (v === undefined) return {};
+  const error = 'must be a JSON object {"<group ChatId>": "<robot webhook http(s) URL>"}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: error });
+    return z.NEVER;
+  }
+  const r = z.record(z.string().min(1).max(128), z.url({ protocol: /^https?$/ })).safeParse(parsed);
+  if (!r.success || Object.values(r.data).some((u) => !notExampleUrl(u))) {
+    ctx.addIssue({ code: 'custom', message: error });
+    return z.NEVER;
+  }
+  return r.data;
+});
+
 export const configSchema = z.object({
   /** The application's connection: a role with only the grants it needs (src/db/roles.ts). */
   DATABASE_URL: postgresUrl,
@@ -160,6 +199,23 @@ export const configSchema = z.object({
   HOTLINE_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()).refine(notExampleUrl, EXAMPLE_IN_URL),
   /** The HMAC-SHA256 key of the X-Huiying-Signature header, agreed with the platform. */
   HOTLINE_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()).refine(notExample, EXAMPLE),
+  /** SPEC §17 WeCom callback (GET|POST /api/v1/intake/wecom): token, EncodingAESKey, CorpId; all three or none. */
+  WECOM_CALLBACK_TOKEN: callbackToken,
+  WECOM_CALLBACK_AES_KEY: encodingAesKey,
+  /** The key before a rotation, still accepted until the console's new one is in use everywhere. */
+  WECOM_CALLBACK_AES_KEY_PREVIOUS: encodingAesKey,
+  WECOM_CORP_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the CorpId (letters, digits)').optional()),
+  /** The application's Secret: the workers fetch photos and recordings with it (gettoken, media/get). */
+  WECOM_CORP_SECRET: optionalString.refine(notExample, EXAMPLE),
+  WECOM_API_BASE: apiBase('https://qyapi.weixin.qq.com'),
+  /** SPEC §17 Official Account push (GET|POST /api/v1/intake/wechat-mp): token; AES key and AppId for safe mode. */
+  WECHAT_MP_TOKEN: callbackToken,
+  WECHAT_MP_AES_KEY: encodingAesKey,
+  WECHAT_MP_AES_KEY_PREVIOUS: encodingAesKey,
+  WECHAT_MP_APPID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be the AppId (letters, digits)').optional()),
+  WECHAT_MP_APPSECRET: optionalString.refine(notExample, EXAMPLE),
+  WECHAT_MP_API_BASE: apiBase('https://api.weixin.qq.com'),
+  WECOM_GROUP_ROBOTS: groupRobots,
   TRUST_PROXY: trustProxy,
   /** Bearer token that lets a scraper read /metrics from another host (loopback needs none). */
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()).refine(notExample, EXAMPLE),
@@ -237,6 +293,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(['MIGRATION_DATABASE_URL: needs DATABASE_URL (the application role) beside it']);
   }
   const c = result.data;
+  const pairs: [string, string | undefined, string, string | undefined][] = [
+    ['WECOM_CALLBACK_TOKEN', c.WECOM_CALLBACK_TOKEN, 'WECOM_CALLBACK_AES_KEY', c.WECOM_CALLBACK_AES_KEY],
+    ['WECOM_CALLBACK_TOKEN', c.WECOM_CALLBACK_TOKEN, 'WECOM_CORP_ID', c.WECOM_CORP_ID],
+    ['WECHAT_MP_AES_KEY', c.WECHAT_MP_AES_KEY, 'WECHAT_MP_TOKEN', c.WECHAT_MP_TOKEN],
+    ['WECHAT_MP_AES_KEY', c.WECHAT_MP_AES_KEY, 'WECHAT_MP_APPID', c.WECHAT_MP_APPID],
+    ['WECOM_CALLBACK_AES_KEY_PREVIOUS', c.WECOM_CALLBACK_AES_KEY_PREVIOUS, 'WECOM_CALLBACK_AES_KEY', c.WECOM_CALLBACK_AES_KEY],
+    ['WECHAT_MP_AES_KEY_PREVIOUS', c.WECHAT_MP_AES_KEY_PREVIOUS, 'WECHAT_MP_AES_KEY', c.WECHAT_MP_AES_KEY],
+  ];
+  const missing = pairs.filter(([, a, , b]) => a !== undefined && b === undefined).map(([a, , b]) => `${b}: needed with ${a}`);
+  if (missing.length > 0) throw new ConfigError(missing);
   // Follows PORT, so a changed port does not leave every receipt QR code and SMS link dead.
   return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}` };
 }

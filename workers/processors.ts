@@ -10,6 +10,8 @@ import { recordStaffNotification } from '../src/services/staff-notifications.ser
 import { applyDueEscalations } from '../src/services/escalation.service.js';
 import { deliverToWeCom, noticeTick } from '../src/services/notices.service.js';
 import { deliverHotlineReport } from '../src/services/hotline-webhook.service.js';
+import { deliverRobotAnswer } from '../src/services/intake-robot.service.js';
+import { fetchIntakeMedia } from '../src/services/intake-media.service.js';
 import type { ServiceDeps } from '../src/services/deps.js';
 
 export type Processors = { [Q in QueueName]: (payload: Payload<Q>, job: JobContext) => Promise<void> };
@@ -38,6 +40,12 @@ export function processors(deps: ServiceDeps): Processors {
     },
     async hotline(p, job) {
       await job.log(`12345 report ${p.event}: ${await deliverHotlineReport(deps, p)}`);
+    },
+    async 'intake-media'(p, job) {
+      await job.log(`WeChat media: ${await fetchIntakeMedia(deps, p.messageId)}`);
+    },
+    async 'intake-robot'(p, job) {
+      await job.log(`group robot answer: ${await deliverRobotAnswer(deps, p.ticketId)}`);
     },
     async followups(p, job) {
       await job.log(`no-response close: ${await closeWithoutResponse(deps, p.ticketId)}`);

@@ -16,6 +16,7 @@ export const ERROR_MESSAGES = {
   NOT_FOUND: '未找到请求的内容',
   UNAUTHENTICATED: '请先登录',
   INVALID_CREDENTIALS: '用户名或密码错误',
+  SIGNATURE_INVALID: '签名校验失败：请求不是来自已配置的微信/企业微信平台，或 Token 配置不一致',
   ACCOUNT_LOCKED: '登录失败次数过多，该账号已暂时锁定，请15分钟后再试',
   CSRF_FAILED: '安全校验失败，请刷新页面后重试',
   PASSWORD_CHANGE_REQUIRED: '请先修改初始密码，修改后才能进行其他操作',

@@ -49,6 +49,26 @@ export const COMPOUND_SURNAMES: ReadonlySet<string> = new Set([
 /** Four-character Manchu clan names still written in full by a few families. */
 const LONG_SURNAMES: readonly string[] = ['爱新觉罗', '叶赫那拉'];
 
+/**
+ * An account id (OpenID, WeCom UserID) as staff see it: enough to tell two senders apart, not
+ * enough to write to them — `oUpF****eS6o`; short ids keep their first character only.
+ */
+export function maskAccountId(id: string): string {
+  const chars = Array.from(id);
+  if (chars.length <= 8) return `${chars[0] ?? ''}****`;
+  return `${chars.slice(0, 4).join('')}****${chars.slice(-4).join('')}`;
+}
+
+/**
+ * A nickname as the group sees it in the robot's answer: its first character and one * per other
+ * character, at most three (老张 → 老*, 张三丰 → 张**).
+ */
+export function maskNickname(name: string): string {
+  const chars = Array.from(name.trim());
+  if (chars.length === 0) return '*';
+  return `${chars[0]}${'*'.repeat(Math.min(Math.max(chars.length - 1, 1), 3))}`;
+}
+
 /** 张三 → 张某; 欧阳明华 → 欧阳某; blank → 某. */
 export function maskName(name: string): string {
   const chars = Array.from(name.replace(/\s+/gu, ''));

@@ -237,3 +237,23 @@ export const passwordChangeSchema = z.strictObject({
   currentPassword: z.string().min(1).max(200),
   newPassword: passwordSchema,
 });
+
+// ─── WeChat triage (SPEC §17) ─────────────────────────────────────────────────────────────────
+const intakeMessageId = z.string().regex(/^\d{1,18}$/, '消息编号应为数字');
+export const INTAKE_STATUSES = ['pending', 'registered', 'dismissed'] as const;
+
+export const intakeListQuery = z.strictObject({
+  status: z.enum(INTAKE_STATUSES).default('pending'),
+  since: z.iso.datetime({ offset: true, error: '应为带时区的时间，如 2026-11-25T09:30:00+08:00' }).transform((s) => new Date(s)).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+/** POST /intake/messages/register: the registration body (channel is wechat_group), content defaulting to the messages' text. */
+export const intakeRegisterSchema = registrationSchema.omit({ channel: true, content: true }).extend({
+  messageIds: z.array(intakeMessageId).min(1, '请至少选择一条消息').max(20, '一次最多合并登记20条消息'),
+  content: registrationSchema.shape.content.optional(),
+});
+
+export const intakeMessageParams = z.strictObject({ id: intakeMessageId });
+export const dismissSchema = z.strictObject({ reason: z.string().trim().min(2, '请填写忽略理由（至少2个字）').max(200, '忽略理由最多200个字') });

@@ -49,6 +49,12 @@ export const jobs = {
 
   /** One report back to the 12345 platform (SPEC §15): once per (ticket, event, round = ticket version of the act). */
   hotline: (p: Payload<'hotline'>) => message('hotline', p, `hotline-${p.ticketId}-${p.event}-${p.round}`),
+
+  /** Fetching a WeChat message's photo or recording from the platform (SPEC §17): once per message. */
+  intakeMedia: (messageId: string) => message('intake-media', { messageId }, `intake-media-${messageId}`),
+
+  /** The group robot's answer to a ticket registered from WeChat messages, at the robot's next free slot. */
+  intakeRobot: (ticketId: string, at: Date) => message('intake-robot', { ticketId }, `intake-robot-${ticketId}`, at),
 };
 
 /** The one place a job's payload is read: retrying cannot fix a malformed one. */

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { HOTLINE_EVENTS } from '../domain/hotline.js';
 
-export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups', 'deadlines', 'wecom', 'notices', 'hotline'] as const;
+export const QUEUE_NAMES = ['routing', 'notifications', 'staff-notifications', 'followups', 'deadlines', 'wecom', 'notices', 'hotline', 'intake-media', 'intake-robot'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const id = z.string().regex(/^\d{1,19}$/);
@@ -27,6 +27,8 @@ export const PAYLOADS = {
     event: z.enum(HOTLINE_EVENTS),
     round: z.number().int().min(0),
   }),
+  'intake-media': z.strictObject({ messageId: id }),
+  'intake-robot': z.strictObject({ ticketId: id }),
 } satisfies Record<QueueName, z.ZodType>;
 
 export type Payload<Q extends QueueName> = z.infer<(typeof PAYLOADS)[Q]>;

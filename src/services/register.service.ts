@@ -42,7 +42,7 @@ export interface Registrant {
 /** What an outside platform adds to a registration (SPEC §15). */
 export interface Origin {
   /** The platform's number; unique per source (migration 0012's index). */
-  externalNo: string;
+  externalNo?: string;
   /** The platform's deadline: when given, the deadline in force instead of §7's. */
   dueAt?: Date;
   /** Internal timeline notes for the clerk (names the catalogue did not match). */
@@ -54,6 +54,13 @@ export interface Origin {
    */
   ledger?: { past?: PastCase };
 }
+
+/**
+ * More writes of the caller in the registration's own transaction, once the ticket row exists (the
+ * WeChat messages it was registered from, SPEC §17): outbox messages it returns join the ticket's;
+ * a DomainError it throws undoes the whole registration.
+ */
+export type WithinRegistration = (tx: Db, ticket: { id: string; ticketNo: string }) => Promise<JobMessage[]>;
 
 export interface RegistrationAnswer {
   statusCode: number;
@@ -85,8 +92,9 @@ export async function registerTicket(
   idempotencyKey: string,
   input: RegistrationInput,
   origin?: Origin,
+  within?: WithinRegistration,
 ): Promise<RegistrationAnswer> {
-  const answer = await registerInTx(deps, registrant, idempotencyKey, input, origin);
+  const answer = await registerInTx(deps, registrant, idempotencyKey, input, origin, within);
   if (!answer.replayed && input.categoryCode) learnCategory(deps, input.categoryCode, input.content);
   return answer;
 }
@@ -97,6 +105,7 @@ async function registerInTx(
   idempotencyKey: string,
   input: RegistrationInput,
   origin: Origin | undefined,
+  within: WithinRegistration | undefined,
 ): Promise<RegistrationAnswer> {
   const now = deps.clock.now();
   const hash = requestHash({
@@ -174,6 +183,7 @@ async function registerInTx(
     }
     const trail = past ? pastCaseTrail(row, past) : null;
     if (past && trail) row = await tickets.updateTicket(tx, row.id, row.version, closedPastCase(row, past, trail), now);
+    if (within) outbox.push(...(await within(tx, { id: row.id, ticketNo: row.ticketNo })));
 
     const duplicateCandidates = registrant.seesOtherTickets === false ? [] : rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({
       ticketNo: c.ticketNo,

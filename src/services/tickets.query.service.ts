@@ -15,6 +15,7 @@ import { maskPhone } from '../domain/masking.js';
 import { staffEventView, staffTicketView } from './ticket-view.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import { hotlineDeliveryViews } from './hotline-webhook.service.js';
+import { robotAnswerView } from './intake-robot.service.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface StaffIdentity {
@@ -84,6 +85,8 @@ export async function getTicketForStaff(
     timeline: events.map(staffEventView),
     // SPEC §15: each report back to the 12345 platform and its delivery state.
     hotlineDeliveries: t.source === 'hotline_12345' ? await hotlineDeliveryViews(deps, t.id) : [],
+    // SPEC §17: the group robot's answer to a ticket registered from WeChat messages.
+    robotAnswer: t.source === 'wechat' ? await robotAnswerView(deps, t.id) : null,
   };
 }
 

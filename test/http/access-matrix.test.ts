@@ -8,9 +8,18 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { json, createStaff, registrationRequest, setupApp, staffSession, type Session } from '../helpers/app.js';
 import { actOk, unknownTicketNo, withoutRequestId } from '../helpers/tickets.js';
 import { formatTicketNo } from '../../src/domain/ticket-number.js';
+import { encryptedPush, mpVerification, newEncodingAesKey, plainPush, wecomVerification, wxXml } from '../helpers/fake-wecom.js';
 import { multipart, multipartForm, pngBytes } from '../helpers/files.js';
 
-const ctx = await setupApp(t, {});
+// The WeChat / WeCom callbacks (SPEC §17) need their accounts configured to answer at all.
+const WECOM = { token: 'matrixToken', aesKey: newEncodingAesKey(), receiverId: 'wwMatrixCorp' };
+const MP = { token: 'matrixMpToken', aesKey: newEncodingAesKey(), receiverId: 'wxMatrixApp' };
+const ctx = await setupApp(t, {
+  env: {
+    WECOM_CALLBACK_TOKEN: WECOM.token, WECOM_CALLBACK_AES_KEY: WECOM.aesKey, WECOM_CORP_ID: WECOM.receiverId,
+    WECHAT_MP_TOKEN: MP.token, WECHAT_MP_AES_KEY: MP.aesKey, WECHAT_MP_APPID: MP.receiverId,
+  },
+});
 
 const DEPT_A = 'mz'; // 民政办
 const DEPT_B = 'cj'; // 村镇建设办
@@ -82,6 +91,20 @@ await actOk(ctx, headers.clerk, R, 'assign', { departmentCode: DEPT_A });
 await actOk(ctx, headers.handlerA, R, 'accept');
 await actOk(ctx, headers.handlerA, R, 'reply', { reply: '您的低保申请已审核通过，下月起发放。', result: 'resolved' });
 const FIXTURE = new Map([[A1, 'A1'], [A2, 'A2'], [B1, 'B1'], [U, 'U'], [R, 'R']]);
+// Pending WeChat messages, one per caller for the triage rows, pushed the way the platform does.
+async function pendingMessages(prefix: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < CALLERS.length; i++) {
+    const p = plainPush(MP, wxXml.text({ from: 'oMatrixTriage', msgId: `${prefix}${i}`, content: `矩阵测试：待分拣消息${i}` }));
+    const res = await ctx.app.inject({ method: 'POST', url: `/api/v1/intake/wechat-mp?${p.query}`, headers: { 'content-type': 'text/xml' }, payload: p.body });
+    if (res.statusCode !== 200) throw new Error(`push: ${res.statusCode} ${res.body}`);
+    ids.push((await ctx.db.pool.query(`SELECT id::text FROM intake_messages WHERE dedupe_key = $1`, [`msg:${prefix}${i}`])).rows[0].id);
+  }
+  return ids;
+}
+const TO_REGISTER = await pendingMessages('7710');
+const TO_DISMISS = await pendingMessages('7720');
+
 // An image on A1 (SPEC §17), for the attachment rows.
 const PNG = await pngBytes();
 const upload = () => multipart({ content: PNG, filename: '现场.png' });
@@ -257,6 +280,27 @@ const MATRIX: Row[] = [
     request: (c) => ({ method: 'GET', url: `/api/v1/imports/${importOf(c)}/errors.csv` }) },
   { route: 'POST /api/v1/imports/:importId/commit',   expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
     request: (c) => ({ method: 'POST', url: `/api/v1/imports/${importOf(c)}/commit` }) },
+  // WeChat / WeCom callbacks: the platform's signature is the credential; sessions and keys change nothing.
+  { route: 'GET /api/v1/intake/wecom',                expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: (_c, i) => ({ method: 'GET', url: `/api/v1/intake/wecom?${wecomVerification(WECOM, `echo${i}`)}` }) },
+  { route: 'POST /api/v1/intake/wecom',               expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: (_c, i) => {
+      const p = encryptedPush(WECOM, wxXml.text({ from: 'matrix-user', msgId: `matrix-wecom-${i}`, content: '矩阵测试：企业微信消息' }));
+      return { method: 'POST', url: `/api/v1/intake/wecom?${p.query}`, headers: { 'content-type': 'text/xml' }, payload: p.body };
+    } },
+  { route: 'GET /api/v1/intake/wechat-mp',            expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: (_c, i) => ({ method: 'GET', url: `/api/v1/intake/wechat-mp?${mpVerification(MP, `echo${i}`)}` }) },
+  { route: 'POST /api/v1/intake/wechat-mp',           expect: [200, 200, 200, 200, 200, 200, 200, 200, 200],
+    request: (_c, i) => {
+      const p = plainPush(MP, wxXml.text({ from: 'oMatrix', msgId: `${8800 + i}`, content: '矩阵测试：公众号消息' }));
+      return { method: 'POST', url: `/api/v1/intake/wechat-mp?${p.query}`, headers: { 'content-type': 'text/xml' }, payload: p.body };
+    } },
+  { route: 'GET /api/v1/intake/messages',             expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
+    request: () => ({ method: 'GET', url: '/api/v1/intake/messages?status=pending' }) },
+  { route: 'POST /api/v1/intake/messages/register',   expect: [201, 403, 403, 201, 403, 403, 401, 403, 403],
+    request: (_c, i) => ({ method: 'POST', url: '/api/v1/intake/messages/register', payload: { messageIds: [TO_REGISTER[i]], kind: 'help', content: `村口路灯不亮（分拣登记${i}）` } }) },
+  { route: 'POST /api/v1/intake/messages/:id/dismiss', expect: [200, 403, 403, 200, 403, 403, 401, 403, 403],
+    request: (_c, i) => ({ method: 'POST', url: `/api/v1/intake/messages/${TO_DISMISS[i]}/dismiss`, payload: { reason: `矩阵忽略${i}` } }) },
   { route: 'GET /api/v1/admin/users',                 expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/admin/users' }) },
   { route: 'POST /api/v1/admin/users',                expect: [403, 403, 403, 403, 403, 201, 401, 403, 403],
@@ -386,6 +430,10 @@ t.test('refused calls changed nothing; allowed ones took effect', async (t) => {
   );
   const imported = await db.query(`SELECT u.roles FROM tickets t JOIN users u ON u.id = t.registered_by WHERE t.external_no LIKE 'MX-%'`);
   t.same(imported.rows.map((r) => r.roles), [['clerk']], 'the clerk committed the import; the supervisor\'s commit of the same number added nothing');
+  const messages = await db.query(`SELECT source, count(*)::int AS n FROM intake_messages GROUP BY source ORDER BY source`);
+  t.same(messages.rows, [{ source: 'wechat_mp', n: 9 + 18 }, { source: 'wecom', n: 9 }], 'every signed callback stored, once each');
+  const triaged = await db.query(`SELECT status, count(*)::int AS n FROM intake_messages WHERE body LIKE '矩阵测试：待分拣%' AND status <> 'pending' GROUP BY status ORDER BY status`);
+  t.same(triaged.rows, [{ status: 'dismissed', n: 2 }, { status: 'registered', n: 2 }], 'only the clerk and the supervisor registered and dismissed');
   const users = await db.query(`SELECT username FROM users WHERE username LIKE 'matrix-new-%'`);
   t.same(users.rows.map((r) => r.username), ['matrix-new-5'], 'only the admin created a user');
   const target = await db.query(`SELECT display_name FROM users WHERE username = 'matrix-target'`);

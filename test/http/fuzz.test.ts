@@ -38,7 +38,12 @@ let lastError: string | null = null;
 const ctx = await setupApp(t, {
   queueDashboard: true,
   // Behind a proxy, so that X-Forwarded-For reaches request.ip (the login audit, the rate limits).
-  env: { PUBLIC_LOOKUP_RATE_LIMIT: '100000', TRUST_PROXY: 'true' },
+  // The WeChat / WeCom callbacks configured, so fuzzed requests reach their signature checks.
+  env: {
+    PUBLIC_LOOKUP_RATE_LIMIT: '100000', TRUST_PROXY: 'true',
+    WECOM_CALLBACK_TOKEN: 'fuzzToken', WECOM_CALLBACK_AES_KEY: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C', WECOM_CORP_ID: 'wwFuzzCorp',
+    WECHAT_MP_TOKEN: 'fuzzMpToken',
+  },
   onRoute: (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url, options: r });
     // Which route answered (coverage), and the cause of any 5xx for the failure message.

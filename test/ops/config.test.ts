@@ -126,6 +126,22 @@ const GOOD: Record<(typeof SECRET_VARIABLES)[number], string> = {
   WECOM_WEBHOOK_URLS: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=5d7f9b1a-3c4e-4a6b-8d0f-2e4a6c8b0d1f',
   HOTLINE_WEBHOOK_URL: 'https://12345.example.gov.cn/api/feedback?token=6a8c0e2b',
   HOTLINE_WEBHOOK_SECRET: 'c4e6a8b0d2f41a3c5e7b9d1f',
+  WECOM_CALLBACK_TOKEN: 'Qd6eK3bT9xw',
+  WECOM_CALLBACK_AES_KEY: 'k7Wm4Yq2r5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2',
+  WECOM_CALLBACK_AES_KEY_PREVIOUS: 'p9Xa1Bc2De3Fg4Hi5Jk6Lm7No8Pq9Rs0Tu1Vw2Xy3Z4',
+  WECOM_CORP_SECRET: 'q3Zx8Vb6Nm4Lk2Jh0Gf9Ds7Ap5Oi3Uy1Tr8Ew6Qa',
+  WECHAT_MP_TOKEN: 'mpToken2026',
+  WECHAT_MP_AES_KEY: 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8s9T0u1V',
+  WECHAT_MP_AES_KEY_PREVIOUS: 'v1U0t9S8r7Q6p5O4n3M2l1K0j9I8h7G6f5E4d3C2b1A',
+  WECHAT_MP_APPSECRET: '9e7c5a3b1d0f2e4c6a8b0d2f4e6c8a0b',
+  WECOM_GROUP_ROBOTS: '{"wrkSFfCgAALFgnrSsWU38puiv4yvExuw":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0a2c4e6b-8d0f-4a1c-9e3b-5d7f9a1c3e5b"}',
+};
+/** What a secret needs beside it to load (a callback's token, key and receiver id go together). */
+const COMPANIONS: Partial<Record<(typeof SECRET_VARIABLES)[number], Record<string, string>>> = {
+  WECOM_CALLBACK_TOKEN: { WECOM_CALLBACK_AES_KEY: GOOD.WECOM_CALLBACK_AES_KEY, WECOM_CORP_ID: 'ww0123456789abcdef' },
+  WECOM_CALLBACK_AES_KEY_PREVIOUS: { WECOM_CALLBACK_AES_KEY: GOOD.WECOM_CALLBACK_AES_KEY },
+  WECHAT_MP_AES_KEY: { WECHAT_MP_TOKEN: GOOD.WECHAT_MP_TOKEN, WECHAT_MP_APPID: 'wx0123456789abcdef' },
+  WECHAT_MP_AES_KEY_PREVIOUS: { WECHAT_MP_AES_KEY: GOOD.WECHAT_MP_AES_KEY, WECHAT_MP_TOKEN: GOOD.WECHAT_MP_TOKEN, WECHAT_MP_APPID: 'wx0123456789abcdef' },
 };
 const withApp = (env: Record<string, string>) => ({ DATABASE_URL: GOOD.DATABASE_URL, ...env });
 
@@ -141,8 +157,8 @@ const secretFile = (content: string): string => {
 t.test('every secret variable may be given as NAME_FILE: the file\'s trimmed content is the value', async (t) => {
   for (const name of SECRET_VARIABLES) {
     const file = secretFile(`  ${GOOD[name]}\n`);
-    const config = loadConfig(name === 'DATABASE_URL' ? { DATABASE_URL_FILE: file } : withApp({ [`${name}_FILE`]: file }));
-    const expected = name === 'WECOM_WEBHOOK_URLS' ? [GOOD[name]] : GOOD[name];
+    const config = loadConfig(name === 'DATABASE_URL' ? { DATABASE_URL_FILE: file } : withApp({ [`${name}_FILE`]: file, ...COMPANIONS[name] }));
+    const expected = name === 'WECOM_WEBHOOK_URLS' ? [GOOD[name]] : name === 'WECOM_GROUP_ROBOTS' ? JSON.parse(GOOD[name]) : GOOD[name];
     t.same(config[name], expected, `${name}_FILE`);
   }
   t.equal(loadConfig({ SESSION_SECRET_FILE: '', SESSION_SECRET: GOOD.SESSION_SECRET }).SESSION_SECRET, GOOD.SESSION_SECRET, 'an empty NAME_FILE counts as unset (compose passes ${X:-})');
@@ -191,7 +207,7 @@ t.test('a published example secret refuses the start: the old compose defaults, 
     /^SESSION_SECRET \(from SESSION_SECRET_FILE\): is an example value/,
   ]);
   // Generated values pass.
-  t.doesNotThrow(() => loadConfig(withApp({ ...GOOD, WECOM_WEBHOOK_URLS: GOOD.WECOM_WEBHOOK_URLS })));
+  t.doesNotThrow(() => loadConfig(withApp({ ...GOOD, WECOM_CORP_ID: 'ww0123456789abcdef', WECHAT_MP_APPID: 'wx0123456789abcdef', WECOM_WEBHOOK_URLS: GOOD.WECOM_WEBHOOK_URLS })));
 });
 
 /** NAME=value lines of a dotenv file, comments and empty values left out. */
@@ -247,4 +263,20 @@ t.test('no DATABASE_URL where embedded PostgreSQL is not installed (the producti
   t.match((err as ConfigError).problems, [/^DATABASE_URL: not set, and this installation has no embedded PostgreSQL/]);
   const db = await resolveDatabase(loadConfig({ DATABASE_URL: GOOD.DATABASE_URL }), quiet, false);
   t.equal(db.url, GOOD.DATABASE_URL, 'with DATABASE_URL the package is not needed');
+});
+
+t.test('WeChat / WeCom settings (SPEC §17): keys of 43 characters, the pieces that go together, the robots\' JSON', async (t) => {
+  t.same(problemsOf({ WECOM_CALLBACK_AES_KEY: 'too-short' }), ['WECOM_CALLBACK_AES_KEY: must be the 43-character EncodingAESKey from the WeChat/WeCom console']);
+  t.same(problemsOf({ WECHAT_MP_AES_KEY: `${GOOD.WECHAT_MP_AES_KEY}x` }), ['WECHAT_MP_AES_KEY: must be the 43-character EncodingAESKey from the WeChat/WeCom console']);
+  t.same(problemsOf({ WECOM_CALLBACK_TOKEN: GOOD.WECOM_CALLBACK_TOKEN }), [
+    'WECOM_CALLBACK_AES_KEY: needed with WECOM_CALLBACK_TOKEN', 'WECOM_CORP_ID: needed with WECOM_CALLBACK_TOKEN',
+  ]);
+  t.same(problemsOf({ WECHAT_MP_AES_KEY: GOOD.WECHAT_MP_AES_KEY, WECHAT_MP_TOKEN: GOOD.WECHAT_MP_TOKEN }), ['WECHAT_MP_APPID: needed with WECHAT_MP_AES_KEY']);
+  t.same(problemsOf({ WECHAT_MP_TOKEN: 'a b' }), ['WECHAT_MP_TOKEN: must be 3-32 letters or digits (as set on the WeChat/WeCom console)']);
+  t.same(problemsOf({ WECHAT_MP_TOKEN: GOOD.WECHAT_MP_TOKEN }), [], 'a token alone: plain mode');
+  for (const bad of ['not json', '["https://x.cn"]', '{"wrkA":"ftp://x"}', '{"wrkA":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=change-me"}']) {
+    t.same(problemsOf({ WECOM_GROUP_ROBOTS: bad }), ['WECOM_GROUP_ROBOTS: must be a JSON object {"<group ChatId>": "<robot webhook http(s) URL>"}'], bad);
+  }
+  t.same(loadConfig({ WECOM_GROUP_ROBOTS: '' }).WECOM_GROUP_ROBOTS, {}, 'unset: no robot');
+  t.equal(loadConfig({ WECOM_API_BASE: 'http://127.0.0.1:9999/' }).WECOM_API_BASE, 'http://127.0.0.1:9999', 'API base without its trailing slash');
 });

@@ -9,11 +9,16 @@ import { json, registrationRequest, setupApp, staffSession } from '../helpers/ap
 import { actOk } from '../helpers/tickets.js';
 import { BACKENDS, setupWorkers, waitFor } from '../helpers/workers.js';
 import { loggerOptions } from '../../src/logging.js';
+import { encryptedPush, newEncodingAesKey, plainPush, startFakeWeCom, wxXml } from '../helpers/fake-wecom.js';
+import { jpegWithGps } from '../helpers/files.js';
 
 const NAME = '欧阳明华';
 const PHONE = '13912345678';
 const ADDRESS = '东山村五组十二号';
-const SECRETS = [NAME, PHONE, ADDRESS, '139****5678', '欧阳某'];
+// WeChat (SPEC §17): an Official Account OpenID, a WeCom UserID (the nickname is NAME).
+const OPENID = 'oPrivacyOpenId0123456789';
+const USERID = 'privacyUserId7';
+const SECRETS = [NAME, PHONE, ADDRESS, '139****5678', '欧阳某', OPENID, USERID];
 
 async function queueStorageDump(backend: string, prefix: string, databaseUrl: string, pool: import('pg').Pool): Promise<string> {
   if (backend === 'redis') {
@@ -52,7 +57,19 @@ for (const backend of BACKENDS) {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
     const logger = pino(loggerOptions('trace'), sink);
-    const ctx = await setupApp(t, { logger });
+    const fake = await startFakeWeCom();
+    t.teardown(() => fake.close());
+    const wecom = { token: 'privacyToken', aesKey: newEncodingAesKey(), receiverId: 'wwPrivacyCorp' };
+    fake.credentials.set(wecom.receiverId, 'privacy-secret-01');
+    fake.media.set('privacy-photo', { bytes: await jpegWithGps(400, 300), type: 'image/jpeg' });
+    const ctx = await setupApp(t, {
+      logger,
+      env: {
+        WECOM_CALLBACK_TOKEN: wecom.token, WECOM_CALLBACK_AES_KEY: wecom.aesKey, WECOM_CORP_ID: wecom.receiverId,
+        WECOM_CORP_SECRET: 'privacy-secret-01', WECOM_API_BASE: fake.base, WECHAT_MP_TOKEN: 'privacyMp',
+        WECOM_GROUP_ROBOTS: JSON.stringify({ wrkPrivacyGroup: fake.url('privacy-robot') }),
+      },
+    });
     const prefix = `p${randomBytes(4).toString('hex')}`;
     await setupWorkers(t, ctx, { backend, prefix, log: logger });
     const clerk = await staffSession(ctx, ['clerk']);
@@ -81,6 +98,24 @@ for (const backend of BACKENDS) {
       const { rows } = await ctx.db.pool.query(`SELECT count(*)::int AS n FROM notifications WHERE status = 'sent'`);
       return rows[0].n >= 5;
     });
+    // WeChat: the resident's OpenID and words, a group member's UserID, nickname and photo, one
+    // ticket from them, and the robot's answer in the group.
+    const callbacks = [
+      ['wechat-mp', plainPush({ token: 'privacyMp' }, wxXml.text({ from: OPENID, msgId: '4401', content: `我是${NAME}，电话${PHONE}，${ADDRESS}停水了` }))],
+      ['wecom', encryptedPush(wecom, wxXml.robotText({ chatId: 'wrkPrivacyGroup', userId: USERID, name: NAME, msgId: 'pv-1', content: `${ADDRESS}的水管爆了` }))],
+      ['wecom', encryptedPush(wecom, wxXml.robotImage({ chatId: 'wrkPrivacyGroup', userId: USERID, name: NAME, msgId: 'pv-2', mediaId: 'privacy-photo' }))],
+    ] as const;
+    for (const [path, p] of callbacks) {
+      const r = await ctx.app.inject({ method: 'POST', url: `/api/v1/intake/${path}?${p.query}`, headers: { 'content-type': 'text/xml' }, payload: p.body });
+      t.equal(r.statusCode, 200, `${path} callback`);
+    }
+    await waitFor('the WeChat photo', async () => (await ctx.db.pool.query(`SELECT 1 FROM intake_messages WHERE media_status = 'stored'`)).rows.length > 0, 15_000);
+    const ids = (await ctx.db.pool.query(`SELECT id::text FROM intake_messages ORDER BY id`)).rows.map((r) => r.id);
+    const wx = await ctx.app.inject({ method: 'POST', url: '/api/v1/intake/messages/register', headers: clerk.headers, payload: { messageIds: ids, kind: 'help', villageCode: 'dongshan' } });
+    t.equal(wx.statusCode, 201, wx.body);
+    await waitFor('the robot\'s answer', async () => fake.posts.length === 1, 10_000);
+    t.notOk(SECRETS.some((s) => fake.posts[0].content.includes(s)), 'the group reads no name, id, phone or address');
+
     const { rows: pending } = await ctx.db.pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
     t.equal(pending[0].n, 0, 'the relay published everything');
 

@@ -15,6 +15,7 @@ import type { Duration } from '../../domain/calendar.js';
 import type { Rate } from '../../domain/stats.js';
 
 import { HOTLINE_DELIVERY_LABELS, HOTLINE_EVENT_LABELS } from '../../domain/hotline.js';
+import { ROBOT_DELIVERY_LABELS } from '../../domain/wechat-message.js';
 
 export const LABELS = {
   status: STATUS_LABELS as Record<string, string>,
@@ -34,6 +35,7 @@ export const LABELS = {
   noticeStatus: { draft: '草稿', published: '已发布', held: '暂缓发布' } as Record<string, string>,
   hotlineEvent: HOTLINE_EVENT_LABELS as Record<string, string>,
   hotlineDelivery: HOTLINE_DELIVERY_LABELS as Record<string, string>,
+  robotDelivery: ROBOT_DELIVERY_LABELS,
 };
 
 type Instant = Date | string | null | undefined;

@@ -14,6 +14,7 @@ import { pageErrorHandler, renderError } from './render.js';
 import { markPageForms, parseUrlEncoded } from '../plugins/text-input.js';
 import authPages from './auth.pages.js';
 import intakePages from './intake.pages.js';
+import wechatPages from './wechat.pages.js';
 import ticketPages from './ticket.pages.js';
 import attachmentPages from './attachments.pages.js';
 import mobilePages from './mobile.pages.js';
@@ -66,6 +67,7 @@ const pages: FastifyPluginAsync = async (app) => {
     async (staff) => {
       await staff.register(authPages);
       await staff.register(intakePages);
+      await staff.register(wechatPages);
       await staff.register(ticketPages);
       await staff.register(attachmentPages);
       await staff.register(mobilePages);

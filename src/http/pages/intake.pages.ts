@@ -21,7 +21,7 @@ const KEY_RE = /^[A-Za-z0-9_.:-]{8,100}$/;
 const RECEIPT_FORMATS = ['a5', 'a4', 'narrow'] as const;
 
 /** The registration body of SPEC §4 from the form's fields (blank fields are left out). */
-function registrationInput(v: FormValues) {
+export function registrationInput(v: FormValues) {
   const received = str(v, 'receivedAt');
   const complainant = compact({
     name: str(v, 'complainant.name'),

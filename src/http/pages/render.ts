@@ -22,6 +22,7 @@ const NAV: NavItem[] = [
   { href: '/staff/tickets/new', label: '登记', can: 'register' },
   { href: '/staff/m/new', label: '随手拍', can: 'registerOnPhone' },
   { href: '/staff/m/mine', label: '我的上报', can: 'registerOnPhone' },
+  { href: '/staff/intake/messages', label: '微信消息', can: 'triageIntake' },
   { href: '/staff/inbox', label: '待办' },
   { href: '/staff/tickets', label: '工单' },
   { href: '/staff/imports', label: '台账导入', can: 'importLedgers' },
@@ -109,6 +110,7 @@ export function statusOf(err: DomainError): number {
 export function formPagePath(request: FastifyRequest): string | null {
   const path = request.url.split('?')[0];
   if (path === '/staff/tickets') return '/staff/tickets/new';
+  if (path === '/staff/intake/messages/register') return '/staff/intake/messages';
   const action = /^(\/staff\/tickets\/\d{15})\/actions\/[a-z_]+$/.exec(path);
   return action ? action[1] : null;
 }

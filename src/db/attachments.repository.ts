@@ -22,19 +22,8 @@ export interface AttachmentRow {
   createdAt: Date;
 }
 
-export interface NewAttachment {
-  ticketId: string | null;
-  intakeMessageId: string | null;
-  purpose: AttachmentPurpose;
-  kind: AttachmentKind;
-  mime: string;
-  sha256: string;
-  size: number;
-  originalName: string | null;
-  thumbSha256: string | null;
-  uploadedBy: string | null;
-  createdAt: Date;
-}
+/** What a new row is given; the rest (id, the public copy and switch, the uploader's name) comes later or from joins. */
+export type NewAttachment = Omit<AttachmentRow, 'id' | 'publicSha256' | 'public' | 'uploadedByName'>;
 
 const COLUMNS = `a.id::text AS id, a.ticket_id::text AS "ticketId", a.intake_message_id::text AS "intakeMessageId",
   a.purpose, a.kind, a.mime, a.sha256, a.size::float8 AS size, a.original_name AS "originalName",

@@ -25,26 +25,13 @@ export interface NewIntakeMessage {
   dismissReason?: string;
 }
 
-export interface IntakeMessageRow {
+export interface IntakeMessageRow extends Omit<NewIntakeMessage, 'event' | 'dismissReason'> {
   id: string;
-  source: IntakeSource;
-  msgType: string;
-  sender: string | null;
-  senderName: string | null;
-  groupId: string | null;
-  body: string | null;
-  mediaId: string | null;
-  mediaFormat: string | null;
   mediaStatus: 'none' | 'pending' | 'stored' | 'failed';
-  lat: number | null;
-  lng: number | null;
-  sentAt: Date | null;
-  receivedAt: Date;
   status: IntakeStatus;
   ticketId: string | null;
   ticketNo: string | null;
   dismissReason: string | null;
-  dedupeKey: string;
 }
 
 const COLUMNS = `m.id::text AS id, m.source, m.msg_type AS "msgType", m.sender, m.sender_name AS "senderName", m.group_id AS "groupId",

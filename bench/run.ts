@@ -218,7 +218,9 @@ async function main(): Promise<number> {
     }
   } finally {
     for (const c of children) await c.stop().catch(() => undefined);
-    await db.drop();
+    // BENCH_KEEP_DB=1 leaves the seeded database for profiling (its name is logged; drop it by hand).
+    if (process.env.BENCH_KEEP_DB === '1') log(`BENCH_KEEP_DB: ${db.name} kept`);
+    else await db.drop();
   }
 
   printTable(rows);

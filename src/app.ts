@@ -39,7 +39,7 @@ import attachmentRoutes from './http/routes/attachments.routes.js';
 import queueDashboard from './http/queue-dashboard.js';
 import pages from './http/pages/index.js';
 import { loggerOptions } from './logging.js';
-import { guardPool, POOL_CONNECT_TIMEOUT_MS } from './db/pool.js';
+import { guardPool, POOL_CONNECT_TIMEOUT_MS, SESSION_OPTIONS } from './db/pool.js';
 import { rateLimitStore } from './http/rate-limit-store.js';
 import { metricsAccess } from './http/metrics-access.js';
 import { serviceDeps, type Shared } from './runtime.js';
@@ -107,7 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return payload;
   });
   app.decorate('redis', deps.redis ?? null);
-  await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, max: 20, connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS });
+  await app.register(fastifyPostgres, { connectionString: config.DATABASE_URL, options: SESSION_OPTIONS, max: 20, connectionTimeoutMillis: POOL_CONNECT_TIMEOUT_MS });
   // A client losing its server (a Postgres restart), idle or checked out, must not take the process down.
   guardPool(app.pg.pool, app.log, 'api');
   app.decorate('deps', serviceDeps({ db: app.pg.pool, clock: deps.clock, log: app.log, config }, deps.shared));

@@ -43,17 +43,24 @@ async function signIn(app: FastifyInstance, ctx: BenchContext, config: ReturnTyp
   return { cookie: `hy_session=${cookie}`, 'x-csrf-token': res.json().csrfToken };
 }
 
+/** The slowest request of each figure at each size (the bench's raw output and its log). */
+const slowest: { figure: string; url: string; ms: number }[] = [];
+
 /** p95 of the answer times of `urls`, each asked `times` times after one warm-up round. */
-async function p95(app: FastifyInstance, headers: Record<string, string>, urls: string[], times = 3): Promise<number> {
+async function p95(app: FastifyInstance, headers: Record<string, string>, urls: string[], times = 3, figure = ''): Promise<number> {
   for (const url of urls) await get(app, headers, url);
   const ms: number[] = [];
+  let worst = { url: '', ms: 0 };
   for (let i = 0; i < times; i++) {
     for (const url of urls) {
       const t0 = process.hrtime.bigint();
       await get(app, headers, url);
-      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const took = Number(process.hrtime.bigint() - t0) / 1e6;
+      ms.push(took);
+      if (took > worst.ms) worst = { url: decodeURIComponent(url), ms: took };
     }
   }
+  slowest.push({ figure, ...worst });
   return percentile(ms.sort((a, b) => a - b), 95);
 }
 
@@ -123,17 +130,17 @@ export async function measureScale(ctx: BenchContext, sizes: number[]): Promise<
         const first = (await get(app, headers, url)) as { nextCursor?: string | null };
         if (first.nextCursor) listUrls.push(`${url}&cursor=${encodeURIComponent(first.nextCursor)}`);
       }
-      record({ id: 'list', figure: 'staff list with filters (p95)', unit: 'ms', bar: 50, barText: '≤ 50 ms' }, await p95(app, headers, listUrls));
+      record({ id: 'list', figure: 'staff list with filters (p95)', unit: 'ms', bar: 50, barText: '≤ 50 ms' }, await p95(app, headers, listUrls, 3, 'list'));
       const words = ['路灯', '自来水', '宅基地', '臭味很大', '东山村3组17号', '西河村11组', '冰雹砸坏', '滑坡的迹象', '拖欠工资', '医保缴费'];
-      record({ id: 'q_words', figure: 'q by words of the content (p95)', unit: 'ms', bar: 300, barText: '≤ 300 ms' }, await p95(app, headers, words.map(q)));
+      record({ id: 'q_words', figure: 'q by words of the content (p95)', unit: 'ms', bar: 300, barText: '≤ 300 ms' }, await p95(app, headers, words.map(q), 3, 'q_words'));
       const phones = sample.slice(0, 10).map((s) => q(s.complainant_phone!));
-      record({ id: 'q_phone', figure: 'q by whole phone (p95)', unit: 'ms', bar: 30, barText: '≤ 30 ms' }, await p95(app, headers, phones));
+      record({ id: 'q_phone', figure: 'q by whole phone (p95)', unit: 'ms', bar: 30, barText: '≤ 30 ms' }, await p95(app, headers, phones, 3, 'q_phone'));
       const last4 = sample.slice(10, 20).map((s) => q(s.complainant_phone!.slice(-4)));
-      record({ id: 'q_last4', figure: "q by a phone's last 4 digits (p95)", unit: 'ms', bar: 30, barText: '≤ 30 ms' }, await p95(app, headers, last4));
+      record({ id: 'q_last4', figure: "q by a phone's last 4 digits (p95)", unit: 'ms', bar: 30, barText: '≤ 30 ms' }, await p95(app, headers, last4, 3, 'q_last4'));
       const names = [...new Set(sample.map((s) => s.complainant_name).filter((n): n is string => !!n))].slice(0, 10).map(q);
-      record({ id: 'q_name', figure: 'q by name (p95)', unit: 'ms', bar: 30, barText: '≤ 30 ms' }, await p95(app, headers, names));
+      record({ id: 'q_name', figure: 'q by name (p95)', unit: 'ms', bar: 30, barText: '≤ 30 ms' }, await p95(app, headers, names, 3, 'q_name'));
       const numbers = sample.slice(20, 30).map((s) => q(s.ticket_no));
-      record({ id: 'q_number', figure: 'q by ticket number (p95)', unit: 'ms', bar: 30, barText: '≤ 30 ms' }, await p95(app, headers, numbers));
+      record({ id: 'q_number', figure: 'q by ticket number (p95)', unit: 'ms', bar: 30, barText: '≤ 30 ms' }, await p95(app, headers, numbers, 3, 'q_number'));
 
       // Duplicate candidates of a registration in the busiest village × category, with a phone.
       const since = new Date(now.getTime() - 7 * 86_400_000);
@@ -155,22 +162,23 @@ export async function measureScale(ctx: BenchContext, sizes: number[]): Promise<
 
       record(
         { id: 'stats_month', figure: 'department statistics of a month (p95)', unit: 'ms', bar: 1000, barText: '≤ 1 s' },
-        await p95(app, headers, [`/api/v1/stats/departments?month=${month}`, `/api/v1/stats/handlers?month=${month}`], 2),
+        await p95(app, headers, [`/api/v1/stats/departments?month=${month}`, `/api/v1/stats/handlers?month=${month}`], 2, 'stats_month'),
       );
       record(
         { id: 'stats_year', figure: 'department statistics of a year (p95)', unit: 'ms', bar: 5000, barText: '≤ 5 s' },
-        await p95(app, headers, [`/api/v1/stats/departments?from=${yearFrom}&to=${month}`], 2),
+        await p95(app, headers, [`/api/v1/stats/departments?from=${yearFrom}&to=${month}`], 2, 'stats_year'),
       );
       record(
         { id: 'supervision', figure: 'supervision board (p95)', unit: 'ms', bar: null, barText: 'reported' },
-        await p95(app, headers, ['/api/v1/supervision'], 5),
+        await p95(app, headers, ['/api/v1/supervision'], 5, 'supervision'),
       );
       const lookups = sample.slice(30, 40).map((s) => `/api/v1/tickets/${s.ticket_no}`);
       record(
         { id: 'ticket', figure: 'one ticket with its timeline, staff view (p95)', unit: 'ms', bar: null, barText: 'reported' },
-        await p95(app, headers, lookups),
+        await p95(app, headers, lookups, 3, 'ticket'),
       );
       ctx.log(`scale: ${size.toLocaleString('en')} measured: ${[...figures.values()].map((f) => `${f.id} ${fmt(f.values.at(-1)!, f.unit)}`).join(', ')}`);
+      ctx.log(`scale: slowest requests: ${slowest.splice(0).map((w) => `${w.figure} ${w.ms.toFixed(0)} ms ${w.url}`).join(' · ')}`);
     }
   } finally {
     await app.close();

@@ -49,7 +49,7 @@ interface Cond {
 }
 
 /** An indexed way to match: a condition, or (words) the column whose bigram index answers it. */
-type Arm = Cond | { bigramsOf: 'content' | 'complainant_name'; bigrams: string[] };
+type Arm = Cond | { bigramsOf: 'content' | 'complainant_name'; bigrams: string[]; phrase: Cond };
 
 /**
  * SPEC §12: ticket number (whole, its beginning, or what follows the date), external number
@@ -86,7 +86,15 @@ function searchConditions(q: string): { arms: Arm[] | null; filter: Cond } {
   const bigrams = searchBigrams(search.raw);
   // One character: no bigram narrows it; the walk alone.
   if (bigrams.length === 0) return { arms: null, filter };
-  return { arms: [{ bigramsOf: 'content', bigrams }, { bigramsOf: 'complainant_name', bigrams }, ext], filter };
+  const phrase = (column: string): Cond => ({ sql: `t.${column} ILIKE ? ESCAPE '\\'`, values: [contains] });
+  return {
+    arms: [
+      { bigramsOf: 'content', bigrams, phrase: phrase('content') },
+      { bigramsOf: 'complainant_name', bigrams, phrase: phrase('complainant_name') },
+      ext,
+    ],
+    filter,
+  };
 }
 
 /** `conds` as SELECTs over `tickets t`, their `?` numbered after what `values` holds. */
@@ -109,36 +117,56 @@ const bigramCond = (column: 'content' | 'complainant_name', bigram: string): Con
 interface PlanNode {
   'Node Type': string;
   'Plan Rows': number;
+  'Subplan Name'?: string;
   Plans?: PlanNode[];
 }
 
-/** The planner's estimate of the rows of each condition (one EXPLAIN, no row read). */
+/**
+ * The planner's estimate of the rows of each condition (one EXPLAIN, no row read): each an
+ * InitPlan of its own, which keep their order (branches of a UNION ALL do not: a parallel Append
+ * sorts them by cost). A branch's estimate is its Bitmap Index Scan's (the whole index's answer;
+ * a parallel heap scan above it shows a per-worker share); a branch the planner would read
+ * sequentially is common by its own judgement.
+ */
 async function estimates(db: Db, conds: Cond[]): Promise<number[]> {
   const values: unknown[] = [];
   const { rows } = await db.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
-    `EXPLAIN (FORMAT JSON) ${armSelects(conds, values).join(' UNION ALL ')}`,
+    `EXPLAIN (FORMAT JSON) SELECT ${armSelects(conds, values).map((sql, i) => `ARRAY(${sql}) AS e${i}`).join(', ')}`,
     values,
   );
-  const top = rows[0]['QUERY PLAN'][0].Plan;
-  if (conds.length === 1) return [top['Plan Rows']];
-  // The Append of the branches, under a Gather when the planner went parallel.
-  const find = (node: PlanNode): PlanNode | null =>
-    node['Node Type'] === 'Append' && node.Plans?.length === conds.length ? node : (node.Plans ?? []).map(find).find(Boolean) ?? null;
-  const append = find(top);
-  if (!append) throw new Error('no Append in the plan of the estimates');
-  return append.Plans!.map((p) => p['Plan Rows']);
+  const indexRows = (node: PlanNode): number => {
+    if (node['Node Type'] === 'Bitmap Index Scan') return node['Plan Rows'];
+    const found = (node.Plans ?? []).map(indexRows).filter((n) => Number.isFinite(n));
+    return found.length ? Math.max(...found) : Number.POSITIVE_INFINITY;
+  };
+  const initPlans = new Map<number, PlanNode>();
+  const collect = (node: PlanNode): void => {
+    const n = /^InitPlan (\d+)/.exec(node['Subplan Name'] ?? '')?.[1];
+    if (n) initPlans.set(Number(n), node);
+    else (node.Plans ?? []).forEach(collect);
+  };
+  collect(rows[0]['QUERY PLAN'][0].Plan);
+  const ordered = [...initPlans.entries()].sort(([x], [y]) => x - y).map(([, node]) => node);
+  if (ordered.length !== conds.length) throw new Error('the plan of the estimates has not one InitPlan per condition');
+  return ordered.map(indexRows);
 }
 
 /** A bigram no text has: the planner's estimate for it is what it says of any bigram it has no statistics for. */
 const UNSEEN_BIGRAM = '\u9fa5\u9fa4';
 
+/** A bigram lookup the index answers from a small bitmap: at most this many rows (ten pages' worth of RARE_MATCHES). */
+const SMALL_BITMAP = 20;
+/** How many of a text's rarest bigrams are ANDed. */
+const AND_BIGRAMS = 3;
+
 /**
- * Words: each column is looked up by its rarest bigram (by the planner's statistics of the bigram
- * index), the filter re-checking the phrase. Looking up all the bigrams ANDed made the index build
- * bitmaps of every common one (240 000 rows for 路灯 at 3 000 000 tickets, lossy, then
- * hy_search_terms recomputed row by row: 0.5–3 s). Null (the walk) when even the rarest bigram is
- * among the index's most common elements with more than `rare` rows; a bigram the statistics do
- * not know is rarer than all of those, so it is looked up (the lookup stops past `rare`).
+ * Words: each column is looked up by its rarest bigrams (by the planner's statistics of the bigram
+ * index), at most AND_BIGRAMS of them and only those whose bitmap stays small, the filter
+ * re-checking the phrase. ANDing every bigram made the index build bitmaps of the common ones
+ * (240 000 rows for 路灯 at 3 000 000 tickets, lossy, then hy_search_terms recomputed row by
+ * row: 0.5–3 s); one bigram alone let a name such as 欧阳华芳 match thousands. Null (the walk)
+ * when even the rarest is common; a bigram the statistics do not know is rarer than all of those.
+ * The lookup re-checks the phrase, so at most rare × SMALL_BITMAP rows are read to count matches.
  */
 async function wordArms(db: Db, arms: Arm[], rare: number): Promise<Cond[] | null> {
   const out: Cond[] = [];
@@ -149,11 +177,17 @@ async function wordArms(db: Db, arms: Arm[], rare: number): Promise<Cond[] | nul
     }
     const conds = arm.bigrams.map((g) => bigramCond(arm.bigramsOf, g));
     const [unseen, ...rows] = await estimates(db, [bigramCond(arm.bigramsOf, UNSEEN_BIGRAM), ...conds]);
-    const rarest = rows.indexOf(Math.min(...rows));
-    // Bigrams that are common alone but rare together (an address: 东山村 3组 17号) are left to the
-    // walk: ANDing common bigrams' bitmaps was slower still (1.7–6.7 s at 3 000 000 tickets).
-    if (rows[rarest] > rare && rows[rarest] !== unseen) return null;
-    out.push(conds[rarest]);
+    const small = rows
+      .map((n, i) => ({ n: n === unseen ? 0 : n, i }))
+      .filter(({ n }) => n <= rare * SMALL_BITMAP)
+      .sort((x, y) => x.n - y.n)
+      .slice(0, AND_BIGRAMS)
+      .map(({ i }) => conds[i]);
+    if (small.length === 0) return null;
+    // The phrase itself is checked in the lookup, so the count against `rare` is of real matches
+    // (村3 组1 17 are in thousands of addresses; 东山村3组17号 in none).
+    const all = [...small, arm.phrase];
+    out.push({ sql: all.map((c) => c.sql).join(' AND '), values: all.flatMap((c) => c.values) });
   }
   return out;
 }

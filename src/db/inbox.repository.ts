@@ -6,12 +6,13 @@ import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.
 
 const LIMIT = 200;
 
-/** Handler: the department's tickets to accept or work on, the nearest deadline first. */
+/** Handler: the department's tickets to accept or work on, the nearest open deadline (row) first. */
 export async function departmentWork(db: Db, departmentCode: string): Promise<TicketRow[]> {
   const { rows } = await db.query(
     `SELECT ${TICKET_COLUMNS} FROM tickets t
       WHERE t.department_code = $1 AND t.status = ANY($2)
-      ORDER BY CASE WHEN t.status = 'assigned' THEN LEAST(t.sign_off_due_at, t.due_at) ELSE t.due_at END, t.id
+      ORDER BY (SELECT min(d.due_at) FROM ticket_deadlines d
+                 WHERE d.ticket_id = t.id AND d.state = 'open' AND d.kind IN ('sign_off', 'resolve')), t.id
       LIMIT ${LIMIT}`,
     [departmentCode, WITH_DEPARTMENT_STATUSES],
   );
@@ -48,7 +49,7 @@ export interface StaffNotificationRow {
   audience: string;
   departmentCode: string | null;
   /** Which deadline an escalation step is about (null for other notifications). */
-  deadline: 'signOff' | 'resolve' | null;
+  deadline: 'signOff' | 'resolve' | 'coHandle' | null;
   createdAt: Date;
 }
 

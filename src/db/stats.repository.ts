@@ -45,7 +45,9 @@ export async function departmentCounts(db: Db, from: Date, to: Date, now: Date):
      ), tk AS (
        SELECT department_code,
               count(*) AS received,
-              count(*) FILTER (WHERE status = ANY($4) AND due_at < $3) AS overdue_open
+              count(*) FILTER (WHERE status = ANY($4) AND EXISTS (
+                SELECT 1 FROM ticket_deadlines d WHERE d.ticket_id = t.id AND d.kind = 'resolve' AND d.state = 'open'
+                   AND d.paused_at IS NULL AND d.due_at < $3)) AS overdue_open
          FROM t GROUP BY department_code
      )
      SELECT tk.*, COALESCE(ev.sign_offs, 0) AS assigned, COALESCE(ev.accepted_on_time, 0) AS accepted_on_time,

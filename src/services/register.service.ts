@@ -17,7 +17,7 @@ import { writeRegistrationTrail } from '../db/registration.repository.js';
 import { getCatalogue, learnCategory, suggestCategories } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
 import { staffTicketView } from './ticket-view.js';
-import { ladderJobs, planLadders } from './escalation.service.js';
+import { nextStep } from '../domain/escalation.js';
 import type { ServiceDeps } from './deps.js';
 
 export type { RegistrationInput } from '../domain/registration.js';
@@ -104,8 +104,8 @@ async function registerInTx(
       ? { at: origin.dueAt, calendarWarning: false }
       : addDuration(receivedAt, resolveLimit(policy, input.kind, category), calendar);
     const phone = input.complainant?.phone ?? null;
-    const plan = planLadders(
-      { status: 'registered', dueAt: due.at, resolveStartedAt: receivedAt, escalationLevel: null, signOffDueAt: null, assignedAt: null, signOffEscalationLevel: null },
+    const plan = nextStep(
+      { id: null, kind: 'resolve', departmentCode: null, startedAt: receivedAt, dueAt: due.at, level: null, pausedAt: null, pausedMs: 0, nextStepAt: null },
       policy,
       calendar,
     );
@@ -134,7 +134,7 @@ async function registerInTx(
         registeredViaKey: registrant.apiKeyId,
         dueAt: due.at,
         calendarWarning: due.calendarWarning || plan.calendarWarning,
-        nextEscalationAt: plan.nextEscalationAt,
+        resolveNextStepAt: plan.at,
         source: registrant.source ?? 'local',
         externalNo: origin?.externalNo ?? null,
         lat: input.location?.lat ?? null,
@@ -144,7 +144,7 @@ async function registerInTx(
     const { row, candidates } = inserted;
     const outbox: JobMessage[] = [jobs.notification({ ticketId: row.id, template: 'registered' })];
     if (row.categoryCode) outbox.push(jobs.routing(row.id));
-    outbox.push(...ladderJobs(row.id, {}, plan));
+    if (plan.at) outbox.push(jobs.deadline(row.id, 'resolve', plan.at));
 
     const duplicateCandidates = rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({
       ticketNo: c.ticketNo,

@@ -11,7 +11,8 @@ import { appendAudit } from '../db/audit.repository.js';
 import { withTx } from '../db/tx.js';
 import { listNotificationsForTicket } from '../db/notifications.repository.js';
 import { maskPhone } from '../domain/masking.js';
-import { staffEventView, staffTicketView } from './ticket-view.js';
+import { deadlineView, staffEventView, staffTicketView } from './ticket-view.js';
+import { deadlinesOf } from '../db/deadlines.repository.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import { hotlineDeliveryViews } from './hotline-webhook.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -73,6 +74,8 @@ export async function getTicketForStaff(
     mergedTickets: merged.map((m) => ({ ticketNo: m.ticketNo, receivedAt: m.receivedAt.toISOString() })),
     allowedActions: allowedActions(ticketState(t), actor, deps.clock.now()),
     timeline: events.map(staffEventView),
+    // SPEC §18: the ticket's deadlines as rows, those in force first.
+    deadlines: (await deadlinesOf(deps.db, t.id)).map(deadlineView),
     // SPEC §15: each report back to the 12345 platform and its delivery state.
     hotlineDeliveries: t.source === 'hotline_12345' ? await hotlineDeliveryViews(deps, t.id) : [],
   };

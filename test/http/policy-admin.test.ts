@@ -215,8 +215,11 @@ t.test('PUT a changed policy: the next consult ticket gets the new limit', async
   t.equal(json(after).calendarWarning, false);
   // Its first ladder step: 1 working day before due = Fri 11-27 23:59:59 +08 (the limit, 3 working
   // days, is not shorter than twice warningBefore, so the warning is not at 80 %).
-  const { rows } = await ctx.db.pool.query('SELECT next_escalation_at FROM tickets WHERE ticket_no = $1', [json(after).ticketNo]);
-  t.equal(rows[0].next_escalation_at.toISOString(), '2026-11-27T15:59:59.000Z', 'warning scheduled for Friday evening');
+  const { rows } = await ctx.db.pool.query(
+    `SELECT d.next_step_at FROM ticket_deadlines d JOIN tickets t ON t.id = d.ticket_id WHERE t.ticket_no = $1 AND d.kind = 'resolve' AND d.state = 'open'`,
+    [json(after).ticketNo],
+  );
+  t.equal(rows[0].next_step_at.toISOString(), '2026-11-27T15:59:59.000Z', 'warning scheduled for Friday evening');
 
   const before2 = json(await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '家里老人需要帮助照看' })));
   // Other kinds keep their limit: help 10 working days → Wed 12-09.

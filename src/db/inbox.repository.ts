@@ -19,11 +19,12 @@ export async function departmentWork(db: Db, departmentCode: string): Promise<Ti
   return rows.map(mapTicket);
 }
 
-/** Supervisor: returns and extension requests awaiting a decision, and flagged tickets. */
+/** Supervisor: returns, extension, pause and screening requests awaiting a decision, and flagged tickets. */
 export async function supervisorWork(db: Db, now: Date): Promise<TicketRow[]> {
   const { rows } = await db.query(
     `SELECT ${TICKET_COLUMNS} FROM tickets t
-      WHERE t.status = 'returned' OR (t.status = 'in_progress' AND t.pending_extension IS NOT NULL)
+      WHERE t.status = 'returned' OR (t.status = 'in_progress' AND (t.pending_extension IS NOT NULL OR t.pending_pause IS NOT NULL))
+         OR (t.pending_screening IS NOT NULL AND t.status <> ALL('{closed,merged}'))
          OR (t.supervisor_flag AND t.status <> 'merged' AND t.closed_at > $1::timestamptz - interval '30 days')
       ORDER BY t.updated_at LIMIT ${LIMIT}`,
     [now],

@@ -63,3 +63,22 @@ export async function unstaffedTickets(db: Db, limit = 500): Promise<UnstaffedRo
   );
   return rows.map((r) => ({ ticketNo: r.ticket_no, departmentCode: r.department_code, dueAt: r.due_at, status: r.status }));
 }
+
+export interface ScreeningRow {
+  ticketNo: string;
+  departmentCode: string | null;
+  category: string;
+  screenedAt: Date;
+  status: string;
+}
+
+/** Tickets screened (甄别, SPEC §18) in [from, to), newest first. */
+export async function screenedTickets(db: Db, from: Date, to: Date, limit = 1000): Promise<ScreeningRow[]> {
+  const { rows } = await db.query(
+    `SELECT t.ticket_no, t.department_code, t.screening_category, t.screened_at, t.status
+       FROM tickets t WHERE t.screened_at >= $1 AND t.screened_at < $2
+      ORDER BY t.screened_at DESC, t.id DESC LIMIT $3`,
+    [from, to, limit],
+  );
+  return rows.map((r) => ({ ticketNo: r.ticket_no, departmentCode: r.department_code, category: r.screening_category, screenedAt: r.screened_at, status: r.status }));
+}

@@ -39,8 +39,9 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   if (f.kind) add('t.kind = ?', f.kind);
   if (f.channel) add('t.channel = ?', f.channel);
   if (f.source) add('t.source = ?', f.source);
-  if (f.overdue === true) add('t.status = ANY(?) AND t.due_at < ?', AWAITING_REPLY_STATUSES, f.now);
-  if (f.overdue === false) add('NOT (t.status = ANY(?) AND t.due_at < ?)', AWAITING_REPLY_STATUSES, f.now);
+  // A pause in force is never overdue (SPEC §18).
+  if (f.overdue === true) add('t.status = ANY(?) AND NOT t.paused AND t.due_at < ?', AWAITING_REPLY_STATUSES, f.now);
+  if (f.overdue === false) add('NOT (t.status = ANY(?) AND NOT t.paused AND t.due_at < ?)', AWAITING_REPLY_STATUSES, f.now);
   if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
   if (f.q) {
     // SPEC §12: ticket number (whole or part), external number (exact: the 12345 platform's,

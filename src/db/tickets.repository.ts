@@ -45,6 +45,13 @@ export interface TicketRow {
   satisfaction: string | null;
   resolved: boolean | null;
   version: number;
+  /** SPEC §18 (migration 0020): pause and screening requests, a pause in force, screening, report up. */
+  pendingPause: { reason: string; until: string | null } | null;
+  paused: boolean;
+  pendingScreening: { category: string; reason: string } | null;
+  screeningCategory: string | null;
+  screenedAt: Date | null;
+  reportedUpAt: Date | null;
   /** SPEC §15: `local`, `hotline_12345`, `open311`, `wechat`, `import`. */
   source: TicketSource;
   externalNo: string | null;
@@ -66,7 +73,8 @@ const ROW_FIELDS: Record<keyof TicketRow, true> = {
   registeredBy: true, assignedAt: true, acceptedAt: true, signOffDueAt: true, dueAt: true, repliedAt: true,
   followUpDueAt: true, closedAt: true, escalationLevel: true, signOffEscalationLevel: true, calendarWarning: true,
   reopenCount: true, leaderAttention: true, supervisorFlag: true, mergedInto: true, pendingExtension: true, reply: true,
-  result: true, publicSummary: true, satisfaction: true, resolved: true, version: true, source: true, externalNo: true, lat: true, lng: true,
+  result: true, publicSummary: true, satisfaction: true, resolved: true, version: true,
+  pendingPause: true, paused: true, pendingScreening: true, screeningCategory: true, screenedAt: true, reportedUpAt: true, source: true, externalNo: true, lat: true, lng: true,
 };
 const ROW_KEYS = Object.keys(ROW_FIELDS) as (keyof TicketRow)[];
 const AS_TEXT: ReadonlySet<keyof TicketRow> = new Set(['id', 'registeredBy']);
@@ -190,13 +198,21 @@ export interface TicketUpdate {
   escalationLevel: string | null;
   signOffEscalationLevel: string | null;
   calendarWarning: boolean;
+  pendingPause: TicketRow['pendingPause'];
+  paused: boolean;
+  pendingScreening: TicketRow['pendingScreening'];
+  screeningCategory: string | null;
+  screenedAt: Date | null;
+  reportedUpAt: Date | null;
 }
+
+const JSON_FIELDS: ReadonlySet<keyof TicketUpdate> = new Set(['pendingExtension', 'pendingPause', 'pendingScreening']);
 
 /** Writes a decided state; the version check makes a lost update impossible even without the row lock. */
 export async function updateTicket(db: Db, id: string, version: number, u: TicketUpdate, now: Date): Promise<TicketRow> {
   // Only fields of a ticket row are written (the type says so; this keeps it true at run time too).
   const keys = (Object.keys(u) as (keyof TicketUpdate)[]).filter((k) => k in ROW_FIELDS && !AS_TEXT.has(k));
-  const values = keys.map((k) => (k === 'pendingExtension' && u[k] ? JSON.stringify(u[k]) : u[k]));
+  const values = keys.map((k) => (JSON_FIELDS.has(k) && u[k] ? JSON.stringify(u[k]) : u[k]));
   const { rows } = await db.query(
     `UPDATE tickets t SET ${keys.map((k, i) => `${columnOf(k)} = $${i + 4}`).join(', ')}, version = version + 1, updated_at = $3
       WHERE id = $1 AND version = $2

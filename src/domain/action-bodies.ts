@@ -3,7 +3,7 @@
 // decide() checks every input against the same schemas (ticket-input.ts), then the rules that
 // need the ticket or the actor: cross-field rules and who may use which satisfaction value.
 import { z } from 'zod';
-import { REPLY_RESULTS, RETURN_REASON_CODES, SATISFACTIONS } from './ticket-rules.js';
+import { REPLY_RESULTS, RETURN_REASON_CODES, SATISFACTIONS, SCREENING_CATEGORIES } from './ticket-rules.js';
 import { DomainError } from './errors.js';
 import { issuesToDetails } from './zod-zh.js';
 
@@ -15,6 +15,8 @@ export const codeSchema = z
 const text = (max: number) => z.string().trim().min(1).max(max);
 /** An optional note: blank is the same as none (stored as null). */
 const note = z.string().trim().max(2000).nullable().optional();
+/** An instant with its offset, e.g. 2026-12-01T09:00:00+08:00 (normalised to ISO UTC). */
+const instant = z.iso.datetime({ offset: true, message: '应为带时区的时间，如 2026-12-01T09:00:00+08:00' }).transform((v) => new Date(v).toISOString());
 /** What staff may record: every level but the sweeper's own `no_response`. */
 const STAFF_SATISFACTIONS = SATISFACTIONS.filter((s): s is Exclude<typeof s, 'no_response'> => s !== 'no_response');
 
@@ -32,6 +34,12 @@ export const ACTION_BODIES = {
   reopen: z.strictObject({ reason: text(2000), departmentCode: codeSchema.nullable().optional() }),
   comment: z.strictObject({ note: text(2000), public: z.boolean() }),
   instruct: z.strictObject({ note: text(2000) }),
+  request_pause: z.strictObject({ reason: text(2000), until: instant.nullable().optional() }),
+  decide_pause: z.strictObject({ approve: z.boolean(), note }),
+  resume: z.strictObject({ note }),
+  request_screening: z.strictObject({ category: z.enum(SCREENING_CATEGORIES), reason: text(2000) }),
+  decide_screening: z.strictObject({ approve: z.boolean(), note }),
+  report_up: z.strictObject({ reason: text(2000) }),
 } as const;
 
 export type ActionName = keyof typeof ACTION_BODIES;

@@ -57,6 +57,13 @@ export const ACTIONS = [
   'reopen',
   'comment',
   'instruct',
+  // SPEC §18
+  'request_pause',
+  'decide_pause',
+  'resume',
+  'request_screening',
+  'decide_screening',
+  'report_up',
 ] as const;
 export type TicketAction = (typeof ACTIONS)[number];
 
@@ -73,6 +80,10 @@ export const SATISFACTIONS = [...REACHED_SATISFACTIONS, 'unreachable', 'no_respo
 export type Satisfaction = (typeof SATISFACTIONS)[number];
 /** Levels that send the ticket back to the department (重办). */
 export const DISSATISFIED: readonly Satisfaction[] = ['dissatisfied', 'very_dissatisfied'];
+
+/** Why a ticket leaves the 三率 denominators (甄别, SPEC §18). */
+export const SCREENING_CATEGORIES = ['unreasonable', 'repeated', 'outside_scope', 'legal_process', 'other'] as const;
+export type ScreeningCategory = (typeof SCREENING_CATEGORIES)[number];
 
 export const RETURN_REASON_CODES = ['wrong_locality', 'wrong_function', 'unclear_ownership', 'other'] as const;
 export type ReturnReasonCode = (typeof RETURN_REASON_CODES)[number];
@@ -95,6 +106,14 @@ export const EVENT_TYPES = [
   'closed',
   'escalation',
   'notified',
+  // SPEC §18
+  'pause_requested',
+  'pause_decided',
+  'resumed',
+  'screening_requested',
+  'screening_decided',
+  'reported_up',
+  'deadline_changed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -139,6 +158,25 @@ export interface TicketState {
    * clerk's follow-up, or a second rating racing the first) be kept as a comment instead of a 409.
    */
   followupRecordedThisRound?: boolean;
+  /** SPEC §18: a pause (中止计时) awaiting the supervisor, and whether one is in force. */
+  pendingPause?: PendingPause | null;
+  paused?: boolean;
+  /** SPEC §18: a screening (甄别) awaiting the supervisor, and the category once approved. */
+  pendingScreening?: PendingScreening | null;
+  screeningCategory?: ScreeningCategory | null;
+  /** SPEC §18: reported up (上报/吹哨) by a supervisor. */
+  reportedUp?: boolean;
+}
+
+export interface PendingPause {
+  reason: string;
+  /** When the handler expects to resume (ISO instant), if they said. */
+  until: string | null;
+}
+
+export interface PendingScreening {
+  category: ScreeningCategory;
+  reason: string;
 }
 
 /** Where each action may start (SPEC §3 "from"). */
@@ -156,6 +194,12 @@ export const ACTION_FROM: Record<TicketAction, readonly TicketStatus[]> = {
   reopen: ['closed'],
   comment: TICKET_STATUSES,
   instruct: OPEN_STATUSES,
+  request_pause: ['in_progress'],
+  decide_pause: ['in_progress'],
+  resume: ['in_progress'],
+  request_screening: ['in_progress'],
+  decide_screening: ['in_progress', 'replied'],
+  report_up: AWAITING_REPLY_STATUSES,
 };
 
 /**
@@ -178,6 +222,12 @@ export const ACTION_ROLES: Record<TicketAction, readonly Role[]> = {
   reopen: ['supervisor'],
   comment: ['clerk', 'handler', 'supervisor', 'leader'],
   instruct: ['leader'],
+  request_pause: ['handler'],
+  decide_pause: ['supervisor'],
+  resume: ['handler', 'supervisor'],
+  request_screening: ['handler'],
+  decide_screening: ['supervisor'],
+  report_up: ['supervisor'],
 };
 
 /** Notes on a ticket, not work on it: they never make a ticket wait in someone's inbox. */
@@ -221,14 +271,30 @@ export function mayAct(ticket: TicketState, action: TicketAction, actor: Actor):
   );
 }
 
-/** NO_PENDING_EXTENSION is reported as ILLEGAL_TRANSITION with its own message. */
+/**
+ * Refinements of the state check, each reported as ILLEGAL_TRANSITION with its own message
+ * (REFINEMENT_MESSAGES): the state allows the action but the ticket's pending requests do not.
+ */
+export const REFINEMENT_MESSAGES = {
+  NO_PENDING_EXTENSION: '该工单没有待审批的延期申请',
+  PAUSE_PENDING: '该工单已有待审批的中止计时申请',
+  ALREADY_PAUSED: '该工单正在中止计时',
+  PAUSE_TOO_LATE: '已超过办理期限，不能申请中止计时',
+  NO_PENDING_PAUSE: '该工单没有待审批的中止计时申请',
+  NOT_PAUSED: '该工单没有在中止计时',
+  SCREENING_PENDING: '该工单已有待审批的甄别申请或已甄别',
+  NO_PENDING_SCREENING: '该工单没有待审批的甄别申请',
+  ALREADY_REPORTED_UP: '该工单已上报',
+} as const;
+export type Refinement = keyof typeof REFINEMENT_MESSAGES;
+
 export type Denial =
   | 'TICKET_NOT_FOUND'
   | 'FORBIDDEN'
   | 'ILLEGAL_TRANSITION'
   | 'EXTENSION_PENDING'
-  | 'NO_PENDING_EXTENSION'
-  | 'EXTENSION_TOO_LATE';
+  | 'EXTENSION_TOO_LATE'
+  | Refinement;
 
 /**
  * Why this actor may not take this action now, or null when they may. Precedence:
@@ -253,7 +319,30 @@ export function checkAction(
     if (now && now.getTime() > ticket.dueAt.getTime()) return 'EXTENSION_TOO_LATE';
   }
   if (action === 'decide_extension' && !ticket.pendingExtension) return 'NO_PENDING_EXTENSION';
-  return null;
+  return refinement(ticket, action, now);
+}
+
+/** SPEC §18 conditions on pending requests and flags; the deadline only when `now` is given. */
+function refinement(ticket: TicketState, action: TicketAction, now?: Date): Refinement | null {
+  switch (action) {
+    case 'request_pause':
+      if (ticket.paused) return 'ALREADY_PAUSED';
+      if (ticket.pendingPause) return 'PAUSE_PENDING';
+      if (now && now.getTime() > ticket.dueAt.getTime()) return 'PAUSE_TOO_LATE';
+      return null;
+    case 'decide_pause':
+      return ticket.pendingPause ? null : 'NO_PENDING_PAUSE';
+    case 'resume':
+      return ticket.paused ? null : 'NOT_PAUSED';
+    case 'request_screening':
+      return ticket.pendingScreening || ticket.screeningCategory ? 'SCREENING_PENDING' : null;
+    case 'decide_screening':
+      return ticket.pendingScreening ? null : 'NO_PENDING_SCREENING';
+    case 'report_up':
+      return ticket.reportedUp ? 'ALREADY_REPORTED_UP' : null;
+    default:
+      return null;
+  }
 }
 
 /** A resident rating a reply round whose follow-up is already recorded: kept as a comment. */

@@ -143,6 +143,12 @@ export async function performAction(
       escalationLevel: resolveRow ? resolveRow.level : row.escalationLevel,
       signOffEscalationLevel: signOffRow ? signOffRow.level : row.signOffEscalationLevel,
       calendarWarning: row.calendarWarning || plan.calendarWarning,
+      pendingPause: next.pendingPause ?? null,
+      paused: plan.open.some((d) => d.kind === 'resolve' && d.pausedAt !== null),
+      pendingScreening: next.pendingScreening ?? null,
+      screeningCategory: next.screeningCategory ?? null,
+      screenedAt: next.screeningCategory && !row.screeningCategory ? now : row.screenedAt,
+      reportedUpAt: next.reportedUp && !row.reportedUpAt ? now : row.reportedUpAt,
     };
     const outbox: JobMessage[] = [];
     const extraEvents: TimelineEvent[] = [];

@@ -3,6 +3,8 @@
 import { DomainError, validationError } from '../domain/errors.js';
 import { monthRange, rates, MONTH_RE, type Rate } from '../domain/stats.js';
 import { toCsv } from '../domain/csv.js';
+import { SCREENING_CATEGORIES } from '../domain/ticket-rules.js';
+import { SCREENING_LABELS } from '../domain/ticket-labels.js';
 import { withTx } from '../db/tx.js';
 import { appendAudit } from '../db/audit.repository.js';
 import * as repo from '../db/stats.repository.js';
@@ -77,10 +79,14 @@ export function statsToCsv(scope: Scope, items: Row[]): string {
   const rateCols = ['响应率', '响应率(分子/分母)', '按时办结率', '按时办结率(分子/分母)', '解决率', '解决率(分子/分母)', '满意率', '满意率(分子/分母)'];
   const rateCells = (r: Row) => [pct(r.responseRate), frac(r.responseRate), pct(r.onTimeRate), frac(r.onTimeRate), pct(r.resolutionRate), frac(r.resolutionRate), pct(r.satisfactionRate), frac(r.satisfactionRate)];
   if (scope === 'departments') {
-    const header = ['部门', '受理量', '转办量', '按时签收', '答复量', '按时答复', '逾期未办结', '重办', '退单', '不当退单', '预警', '逾期', '督办', '约谈', ...rateCols];
+    const screenCols = SCREENING_CATEGORIES.map((c) => `甄别-${SCREENING_LABELS[c]}`);
+    const header = ['部门', '受理量', '转办量', '按时签收', '答复量', '按时答复', '逾期未办结', '重办', '退单', '不当退单', '预警', '逾期', '督办', '约谈', ...rateCols, '甄别（不计入三率）', ...screenCols];
     return toCsv(header, items.map((r) => {
       const e = r.escalations as Record<string, number>;
-      return [r.departmentName, r.received, r.assigned, r.acceptedOnTime, r.replied, r.repliedOnTime, r.overdueOpen, r.reopened, r.returned, r.improperReturns, e.warning, e.overdue, e.escalated, e.summons, ...rateCells(r)] as (string | number)[];
+      // Frozen snapshots from before screening existed carry no screening counts: 0.
+      const byCategory = (r.screenedByCategory ?? {}) as Record<string, number>;
+      return [r.departmentName, r.received, r.assigned, r.acceptedOnTime, r.replied, r.repliedOnTime, r.overdueOpen, r.reopened, r.returned, r.improperReturns, e.warning, e.overdue, e.escalated, e.summons, ...rateCells(r),
+        (r.screened as number | undefined) ?? 0, ...SCREENING_CATEGORIES.map((c) => byCategory[c] ?? 0)] as (string | number)[];
     }));
   }
   const header = ['承办人', '用户名', '部门', '签收量', '按时签收', '答复量', '按时答复', '退单', '不当退单', '重办', ...rateCols];

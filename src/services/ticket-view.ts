@@ -1,7 +1,7 @@
 // How a ticket is shown to staff (phones masked unless unmasked) and to the public (no personal data).
 import { formatTicketNo } from '../domain/ticket-number.js';
 import { maskPhone } from '../domain/masking.js';
-import { EVENT_TYPE_LABELS, OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS } from '../domain/ticket-labels.js';
+import { EVENT_TYPE_LABELS, OUTCOME_LABELS, SCREENING_LABELS, SOURCE_LABELS, STATUS_LABELS } from '../domain/ticket-labels.js';
 import { KIND_LABELS, CHANNEL_LABELS, type Kind, type Channel } from '../domain/sla.js';
 import type { TicketRow } from '../db/tickets.repository.js';
 import type { EventRow } from '../db/ticket-events.repository.js';
@@ -64,6 +64,13 @@ export function staffTicketView(t: TicketRow, opts: { unmask?: boolean } = {}) {
     supervisorFlag: t.supervisorFlag,
     mergedInto: t.mergedInto,
     pendingExtension: t.pendingExtension,
+    pendingPause: t.pendingPause,
+    paused: t.paused,
+    pendingScreening: t.pendingScreening,
+    screeningCategory: t.screeningCategory,
+    screeningLabel: label(SCREENING_LABELS, t.screeningCategory),
+    screenedAt: t.screenedAt?.toISOString() ?? null,
+    reportedUpAt: t.reportedUpAt?.toISOString() ?? null,
     reply: t.reply,
     result: t.result,
     publicSummary: t.publicSummary,

@@ -42,6 +42,11 @@ export function ticketState(t: tickets.TicketRow): TicketState {
     replyResult: t.result as TicketState['replyResult'],
     satisfaction: t.satisfaction as TicketState['satisfaction'],
     followupRecordedThisRound: t.status !== 'replied' && t.satisfaction !== null,
+    pendingPause: t.pendingPause,
+    paused: t.paused,
+    pendingScreening: t.pendingScreening as TicketState['pendingScreening'],
+    screeningCategory: t.screeningCategory as TicketState['screeningCategory'],
+    reportedUp: t.reportedUpAt !== null,
   };
 }
 

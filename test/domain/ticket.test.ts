@@ -77,6 +77,10 @@ const STATES = {
   replied: ticket('replied'),
   closed: ticket('closed'),
   merged: ticket('merged'),
+  // SPEC §18
+  'in_progress+pausePending': ticket('in_progress', { pendingPause: { reason: '等待鉴定结果', until: null } }),
+  'in_progress+paused': ticket('in_progress', { paused: true }),
+  'in_progress+screeningPending': ticket('in_progress', { pendingScreening: { category: 'repeated', reason: '重复反映' } }),
 };
 type StateKey = keyof typeof STATES;
 
@@ -96,59 +100,74 @@ function validInput(action: TicketAction, actor: Actor): ActionInput {
     case 'reopen': return { action, reason: '群众再次反映' };
     case 'comment': return { action, note: '已电话联系', public: false };
     case 'instruct': return { action, note: '请尽快办理' };
+    case 'request_pause': return { action, reason: '等待司法鉴定结果', until: null };
+    case 'decide_pause': return { action, approve: true };
+    case 'resume': return { action };
+    case 'request_screening': return { action, category: 'repeated', reason: '与上月诉求相同' };
+    case 'decide_screening': return { action, approve: true };
+    case 'report_up': return { action, reason: '超出乡镇职权' };
   }
 }
 
 // One letter per action, in this order:
 //   assign accept return decide_return request_extension decide_extension reply
 //   record_followup reject merge reopen comment instruct
+//   request_pause decide_pause resume request_screening decide_screening report_up (SPEC §18)
 // o ok · I ILLEGAL_TRANSITION · F FORBIDDEN · N TICKET_NOT_FOUND · P EXTENSION_PENDING
-// X ILLEGAL_TRANSITION because no extension request is pending
+// X ILLEGAL_TRANSITION because of a pending request or a flag (no extension, pause or screening
+//   request pending; a pause or screening already pending or in force; not paused)
 const CLERK = {
-  registered: 'oFFFFFFIooFoF', assigned: 'IFFFFFFIIoFoF', in_progress: 'IFFFFFFIIoFoF',
-  'in_progress+pending': 'IFFFFFFIIoFoF', returned: 'oFFFFFFIooFoF', replied: 'IFFFFFFoIIFoF',
-  closed: 'IFFFFFFIIIFoF', merged: 'IFFFFFFIIIFoF',
+  registered: 'oFFFFFFIooFoFFFFFFF', assigned: 'IFFFFFFIIoFoFFFFFFF', in_progress: 'IFFFFFFIIoFoFFFFFFF',
+  'in_progress+pending': 'IFFFFFFIIoFoFFFFFFF', returned: 'oFFFFFFIooFoFFFFFFF', replied: 'IFFFFFFoIIFoFFFFFFF',
+  closed: 'IFFFFFFIIIFoFFFFFFF', merged: 'IFFFFFFIIIFoFFFFFFF',
+  'in_progress+pausePending': 'IFFFFFFIIoFoFFFFFFF', 'in_progress+paused': 'IFFFFFFIIoFoFFFFFFF', 'in_progress+screeningPending': 'IFFFFFFIIoFoFFFFFFF',
 };
-const LEADER_OPEN = 'FFFFFFFFFFFoo';
-const LEADER_DONE = 'FFFFFFFFFFFoI';
+const LEADER_OPEN = 'FFFFFFFFFFFooFFFFFF';
+const LEADER_DONE = 'FFFFFFFFFFFoIFFFFFF';
 const ALL = (c: string): Record<StateKey, string> =>
-  Object.fromEntries(Object.keys(STATES).map((s) => [s, c.repeat(13)])) as Record<StateKey, string>;
+  Object.fromEntries(Object.keys(STATES).map((s) => [s, c.repeat(ACTIONS.length)])) as Record<StateKey, string>;
 
 const EXPECTED: Record<ActorKey, Record<StateKey, string>> = {
   clerk: CLERK,
   handler: {
-    registered: 'NNNNNNNNNNNNN', assigned: 'FooFIFIFFFFoF', in_progress: 'FIoFoFoFFFFoF',
-    'in_progress+pending': 'FIoFPFoFFFFoF', returned: 'FIIFIFIFFFFoF', replied: 'FIIFIFIFFFFoF',
-    closed: 'FIIFIFIFFFFoF', merged: 'FIIFIFIFFFFoF',
+    registered: 'NNNNNNNNNNNNNNNNNNN', assigned: 'FooFIFIFFFFoFIFIIFF', in_progress: 'FIoFoFoFFFFoFoFXoFF',
+    'in_progress+pending': 'FIoFPFoFFFFoFoFXoFF', returned: 'FIIFIFIFFFFoFIFIIFF', replied: 'FIIFIFIFFFFoFIFIIFF',
+    closed: 'FIIFIFIFFFFoFIFIIFF', merged: 'FIIFIFIFFFFoFIFIIFF',
+    'in_progress+pausePending': 'FIoFoFoFFFFoFXFXoFF', 'in_progress+paused': 'FIoFoFoFFFFoFXFooFF', 'in_progress+screeningPending': 'FIoFoFoFFFFoFoFXXFF',
   },
   supervisor: {
-    registered: 'oFFIFIFIooIoF', assigned: 'IFFIFIFIIoIoF', in_progress: 'IFFIFXFIIoIoF',
-    'in_progress+pending': 'IFFIFoFIIoIoF', returned: 'oFFoFIFIooIoF', replied: 'IFFIFIFoIIIoF',
-    closed: 'IFFIFIFIIIooF', merged: 'IFFIFIFIIIIoF',
+    registered: 'oFFIFIFIooIoFFIIFIo', assigned: 'IFFIFIFIIoIoFFIIFIo', in_progress: 'IFFIFXFIIoIoFFXXFXo',
+    'in_progress+pending': 'IFFIFoFIIoIoFFXXFXo', returned: 'oFFoFIFIooIoFFIIFIo', replied: 'IFFIFIFoIIIoFFIIFXI',
+    closed: 'IFFIFIFIIIooFFIIFII', merged: 'IFFIFIFIIIIoFFIIFII',
+    'in_progress+pausePending': 'IFFIFXFIIoIoFFoXFXo', 'in_progress+paused': 'IFFIFXFIIoIoFFXoFXo', 'in_progress+screeningPending': 'IFFIFXFIIoIoFFXXFoo',
   },
   leader: {
     registered: LEADER_OPEN, assigned: LEADER_OPEN, in_progress: LEADER_OPEN,
     'in_progress+pending': LEADER_OPEN, returned: LEADER_OPEN, replied: LEADER_OPEN,
     closed: LEADER_DONE, merged: LEADER_DONE,
+    'in_progress+pausePending': LEADER_OPEN, 'in_progress+paused': LEADER_OPEN, 'in_progress+screeningPending': LEADER_OPEN,
   },
   admin: ALL('F'),
   handlerOther: ALL('N'),
   // Holds clerk too, but never follows up the answer of their own department.
   clerkHandler: {
-    registered: 'oFFFFFFIooFoF', assigned: 'IooFIFIFIoFoF', in_progress: 'IIoFoFoFIoFoF',
-    'in_progress+pending': 'IIoFPFoFIoFoF', returned: 'oIIFIFIFooFoF', replied: 'IIIFIFIFIIFoF',
-    closed: 'IIIFIFIFIIFoF', merged: 'IIIFIFIFIIFoF',
+    registered: 'oFFFFFFIooFoFFFFFFF', assigned: 'IooFIFIFIoFoFIFIIFF', in_progress: 'IIoFoFoFIoFoFoFXoFF',
+    'in_progress+pending': 'IIoFPFoFIoFoFoFXoFF', returned: 'oIIFIFIFooFoFIFIIFF', replied: 'IIIFIFIFIIFoFIFIIFF',
+    closed: 'IIIFIFIFIIFoFIFIIFF', merged: 'IIIFIFIFIIFoFIFIIFF',
+    'in_progress+pausePending': 'IIoFoFoFIoFoFXFXoFF', 'in_progress+paused': 'IIoFoFoFIoFoFXFooFF', 'in_progress+screeningPending': 'IIoFoFoFIoFoFoFXXFF',
   },
   clerkHandlerOther: CLERK,
   resident: {
-    registered: 'FFFFFFFIFFFFF', assigned: 'FFFFFFFIFFFFF', in_progress: 'FFFFFFFIFFFFF',
-    'in_progress+pending': 'FFFFFFFIFFFFF', returned: 'FFFFFFFIFFFFF', replied: 'FFFFFFFoFFFFF',
-    closed: 'FFFFFFFoFFFFF', merged: 'FFFFFFFIFFFFF',
+    registered: 'FFFFFFFIFFFFFFFFFFF', assigned: 'FFFFFFFIFFFFFFFFFFF', in_progress: 'FFFFFFFIFFFFFFFFFFF',
+    'in_progress+pending': 'FFFFFFFIFFFFFFFFFFF', returned: 'FFFFFFFIFFFFFFFFFFF', replied: 'FFFFFFFoFFFFFFFFFFF',
+    closed: 'FFFFFFFoFFFFFFFFFFF', merged: 'FFFFFFFIFFFFFFFFFFF',
+    'in_progress+pausePending': 'FFFFFFFIFFFFFFFFFFF', 'in_progress+paused': 'FFFFFFFIFFFFFFFFFFF', 'in_progress+screeningPending': 'FFFFFFFIFFFFFFFFFFF',
   },
   system: {
-    registered: 'oFFFFFFIFFFFF', assigned: 'IFFFFFFIFFFFF', in_progress: 'IFFFFFFIFFFFF',
-    'in_progress+pending': 'IFFFFFFIFFFFF', returned: 'oFFFFFFIFFFFF', replied: 'IFFFFFFoFFFFF',
-    closed: 'IFFFFFFIFFFFF', merged: 'IFFFFFFIFFFFF',
+    registered: 'oFFFFFFIFFFFFFFFFFF', assigned: 'IFFFFFFIFFFFFFFFFFF', in_progress: 'IFFFFFFIFFFFFFFFFFF',
+    'in_progress+pending': 'IFFFFFFIFFFFFFFFFFF', returned: 'oFFFFFFIFFFFFFFFFFF', replied: 'IFFFFFFoFFFFFFFFFFF',
+    closed: 'IFFFFFFIFFFFFFFFFFF', merged: 'IFFFFFFIFFFFFFFFFFF',
+    'in_progress+pausePending': 'IFFFFFFIFFFFFFFFFFF', 'in_progress+paused': 'IFFFFFFIFFFFFFFFFFF', 'in_progress+screeningPending': 'IFFFFFFIFFFFFFFFFFF',
   },
 };
 
@@ -168,7 +187,7 @@ function outcomeOf(fn: () => unknown): string {
 }
 
 t.test('every state × action × actor cell', async (t) => {
-  t.equal(ACTIONS.length, 13);
+  t.equal(ACTIONS.length, 19);
   t.same(new Set(Object.values(STATES).map((s) => s.status)), new Set(TICKET_STATUSES));
   let cells = 0;
   for (const [actorKey, actor] of Object.entries(ACTORS) as [ActorKey, Actor][]) {
@@ -185,7 +204,7 @@ t.test('every state × action × actor cell', async (t) => {
       });
     }
   }
-  t.equal(cells, 10 * 8 * 13, 'all cells checked');
+  t.equal(cells, 10 * 11 * 19, 'all cells checked');
 });
 
 t.test('409 names the current state and what the caller may do now', async (t) => {

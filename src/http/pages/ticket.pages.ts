@@ -13,7 +13,7 @@ import { listQuerySchema } from '../schemas.js';
 import { staffActor } from '../plugins/auth.js';
 import { actionForm, catalogueOptions, listFilterFields, type ActionFormSpec, type CatalogueOptions } from './form-specs.js';
 import { bool, checked, compact, emptyForm, formBody, formError, num, parseWith, str, type FormState, type FormValues } from './forms.js';
-import { LABELS } from './format.js';
+import { LABELS, fromLocalInput } from './format.js';
 import { renderStaff, statusOf } from './render.js';
 
 /**
@@ -22,7 +22,7 @@ import { renderStaff, statusOf } from './render.js';
  */
 const WORK_FIRST: TicketAction[] = [
   'accept', 'reply', 'assign', 'decide_return', 'decide_extension', 'record_followup', 'request_extension',
-  'return', 'reopen', 'reject', 'merge',
+  'return', 'reopen', 'reject', 'merge', 'decide_pause', 'decide_screening', 'resume',
 ];
 const ACTION_ORDER: TicketAction[] = [
   ...WORK_FIRST, ...ACTIONS.filter((a) => !WORK_FIRST.includes(a) && !NOTE_ACTIONS.includes(a)), ...NOTE_ACTIONS,
@@ -34,7 +34,12 @@ function actionInput(spec: ActionFormSpec, v: FormValues): Record<string, unknow
   const out: Record<string, unknown> = {};
   for (const f of spec.fields) {
     const yesNo = f.options?.length === 2 && f.options[0].value === 'true';
-    out[f.name] = f.type === 'checkbox' ? checked(v, f.name) : f.type === 'number' ? num(v, f.name) : yesNo ? bool(v, f.name) : str(v, f.name);
+    const local = f.type === 'datetime-local' ? str(v, f.name) : undefined;
+    out[f.name] =
+      f.type === 'checkbox' ? checked(v, f.name)
+      : f.type === 'number' ? num(v, f.name)
+      : f.type === 'datetime-local' ? (local ? (fromLocalInput(local) ?? local) : undefined)
+      : yesNo ? bool(v, f.name) : str(v, f.name);
   }
   for (const b of spec.submit) if (b.name) out[b.name] = bool(v, b.name);
   return compact(out);

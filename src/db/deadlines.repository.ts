@@ -148,3 +148,49 @@ export async function writeLeadMirrors(db: Db, mirrors: LeadMirror[]): Promise<v
     columns(mirrors, (m) => [m.ticketId, m.escalationLevel, m.signOffEscalationLevel, m.calendarWarning]),
   );
 }
+
+/** Open deadlines whose days reach into [from, to) (a calendar year), with their ticket's number. */
+export async function openDeadlinesAcross(db: Db, from: Date, to: Date): Promise<(DeadlineRow & { ticketNo: string })[]> {
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS}, t.ticket_no FROM ticket_deadlines d JOIN tickets t ON t.id = d.ticket_id
+      WHERE d.state = 'open' AND d.due_at >= $1 AND d.started_at < $2 ORDER BY d.ticket_id, d.id`,
+    [from, to],
+  );
+  return rows.map((r) => ({ ...mapRow(r), ticketNo: r.ticket_no as string }));
+}
+
+export interface DueMove {
+  id: string;
+  ticketId: string;
+  kind: string;
+  dueAt: Date;
+  nextStepAt: Date | null;
+}
+
+/**
+ * Moves deadlines (a calendar change applied): each row's due instant and next step, and the lead
+ * department's copies on the ticket (due_at, sign_off_due_at, follow_up_due_at).
+ */
+export async function moveDeadlines(db: Db, moves: DueMove[]): Promise<void> {
+  if (moves.length === 0) return;
+  await db.query(
+    `UPDATE ticket_deadlines d SET due_at = u.due_at, next_step_at = u.next_at
+       FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS u(id, due_at, next_at)
+      WHERE d.id = u.id AND d.state = 'open'`,
+    columns(moves, (m) => [m.id, m.dueAt, m.nextStepAt]),
+  );
+  for (const [kind, column] of [['resolve', 'due_at'], ['sign_off', 'sign_off_due_at'], ['follow_up', 'follow_up_due_at']] as const) {
+    const pairs = moves.filter((m) => m.kind === kind).map((m) => [m.ticketId, m.dueAt] as const);
+    if (pairs.length === 0) continue;
+    await db.query(
+      `UPDATE tickets t SET ${column} = u.due_at FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, due_at) WHERE t.id = u.id`,
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    );
+  }
+}
+
+/** Locks these tickets (an admin change moving their deadlines serialises with actions on them). */
+export async function lockTickets(db: Db, ticketIds: string[]): Promise<void> {
+  if (ticketIds.length === 0) return;
+  await db.query('SELECT 1 FROM tickets WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE', [ticketIds]);
+}

@@ -2,7 +2,7 @@
 import type { Db } from './tx.js';
 import { camelRow, columnOf } from './rows.js';
 import { SCREENED_FIELDS } from '../domain/notice-figures.js';
-import { NOTICE_SCHEMA_VERSION, type NoticeCaseTicket, type NoticeFigureRow, type NoticeTicket } from '../domain/notice.js';
+import { NOTICE_SCHEMA_VERSION, type CoHandlingRow, type NoticeCaseTicket, type NoticeFigureRow, type NoticeTicket } from '../domain/notice.js';
 import { AWAITING_REPLY_STATUSES, FINISHED_STATUSES, NOT_SIGNED_OFF_STATUSES, REACHED_SATISFACTIONS } from '../domain/ticket-rules.js';
 
 export interface NoticeRow {
@@ -177,6 +177,18 @@ export async function noticeFigureRows(db: Db, from: Date, to: Date, now: Date):
   // Counts arrive as ::int, the response time as float8: every figure is a JS number already.
   return rows.map(({ g, ...r }) => ({ ...camelRow<Omit<NoticeFigureRow, 'set'>>(r), set: FIGURE_SETS[g as keyof typeof FIGURE_SETS] }));
 
+}
+
+/** The month's tickets co-handled by each department (SPEC §18): the notice's department table. */
+export async function noticeCoHandlingRows(db: Db, from: Date, to: Date): Promise<CoHandlingRow[]> {
+  const { rows } = await db.query<{ department_code: string; n: number }>(
+    `SELECT c->>'departmentCode' AS department_code, count(*)::int AS n
+       FROM tickets t CROSS JOIN LATERAL jsonb_array_elements(t.co_handlers) c
+      WHERE t.received_at >= $1 AND t.received_at < $2 AND t.co_handlers <> '[]' AND c->>'state' <> 'waived'
+      GROUP BY 1`,
+    [from, to],
+  );
+  return rows.map((r) => ({ departmentCode: r.department_code, count: r.n }));
 }
 
 /** The month's non-confidential tickets with only what the case list shows (no timeline). */

@@ -94,6 +94,35 @@ export async function departmentCounts(db: Db, from: Date, to: Date, now: Date):
   }));
 }
 
+/** SPEC §18: co-handling (协办) work per department, apart from its lead work. */
+export interface CoHandlingCounts {
+  departmentCode: string;
+  coAssigned: number;
+  coAccepted: number;
+  coAnswered: number;
+  coAnsweredOnTime: number;
+  coWaived: number;
+}
+
+/** The month's tickets' co-handling entries, counted per co-handling department. */
+export async function coHandlingCounts(db: Db, from: Date, to: Date): Promise<CoHandlingCounts[]> {
+  const { rows } = await db.query(
+    `SELECT c->>'departmentCode' AS department_code, count(*)::int AS assigned,
+            count(*) FILTER (WHERE c->>'acceptedAt' IS NOT NULL)::int AS accepted,
+            count(*) FILTER (WHERE c->>'state' = 'answered')::int AS answered,
+            count(*) FILTER (WHERE c->>'state' = 'answered' AND (c->>'onTime')::boolean)::int AS answered_on_time,
+            count(*) FILTER (WHERE c->>'state' = 'waived')::int AS waived
+       FROM tickets t CROSS JOIN LATERAL jsonb_array_elements(t.co_handlers) c
+      WHERE t.received_at >= $1 AND t.received_at < $2 AND t.co_handlers <> '[]'
+      GROUP BY 1 ORDER BY 1`,
+    [from, to],
+  );
+  return rows.map((r) => ({
+    departmentCode: r.department_code, coAssigned: r.assigned, coAccepted: r.accepted, coAnswered: r.answered,
+    coAnsweredOnTime: r.answered_on_time, coWaived: r.waived,
+  }));
+}
+
 export interface HandlerCounts {
   userId: string;
   username: string;

@@ -7,6 +7,8 @@ import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.
 export interface TicketFilters {
   status?: string[];
   departmentCode?: string;
+  /** A handler's own scope: the department's tickets and those it co-handles (SPEC §18). */
+  visibleToDepartment?: string;
   categoryCode?: string;
   kind?: string;
   channel?: string;
@@ -22,6 +24,9 @@ export interface TicketFilters {
 }
 
 
+/** The jsonb containment that finds a co-handling department's tickets (GIN index, migration 0021). */
+export const coHandlerMatch = (departmentCode: string): string => JSON.stringify([{ departmentCode }]);
+
 /** Newest received first, keyset-paginated on (received_at, id). */
 export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]> {
   const where: string[] = [];
@@ -35,6 +40,9 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   };
   if (f.status?.length) add('t.status = ANY(?)', f.status);
   if (f.departmentCode) add('t.department_code = ?', f.departmentCode);
+  if (f.visibleToDepartment !== undefined) {
+    add(`(t.department_code = ? OR (t.co_handlers <> '[]' AND t.co_handlers @> ?::jsonb))`, f.visibleToDepartment, coHandlerMatch(f.visibleToDepartment));
+  }
   if (f.categoryCode) add('t.category_code = ?', f.categoryCode);
   if (f.kind) add('t.kind = ?', f.kind);
   if (f.channel) add('t.channel = ?', f.channel);

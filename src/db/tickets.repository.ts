@@ -1,7 +1,7 @@
 // Tickets (their timeline is ticket-events.repository.ts). Personal data (name, phone, address) lives only here and in Postgres.
 import type { Db } from './tx.js';
 import { columnOf } from './rows.js';
-import type { TicketSource } from '../domain/ticket-rules.js';
+import type { CoHandler, TicketSource } from '../domain/ticket-rules.js';
 
 export interface TicketRow {
   id: string;
@@ -52,6 +52,8 @@ export interface TicketRow {
   screeningCategory: string | null;
   screenedAt: Date | null;
   reportedUpAt: Date | null;
+  /** SPEC §18 (migration 0021): the co-handling departments, each with its sign-off and answer. */
+  coHandlers: CoHandler[];
   /** SPEC §15: `local`, `hotline_12345`, `open311`, `wechat`, `import`. */
   source: TicketSource;
   externalNo: string | null;
@@ -74,7 +76,8 @@ const ROW_FIELDS: Record<keyof TicketRow, true> = {
   followUpDueAt: true, closedAt: true, escalationLevel: true, signOffEscalationLevel: true, calendarWarning: true,
   reopenCount: true, leaderAttention: true, supervisorFlag: true, mergedInto: true, pendingExtension: true, reply: true,
   result: true, publicSummary: true, satisfaction: true, resolved: true, version: true,
-  pendingPause: true, paused: true, pendingScreening: true, screeningCategory: true, screenedAt: true, reportedUpAt: true, source: true, externalNo: true, lat: true, lng: true,
+  pendingPause: true, paused: true, pendingScreening: true, screeningCategory: true, screenedAt: true, reportedUpAt: true,
+  coHandlers: true, source: true, externalNo: true, lat: true, lng: true,
 };
 const ROW_KEYS = Object.keys(ROW_FIELDS) as (keyof TicketRow)[];
 const AS_TEXT: ReadonlySet<keyof TicketRow> = new Set(['id', 'registeredBy']);
@@ -204,9 +207,10 @@ export interface TicketUpdate {
   screeningCategory: string | null;
   screenedAt: Date | null;
   reportedUpAt: Date | null;
+  coHandlers: CoHandler[];
 }
 
-const JSON_FIELDS: ReadonlySet<keyof TicketUpdate> = new Set(['pendingExtension', 'pendingPause', 'pendingScreening']);
+const JSON_FIELDS: ReadonlySet<keyof TicketUpdate> = new Set(['pendingExtension', 'pendingPause', 'pendingScreening', 'coHandlers']);
 
 /** Writes a decided state; the version check makes a lost update impossible even without the row lock. */
 export async function updateTicket(db: Db, id: string, version: number, u: TicketUpdate, now: Date): Promise<TicketRow> {

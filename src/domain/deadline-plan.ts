@@ -3,9 +3,11 @@
 // then every row the new state no longer allows closed and each open row's next step planned.
 // The service writes the result (services/actions.service.ts) in the action's transaction.
 import { addDuration, addWorkingMs, workingMsBetween, type Duration, type WorkCalendar } from './calendar.js';
+import { endOfShanghaiDay, shanghaiEpochDay } from './local-date.js';
 import { deadlineKey, nextStep, openInState, type DeadlineRecord, type DeadlineRowKind } from './escalation.js';
 import type { Level } from './deadlines.js';
 import type { SlaPolicy } from './sla.js';
+import { validationError } from './errors.js';
 
 /** The clock effects of a decision (a subset of ticket.ts `Effect`, which lists them all). */
 export type ClockEffect =
@@ -19,7 +21,8 @@ export type ClockEffect =
   | { type: 'resume_clock' }
   | { type: 'set_resolve_due'; dueAt: Date }
   | { type: 'start_cohandle_clocks'; departmentCodes: string[] }
-  | { type: 'stop_cohandle_clock'; departmentCode: string };
+  | { type: 'stop_cohandle_clock'; departmentCode: string }
+  | { type: 'shorten_resolve'; within: Duration };
 
 export interface DeadlineLimits {
   signOff: Duration;
@@ -35,7 +38,7 @@ export interface DeadlinePlanInput {
   departmentCode: string | null;
   /** The ticket's open rows before the decision. */
   open: DeadlineRecord[];
-  effects: readonly { type: string }[];
+  effects: readonly { type: string; [field: string]: unknown }[];
   now: Date;
   limits: DeadlineLimits;
   policy: SlaPolicy;
@@ -134,6 +137,21 @@ export function planDeadlines(p: DeadlinePlanInput): DeadlinePlan {
       case 'stop_cohandle_clock':
         close(deadlineKey({ kind: 'co_handle', departmentCode: e.departmentCode }));
         break;
+      case 'shorten_resolve': {
+        // A leader's 批示 may only shorten the limit, counted from the resolve clock's start (SPEC §18).
+        const r = resolve();
+        if (!r) throw validationError([{ path: 'resolveWithin', message: '工单已答复或已办结，不能再调整办理期限' }]);
+        const due = after(r.startedAt, e.within);
+        if (due.getTime() >= r.dueAt.getTime()) throw validationError([{ path: 'resolveWithin', message: '批示时限只能缩短办理期限' }]);
+        Object.assign(r, { dueAt: due, level: null });
+        // Co-handling answers stay due before the lead's (SPEC §18).
+        for (const d of rows.values()) {
+          if (d.kind === 'co_handle' && d.dueAt.getTime() >= due.getTime()) {
+            Object.assign(d, { dueAt: coHandleDue(p.now, due, p.limits.coHandleBefore, p.calendar), level: null });
+          }
+        }
+        break;
+      }
     }
   }
 
@@ -160,4 +178,20 @@ export function coHandleDue(now: Date, leadDue: Date, before: Duration, calendar
   const due = Math.min(back.getTime(), leadDue.getTime() - 1000);
   if (due > now.getTime()) return new Date(due);
   return new Date(now.getTime() + Math.max(0, Math.floor((leadDue.getTime() - now.getTime()) / 2)));
+}
+
+/**
+ * A deadline counted in working days, counted again under a changed calendar (SPEC §18): the same
+ * number of working days after the day it started. Null when it does not move: the same day comes
+ * out, or it is not a working-day count (it does not end a working day under the old calendar —
+ * limits in hours or minutes, a due instant shifted by a pause).
+ */
+export function recalendarDue(startedAt: Date, dueAt: Date, before: WorkCalendar, after: WorkCalendar): Date | null {
+  const dueDay = shanghaiEpochDay(dueAt);
+  const startDay = shanghaiEpochDay(startedAt);
+  if (dueAt.getTime() !== endOfShanghaiDay(dueDay).getTime() || dueDay <= startDay || !before.isWorkingEpochDay(dueDay)) return null;
+  let n = 0;
+  for (let d = startDay + 1; d <= dueDay; d++) if (before.isWorkingEpochDay(d)) n++;
+  const moved = addDuration(startedAt, { amount: n, unit: 'working_days' }, after).at;
+  return moved.getTime() === dueAt.getTime() ? null : moved;
 }

@@ -62,7 +62,8 @@ export function openInState(kind: DeadlineRowKind, status: string): boolean {
     case 'follow_up':
       return status === 'replied';
     case 'co_handle':
-      return status === 'assigned' || status === 'in_progress';
+      // Co-handling departments work while the reply is awaited, a return notwithstanding.
+      return RESOLVE_OPEN.has(status);
   }
 }
 

@@ -71,7 +71,8 @@ export function noticeText(model: NoticeModel, opts: NoticeTextOptions = {}): st
       ? model.departments.map(
           (d) =>
             `${d.name}：受理${d.received}件，办结${d.closed}件，按时办结${d.onTime}件，逾期未办结${d.overdueOpen}件，` +
-            `满意率${rateText(d.satisfactionRate)}，不当退单${d.improperReturns}次`,
+            `满意率${rateText(d.satisfactionRate)}，不当退单${d.improperReturns}次` +
+            (d.coHandling ? `，协办${d.coHandling}件` : ''),
         )
       : ['无']),
     `三、诉求办理清单${hidden > 0 ? `（另有${hidden}件依规保密，只计入总数）` : ''}`,

@@ -78,6 +78,14 @@ export interface NoticeTicket {
   /** SPEC §18: the 甄别 category once approved, and whether a pause is in force. */
   screeningCategory?: string | null;
   paused?: boolean;
+  /** SPEC §18: the co-handling (协办) departments. */
+  coDepartmentCodes?: string[];
+}
+
+/** The month's tickets co-handled by each department (SPEC §18). */
+export interface CoHandlingRow {
+  departmentCode: string;
+  count: number;
 }
 
 /** Label overrides; the defaults are the domain's tables (SPEC §2, §3). */
@@ -128,6 +136,8 @@ export interface DepartmentRow {
   improperReturns: number;
   /** Screened (甄别) tickets of the department, out of its rates (SPEC §18). */
   screened: number;
+  /** Tickets of the month it co-handles (协办), besides those it leads (SPEC §18). */
+  coHandling: number;
 }
 
 /** Screened tickets by 甄别 category (SPEC §18). */
@@ -188,7 +198,7 @@ export function upgradeNoticeModel(model: unknown, schemaVersion: number): Notic
   return {
     ...m,
     totals: { ...m.totals, screened: 0, screenedByCategory: screenedByCategory(zeroCounts()) },
-    departments: m.departments.map((d) => ({ ...d, screened: 0 })),
+    departments: m.departments.map((d) => ({ ...d, screened: 0, coHandling: 0 })),
   };
 }
 
@@ -245,10 +255,13 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export function buildNoticeModel(input: NoticeInput): NoticeModel {
   assertMonth(input.month, input.tickets);
   const { tickets, ...rest } = input;
+  const co = new Map<string, number>();
+  for (const t of tickets) for (const c of t.coDepartmentCodes ?? []) co.set(c, (co.get(c) ?? 0) + 1);
   return noticeModelFromFigures({
     ...rest,
     figureRows: figureRowsFromTickets(tickets, input.now),
     cases: tickets.filter((t) => !t.confidential),
+    coHandling: [...co].map(([departmentCode, count]) => ({ departmentCode, count })),
   });
 }
 
@@ -264,6 +277,8 @@ export interface NoticeFiguresInput extends Omit<NoticeInput, 'tickets'> {
   figureRows: readonly NoticeFigureRow[];
   /** The month's non-confidential tickets (the case list), in any order. */
   cases: readonly NoticeCaseTicket[];
+  /** Co-handling per department (noticeCoHandlingRows); none: no co-handling. */
+  coHandling?: readonly CoHandlingRow[];
 }
 
 /** The same model as buildNoticeModel, from the figures by group and the listed tickets. */
@@ -333,7 +348,9 @@ export function noticeModelFromFigures(input: NoticeFiguresInput): NoticeModel {
   });
 
   const byDepartment = new Map(rowsOf('department').filter((r) => r.departmentCode !== null).map((r) => [r.departmentCode as string, r]));
-  const departments: DepartmentRow[] = orderCodes(byDepartment.keys(), input.departments.map((d) => d.code))
+  // The department table counts lead and co-handling work (SPEC §18).
+  const coHandling = new Map((input.coHandling ?? []).map((c) => [c.departmentCode, c.count]));
+  const departments: DepartmentRow[] = orderCodes([...byDepartment.keys(), ...coHandling.keys()], input.departments.map((d) => d.code))
     .map((code) => {
       const c = byDepartment.get(code as string) ?? zeroCounts();
       return {
@@ -347,6 +364,7 @@ export function noticeModelFromFigures(input: NoticeFiguresInput): NoticeModel {
         satisfactionRate: rate(c.satisfied, c.reached),
         improperReturns: c.improperReturns,
         screened: c.screened,
+        coHandling: coHandling.get(code as string) ?? 0,
       };
     });
 

@@ -59,6 +59,8 @@ export const ACTION_LABELS: Record<TicketAction, string> = {
   request_screening: '申请甄别',
   decide_screening: '审批甄别',
   report_up: '上报',
+  submit_cohandling: '提交协办意见',
+  waive_cohandling: '免除协办',
 };
 
 /** 甄别 categories (SPEC §18). */
@@ -102,6 +104,9 @@ export const EVENT_TYPE_LABELS: Record<EventType, string> = {
   screening_decided: '甄别审批',
   reported_up: '上报',
   deadline_changed: '期限调整',
+  cohandling_accepted: '协办签收',
+  cohandling_submitted: '协办意见',
+  cohandling_waived: '免除协办',
 };
 
 /** Where a ticket came from (SPEC §15), as staff read it. */

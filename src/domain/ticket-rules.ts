@@ -28,6 +28,9 @@ export const OPEN_STATUSES: readonly TicketStatus[] = [
  */
 export const AWAITING_REPLY_STATUSES: readonly TicketStatus[] = ['registered', 'assigned', 'in_progress', 'returned'];
 
+/** Statuses in which co-handling departments work (sign off, answer): while the reply is awaited. */
+export const COHANDLING_STATUSES: readonly TicketStatus[] = ['assigned', 'in_progress', 'returned'];
+
 /** Statuses in which a department holds the ticket: its handlers' inbox, the unstaffed board. */
 export const WITH_DEPARTMENT_STATUSES: readonly TicketStatus[] = ['assigned', 'in_progress'];
 
@@ -64,6 +67,8 @@ export const ACTIONS = [
   'request_screening',
   'decide_screening',
   'report_up',
+  'submit_cohandling',
+  'waive_cohandling',
 ] as const;
 export type TicketAction = (typeof ACTIONS)[number];
 
@@ -114,6 +119,9 @@ export const EVENT_TYPES = [
   'screening_decided',
   'reported_up',
   'deadline_changed',
+  'cohandling_accepted',
+  'cohandling_submitted',
+  'cohandling_waived',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -166,6 +174,30 @@ export interface TicketState {
   screeningCategory?: ScreeningCategory | null;
   /** SPEC §18: reported up (上报/吹哨) by a supervisor. */
   reportedUp?: boolean;
+  /** SPEC §18: the co-handling (协办) departments and where each stands. */
+  coHandlers?: CoHandler[];
+}
+
+export const COHANDLER_STATES = ['assigned', 'accepted', 'answered', 'waived'] as const;
+export type CoHandlerState = (typeof COHANDLER_STATES)[number];
+
+/** One co-handling department of a ticket (instants as ISO strings: the row stores it as JSON). */
+export interface CoHandler {
+  departmentCode: string;
+  state: CoHandlerState;
+  assignedAt: string;
+  acceptedAt?: string | null;
+  answeredAt?: string | null;
+  answer?: string | null;
+  /** Answered by its co_handle deadline (stamped by the service, which holds the deadline rows). */
+  onTime?: boolean | null;
+  waivedAt?: string | null;
+  waiveReason?: string | null;
+}
+
+/** Co-handling departments whose answer the lead's reply still waits for. */
+export function pendingCoHandlers(ticket: Pick<TicketState, 'coHandlers'>): CoHandler[] {
+  return (ticket.coHandlers ?? []).filter((c) => c.state === 'assigned' || c.state === 'accepted');
 }
 
 export interface PendingPause {
@@ -200,6 +232,8 @@ export const ACTION_FROM: Record<TicketAction, readonly TicketStatus[]> = {
   request_screening: ['in_progress'],
   decide_screening: ['in_progress', 'replied'],
   report_up: AWAITING_REPLY_STATUSES,
+  submit_cohandling: COHANDLING_STATUSES,
+  waive_cohandling: COHANDLING_STATUSES,
 };
 
 /**
@@ -228,7 +262,12 @@ export const ACTION_ROLES: Record<TicketAction, readonly Role[]> = {
   request_screening: ['handler'],
   decide_screening: ['supervisor'],
   report_up: ['supervisor'],
+  submit_cohandling: ['handler'],
+  waive_cohandling: ['supervisor'],
 };
+
+/** What a co-handling department's handler may do on the ticket (SPEC §18). */
+export const COHANDLER_ACTIONS: readonly TicketAction[] = ['accept', 'submit_cohandling', 'comment'];
 
 /** Notes on a ticket, not work on it: they never make a ticket wait in someone's inbox. */
 export const NOTE_ACTIONS: readonly TicketAction[] = ['instruct', 'comment'];
@@ -252,11 +291,22 @@ function isOwnDepartmentHandler(ticket: { departmentCode: string | null }, actor
  * belongs to none); clerks, supervisors, leaders and admins see all. Residents never get the staff
  * view (their access is the verified public lookup); workers see everything.
  */
-export function canSee(ticket: { departmentCode: string | null }, actor: Actor): boolean {
+export function canSee(ticket: { departmentCode: string | null; coHandlers?: readonly Pick<CoHandler, 'departmentCode'>[] }, actor: Actor): boolean {
   if (actor.kind === 'system') return true;
   if (actor.kind === 'resident') return false;
   if (actor.roles.some((r) => r !== 'handler')) return true;
-  return isOwnDepartmentHandler(ticket, actor);
+  return isOwnDepartmentHandler(ticket, actor) || coHandlerOf(ticket, actor) !== null;
+}
+
+/** The actor's department's co-handling entry when they are a handler of a co-handling department. */
+export function coHandlerOf<C extends Pick<CoHandler, 'departmentCode'>>(ticket: { coHandlers?: readonly C[] }, actor: Actor): C | null {
+  if (!actor.roles.includes('handler') || actor.departmentCode === null) return null;
+  return ticket.coHandlers?.find((c) => c.departmentCode === actor.departmentCode) ?? null;
+}
+
+/** A co-handling department's handler signing off or answering (not the lead department's). */
+export function isCoHandling(ticket: TicketState, action: TicketAction, actor: Actor): boolean {
+  return (action === 'accept' || action === 'submit_cohandling') && !isOwnDepartmentHandler(ticket, actor) && coHandlerOf(ticket, actor) !== null;
 }
 
 /** Whether the actor's roles let them take this action on this ticket in some state. */
@@ -266,8 +316,12 @@ export function mayAct(ticket: TicketState, action: TicketAction, actor: Actor):
   const ownHandler = isOwnDepartmentHandler(ticket, actor);
   // The department that answered must not check its own answer, whatever other role it holds.
   if (action === 'record_followup' && ownHandler) return false;
+  // A handler acts for the lead department; a co-handling department's handler only signs off,
+  // answers its part and comments (SPEC §18); the lead never answers as a co-handler.
+  const coHandler = coHandlerOf(ticket, actor) !== null && COHANDLER_ACTIONS.includes(action);
+  const asHandler = action === 'submit_cohandling' ? coHandler && !ownHandler : ownHandler || coHandler;
   return ACTION_ROLES[action].some((role) =>
-    role === 'handler' ? ownHandler : actor.roles.includes(role),
+    role === 'handler' ? asHandler : actor.roles.includes(role),
   );
 }
 
@@ -285,6 +339,10 @@ export const REFINEMENT_MESSAGES = {
   SCREENING_PENDING: '该工单已有待审批的甄别申请或已甄别',
   NO_PENDING_SCREENING: '该工单没有待审批的甄别申请',
   ALREADY_REPORTED_UP: '该工单已上报',
+  COHANDLING_ACCEPTED: '本单位已签收协办',
+  COHANDLING_NOT_ACCEPTED: '请先签收协办',
+  COHANDLING_DONE: '本单位的协办意见已提交或已免除',
+  NO_PENDING_COHANDLING: '该工单没有待反馈的协办单位',
 } as const;
 export type Refinement = keyof typeof REFINEMENT_MESSAGES;
 
@@ -294,6 +352,7 @@ export type Denial =
   | 'ILLEGAL_TRANSITION'
   | 'EXTENSION_PENDING'
   | 'EXTENSION_TOO_LATE'
+  | 'COHANDLING_PENDING'
   | Refinement;
 
 /**
@@ -313,6 +372,7 @@ export function checkAction(
   if (actor.kind === 'user' && !canSee(ticket, actor)) return 'TICKET_NOT_FOUND';
   if (!mayAct(ticket, action, actor)) return 'FORBIDDEN';
   if (isLateResidentRating(ticket, action, actor)) return null;
+  if (isCoHandling(ticket, action, actor)) return coHandlingDenial(ticket, action, actor);
   if (!ACTION_FROM[action].includes(ticket.status)) return 'ILLEGAL_TRANSITION';
   if (action === 'request_extension') {
     if (ticket.pendingExtension) return 'EXTENSION_PENDING';
@@ -322,9 +382,22 @@ export function checkAction(
   return refinement(ticket, action, now);
 }
 
+/** A co-handling department's sign-off and answer: while the reply is awaited, each once, in order. */
+function coHandlingDenial(ticket: TicketState, action: TicketAction, actor: Actor): Denial | null {
+  if (!COHANDLING_STATUSES.includes(ticket.status)) return 'ILLEGAL_TRANSITION';
+  const state = (coHandlerOf(ticket, actor) as CoHandler).state;
+  if (action === 'accept') return state === 'assigned' ? null : 'COHANDLING_ACCEPTED';
+  if (state === 'assigned') return 'COHANDLING_NOT_ACCEPTED';
+  return state === 'accepted' ? null : 'COHANDLING_DONE';
+}
+
 /** SPEC §18 conditions on pending requests and flags; the deadline only when `now` is given. */
-function refinement(ticket: TicketState, action: TicketAction, now?: Date): Refinement | null {
+function refinement(ticket: TicketState, action: TicketAction, now?: Date): Denial | null {
   switch (action) {
+    case 'reply':
+      return pendingCoHandlers(ticket).length > 0 ? 'COHANDLING_PENDING' : null;
+    case 'waive_cohandling':
+      return pendingCoHandlers(ticket).length > 0 ? null : 'NO_PENDING_COHANDLING';
     case 'request_pause':
       if (ticket.paused) return 'ALREADY_PAUSED';
       if (ticket.pendingPause) return 'PAUSE_PENDING';

@@ -9,6 +9,7 @@
 // - Events of one decision share `at`; their array order is their timeline order.
 
 import { DomainError } from './errors.js';
+import type { Duration } from './calendar.js';
 import { ACTION_LABELS, STATUS_LABELS } from './ticket-labels.js';
 import { clean, validateInput, type ActionInput } from './ticket-input.js';
 import { parseTicketNo } from './ticket-number.js';
@@ -19,7 +20,10 @@ import {
   REFINEMENT_MESSAGES,
   allowedActions,
   checkAction,
+  isCoHandling,
   isLateResidentRating,
+  pendingCoHandlers,
+  type CoHandler,
   type Refinement,
   type Actor,
   type Denial,
@@ -81,7 +85,9 @@ export type StaffTemplate =
   | 'pause_decided'
   | 'screening_requested'
   | 'screening_decided'
-  | 'reported_up';
+  | 'reported_up'
+  | 'cohandling_assigned'
+  | 'cohandling_submitted';
 
 /** Side-effects the service performs in the same transaction (outbox rows, deadlines, flags). */
 export type Effect =
@@ -103,6 +109,11 @@ export type Effect =
   /** SPEC §18: the resolve clock stops; on resume its due instant moves on by the working time paused. */
   | { type: 'pause_clock' }
   | { type: 'resume_clock' }
+  /** SPEC §18: each co-handling department's co_handle deadline starts, or stops once answered/waived. */
+  | { type: 'start_cohandle_clocks'; departmentCodes: string[] }
+  | { type: 'stop_cohandle_clock'; departmentCode: string }
+  /** SPEC §18: a leader's instruction shortens the resolve limit (counted from the clock's start). */
+  | { type: 'shorten_resolve'; within: Duration }
   /** Move dueAt by this many working days (approved extension) and re-plan its ladder. */
   | { type: 'move_due'; workingDays: number }
   | { type: 'flag_supervisor'; reason: 'reopen_limit' }
@@ -140,6 +151,11 @@ function denialError(
   actor: Actor,
   now: Date,
 ): DomainError {
+  if (denial === 'COHANDLING_PENDING') {
+    // SPEC §18: the lead's reply waits for every co-handling answer, naming who is awaited.
+    const departments = pendingCoHandlers(ticket).map((c) => c.departmentCode);
+    return new DomainError('COHANDLING_PENDING', `协办单位尚未全部反馈意见（${departments.join('、')}），暂不能答复`, undefined, { departments });
+  }
   const refined = denial in REFINEMENT_MESSAGES;
   if (denial !== 'ILLEGAL_TRANSITION' && !refined) {
     return new DomainError(denial);
@@ -221,6 +237,11 @@ class Step {
     }
   }
 
+  private setCoHandler(departmentCode: string, patch: Partial<CoHandler>): void {
+    const coHandlers = (this.next.coHandlers ?? []).map((c) => (c.departmentCode === departmentCode ? { ...c, ...patch } : c));
+    this.set({ coHandlers });
+  }
+
   private result(): Decision {
     return { next: this.next, events: this.events, effects: this.effects };
   }
@@ -230,22 +251,51 @@ class Step {
     switch (input.action) {
       case 'assign': {
         const categoryCode = input.categoryCode ?? t.categoryCode;
-        this.set({ status: 'assigned', departmentCode: input.departmentCode, categoryCode });
+        const co = [...new Set(input.coDepartmentCodes ?? [])];
+        const at = this.now.toISOString();
+        const coHandlers = [...(t.coHandlers ?? []), ...co.map((departmentCode): CoHandler => ({ departmentCode, state: 'assigned', assignedAt: at }))];
+        this.set({ status: 'assigned', departmentCode: input.departmentCode, categoryCode, coHandlers });
         this.event('assigned', true, null, {
           departmentCode: input.departmentCode,
           categoryCode,
           previousDepartmentCode: t.departmentCode,
+          ...(co.length ? { coDepartmentCodes: co } : {}),
         });
         this.effect({ type: 'start_signoff_clock' });
         this.notifyDepartment('assigned', input.departmentCode);
+        if (co.length) this.effect({ type: 'start_cohandle_clocks', departmentCodes: co });
+        for (const code of co) this.notifyDepartment('cohandling_assigned', code);
         break;
       }
       case 'accept': {
         const internalNote = clean(input.note);
+        if (isCoHandling(t, 'accept', this.actor)) {
+          // A co-handling department signs off its part; the ticket's state is the lead's.
+          const departmentCode = this.actor.departmentCode as string;
+          this.setCoHandler(departmentCode, { state: 'accepted', acceptedAt: this.now.toISOString() });
+          this.event('cohandling_accepted', false, internalNote, { departmentCode });
+          break;
+        }
         this.set({ status: 'in_progress' });
         this.event('accepted', true, null, internalNote ? { internalNote } : {});
         this.effect({ type: 'stop_ladder', deadline: 'signOff' });
         this.effect({ type: 'notify_resident', template: 'accepted' });
+        break;
+      }
+      case 'submit_cohandling': {
+        const departmentCode = this.actor.departmentCode as string;
+        const answer = clean(input.note);
+        this.setCoHandler(departmentCode, { state: 'answered', answeredAt: this.now.toISOString(), answer });
+        this.event('cohandling_submitted', false, answer, { departmentCode });
+        this.effect({ type: 'stop_cohandle_clock', departmentCode });
+        this.notifyDepartment('cohandling_submitted', t.departmentCode);
+        break;
+      }
+      case 'waive_cohandling': {
+        const reason = clean(input.reason);
+        this.setCoHandler(input.departmentCode, { state: 'waived', waivedAt: this.now.toISOString(), waiveReason: reason });
+        this.event('cohandling_waived', false, reason, { departmentCode: input.departmentCode });
+        this.effect({ type: 'stop_cohandle_clock', departmentCode: input.departmentCode });
         break;
       }
       case 'return':
@@ -389,7 +439,8 @@ class Step {
         break;
       case 'instruct':
         this.set({ leaderAttention: true });
-        this.event('instructed', false, clean(input.note), {});
+        this.event('instructed', false, clean(input.note), input.resolveWithin ? { resolveWithin: input.resolveWithin } : {});
+        if (input.resolveWithin) this.effect({ type: 'shorten_resolve', within: input.resolveWithin });
         this.notifyDepartment('instructed', t.departmentCode);
         this.effect({ type: 'notify_staff', audience: 'supervisors', template: 'instructed' });
         break;

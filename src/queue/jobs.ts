@@ -29,8 +29,8 @@ export const jobs = {
    * A resident SMS: once per (ticket, template, ticket version). Registration's has no version;
    * `via` names the survivor whose reply a merged ticket's resident hears of.
    */
-  notification: (p: Payload<'notifications'>, via?: string) =>
-    message('notifications', p, `notify-${p.template}-${p.ticketId}${via ? `-via-${via}` : ''}${p.version === undefined ? '' : `-${p.version}`}`),
+  notification: (p: Payload<'notifications'>, via?: string, notBefore?: Date | null) =>
+    message('notifications', p, `notify-${p.template}-${p.ticketId}${via ? `-via-${via}` : ''}${p.version === undefined ? '' : `-${p.version}`}`, notBefore ?? undefined),
 
   /** A staff inbox entry: once per (ticket, template, ticket version). */
   staffNotification: (p: Payload<'staff-notifications'>) => message('staff-notifications', p, `staff-${p.template}-${p.ticketId}-${p.version}`),

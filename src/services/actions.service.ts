@@ -17,6 +17,7 @@ import { getPolicy } from './policy.service.js';
 import { deadlineJobs } from './escalation.service.js';
 import * as deadlines from '../db/deadlines.repository.js';
 import { planDeadlines } from '../domain/deadline-plan.js';
+import { smsNotBefore } from '../domain/office-hours.js';
 import { effectiveDue, type DeadlineRecord, type DeadlineRowKind } from '../domain/escalation.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import { ticketState } from './tickets.query.service.js';
@@ -37,6 +38,12 @@ async function checkReferences(tx: PoolClient, deps: ServiceDeps, input: ActionI
   if (dept) {
     const d = catalogue.departments.get(dept);
     if (!d || !d.active) throw validationError([{ path: 'departmentCode', message: '没有这个部门或已停用' }]);
+  }
+  if (input.action === 'assign') {
+    (input.coDepartmentCodes ?? []).forEach((code, i) => {
+      const d = catalogue.departments.get(code);
+      if (!d || !d.active) throw validationError([{ path: `coDepartmentCodes.${i}`, message: '没有这个部门或已停用' }]);
+    });
   }
   if (input.action === 'assign' && input.categoryCode) {
     const c = catalogue.categories.get(input.categoryCode);
@@ -149,9 +156,23 @@ export async function performAction(
       screeningCategory: next.screeningCategory ?? null,
       screenedAt: next.screeningCategory && !row.screeningCategory ? now : row.screenedAt,
       reportedUpAt: next.reportedUp && !row.reportedUpAt ? now : row.reportedUpAt,
+      coHandlers: next.coHandlers ?? row.coHandlers,
     };
+    // A co-handling answer is on time by its own co_handle deadline (SPEC §18), kept on the event and the entry.
+    for (const e of decision.events) {
+      if (e.type === 'cohandling_submitted') {
+        const due = open.find((d) => d.kind === 'co_handle' && d.departmentCode === e.data.departmentCode)?.dueAt ?? null;
+        const onTime = !due || now <= due;
+        e.data = { ...e.data, dueAt: due?.toISOString() ?? null, onTime };
+        u.coHandlers = u.coHandlers.map((c) => (c.departmentCode === e.data.departmentCode ? { ...c, onTime } : c));
+      } else if (e.type === 'instructed' && e.data.resolveWithin && resolveRow) {
+        e.data = { ...e.data, dueAt: resolveRow.dueAt.toISOString() };
+      }
+    }
     const outbox: JobMessage[] = [];
     const extraEvents: TimelineEvent[] = [];
+    // SPEC §18: no resident SMS 21:00–08:00 unless the ticket is an emergency.
+    const smsAfter = smsNotBefore(now, row.kind === 'emergency');
     for (const e of decision.effects) applyEffect(e);
 
     function applyEffect(e: Effect): void {
@@ -170,7 +191,7 @@ export async function performAction(
           u.mergedInto = e.ticketNo;
           break;
         case 'notify_resident':
-          outbox.push(jobs.notification({ ticketId: row!.id, template: e.template, version: row!.version + 1 }));
+          outbox.push(jobs.notification({ ticketId: row!.id, template: e.template, version: row!.version + 1 }, undefined, smsAfter));
           break;
         case 'notify_staff':
           outbox.push(jobs.staffNotification({ ticketId: row!.id, template: e.template, audience: e.audience, departmentCode: e.departmentCode ?? null, version: row!.version + 1 }));
@@ -186,7 +207,7 @@ export async function performAction(
     // Residents whose tickets were merged into this one wait for the same reply: each gets it.
     if (decision.effects.some((e) => e.type === 'notify_resident' && e.template === 'replied')) {
       for (const m of await findMergedInto(tx, row.ticketNo)) {
-        outbox.push(jobs.notification({ ticketId: m.id, template: 'replied', version: row.version + 1 }, row.id));
+        outbox.push(jobs.notification({ ticketId: m.id, template: 'replied', version: row.version + 1 }, row.id, smsAfter));
       }
     }
     // A 12345 work order's return, approved extension, reply and close go back to the platform (SPEC §15).

@@ -8,6 +8,7 @@ import type { PoolClient } from 'pg';
 import { decideDeadline, type DeadlineRecord } from '../domain/escalation.js';
 import type { WorkCalendar } from '../domain/calendar.js';
 import type { SlaPolicy } from '../domain/sla.js';
+import { nextOfficeInstant, type OfficeHours } from '../domain/office-hours.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
 import * as deadlines from '../db/deadlines.repository.js';
@@ -34,7 +35,7 @@ interface Applied {
 }
 
 /** The rows applying one locked ticket's passed steps writes (null: nothing changes). */
-function rowsToWrite(t: tickets.TicketRow, open: deadlines.DeadlineRow[], policy: SlaPolicy, calendar: WorkCalendar, now: Date): Applied | null {
+function rowsToWrite(t: tickets.TicketRow, open: deadlines.DeadlineRow[], policy: SlaPolicy, calendar: WorkCalendar, now: Date, officeHours: OfficeHours): Applied | null {
   const out: Applied = { steps: [], mirror: null, events: [], notifications: [], jobs: [] };
   let calendarWarning = false;
   const levels = { resolve: t.escalationLevel, signOff: t.signOffEscalationLevel };
@@ -68,8 +69,11 @@ function rowsToWrite(t: tickets.TicketRow, open: deadlines.DeadlineRow[], policy
           ...(d.kind === 'co_handle' ? { departmentCode: d.departmentCode } : {}),
         },
       });
+      // SPEC §18: out of office hours a reminder waits for the next start; 约谈 and emergencies do not.
+      const shown = s.level === 'summons' || t.kind === 'emergency' ? now : nextOfficeInstant(now, officeHours, calendar);
       for (const audience of s.audiences) {
         out.notifications.push({
+          visibleAt: shown.getTime() === now.getTime() ? null : shown,
           ticketId: t.id,
           template: `escalation_${s.level}`,
           audience,
@@ -97,11 +101,11 @@ function rowsToWrite(t: tickets.TicketRow, open: deadlines.DeadlineRow[], policy
 async function applyLocked(tx: PoolClient, deps: ServiceDeps, rows: tickets.TicketRow[]): Promise<number> {
   if (rows.length === 0) return 0;
   const now = deps.clock.now();
-  const { policy, calendar } = await getPolicy(deps, tx);
+  const { policy, calendar, officeHours } = await getPolicy(deps, tx);
   const open = await deadlines.openDeadlinesOf(tx, rows.map((t) => t.id));
   const byTicket = new Map<string, deadlines.DeadlineRow[]>();
   for (const d of open) byTicket.set(d.ticketId, [...(byTicket.get(d.ticketId) ?? []), d]);
-  const decided = rows.map((t) => rowsToWrite(t, byTicket.get(t.id) ?? [], policy, calendar, now)).filter((a): a is Applied => a !== null);
+  const decided = rows.map((t) => rowsToWrite(t, byTicket.get(t.id) ?? [], policy, calendar, now, officeHours)).filter((a): a is Applied => a !== null);
   const updated = await deadlines.updateSteps(tx, decided.flatMap((a) => a.steps));
   // Under the ticket locks a row can only miss its update if a step was applied twice: all or nothing per ticket.
   const applied = decided.filter((a) => a.steps.every((s) => updated.has(s.id)));

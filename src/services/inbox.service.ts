@@ -46,6 +46,7 @@ export async function inboxFor(deps: ServiceDeps, staff: StaffIdentity) {
   const notices = await inbox.staffNotificationsFor(deps.db, {
     departmentCode: roles.has('handler') ? staff.departmentCode : null,
     audiences,
+    now: deps.clock.now(),
   });
   const actor = domainActor(staff);
   const now = deps.clock.now();

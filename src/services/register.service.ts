@@ -18,6 +18,7 @@ import { getCatalogue, learnCategory, suggestCategories } from './catalogue.serv
 import { getPolicy } from './policy.service.js';
 import { staffTicketView } from './ticket-view.js';
 import { nextStep } from '../domain/escalation.js';
+import { smsNotBefore } from '../domain/office-hours.js';
 import type { ServiceDeps } from './deps.js';
 
 export type { RegistrationInput } from '../domain/registration.js';
@@ -142,7 +143,8 @@ async function registerInTx(
       }, new Date(receivedAt.getTime() - DUPLICATE_WINDOW_MS));
     }
     const { row, candidates } = inserted;
-    const outbox: JobMessage[] = [jobs.notification({ ticketId: row.id, template: 'registered' })];
+    // SPEC §18: no resident SMS 21:00–08:00 unless the ticket is an emergency.
+    const outbox: JobMessage[] = [jobs.notification({ ticketId: row.id, template: 'registered' }, undefined, smsNotBefore(now, input.kind === 'emergency'))];
     if (row.categoryCode) outbox.push(jobs.routing(row.id));
     if (plan.at) outbox.push(jobs.deadline(row.id, 'resolve', plan.at));
 

@@ -71,6 +71,7 @@ export function staffTicketView(t: TicketRow, opts: { unmask?: boolean } = {}) {
     screeningLabel: label(SCREENING_LABELS, t.screeningCategory),
     screenedAt: t.screenedAt?.toISOString() ?? null,
     reportedUpAt: t.reportedUpAt?.toISOString() ?? null,
+    coHandlers: t.coHandlers,
     reply: t.reply,
     result: t.result,
     publicSummary: t.publicSummary,

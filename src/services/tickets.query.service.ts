@@ -47,6 +47,7 @@ export function ticketState(t: tickets.TicketRow): TicketState {
     pendingScreening: t.pendingScreening as TicketState['pendingScreening'],
     screeningCategory: t.screeningCategory as TicketState['screeningCategory'],
     reportedUp: t.reportedUpAt !== null,
+    coHandlers: t.coHandlers,
   };
 }
 
@@ -115,7 +116,8 @@ export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentit
   if (scoped !== null && q.departmentCode && q.departmentCode !== scoped) return { items: [], nextCursor: null };
   const rows = await listTickets(deps.db, {
     ...q,
-    departmentCode: scoped ?? q.departmentCode,
+    // A handler sees the department's tickets and those it co-handles (SPEC §18).
+    ...(scoped !== null ? { visibleToDepartment: scoped, departmentCode: undefined } : { departmentCode: q.departmentCode }),
     cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
     limit: q.limit + 1,
     now: deps.clock.now(),

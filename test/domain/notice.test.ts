@@ -298,11 +298,11 @@ t.test('the hand-built month: every figure', async (t) => {
   // zz: t8 — closed, replied on time; no_response → 0/0, null.
   // t13 (unassigned) and t14 (rejected before assignment) are in no department: 1+4+3+4+1 = 13.
   t.strictSame(model.departments, [
-    { code: 'mz', name: '民政办', received: 1, closed: 1, onTime: 1, onTimeRate: r(1, 1, 1), overdueOpen: 0, satisfactionRate: r(1, 1, 1), improperReturns: 0, screened: 0 },
-    { code: 'cj', name: '村镇建设办', received: 4, closed: 2, onTime: 2, onTimeRate: r(2, 3, 0.6667), overdueOpen: 0, satisfactionRate: r(2, 2, 1), improperReturns: 1, screened: 0 },
-    { code: 'sw', name: '水务站', received: 3, closed: 3, onTime: 2, onTimeRate: r(2, 2, 1), overdueOpen: 0, satisfactionRate: r(0, 1, 0), improperReturns: 0, screened: 0 },
-    { code: 'hb', name: '生态环境办', received: 4, closed: 2, onTime: 2, onTimeRate: r(2, 3, 0.6667), overdueOpen: 1, satisfactionRate: r(2, 2, 1), improperReturns: 0, screened: 0 },
-    { code: 'zz', name: '综治中心', received: 1, closed: 1, onTime: 1, onTimeRate: r(1, 1, 1), overdueOpen: 0, satisfactionRate: r(0, 0, null), improperReturns: 0, screened: 0 },
+    { code: 'mz', name: '民政办', received: 1, closed: 1, onTime: 1, onTimeRate: r(1, 1, 1), overdueOpen: 0, satisfactionRate: r(1, 1, 1), improperReturns: 0, screened: 0, coHandling: 0 },
+    { code: 'cj', name: '村镇建设办', received: 4, closed: 2, onTime: 2, onTimeRate: r(2, 3, 0.6667), overdueOpen: 0, satisfactionRate: r(2, 2, 1), improperReturns: 1, screened: 0, coHandling: 0 },
+    { code: 'sw', name: '水务站', received: 3, closed: 3, onTime: 2, onTimeRate: r(2, 2, 1), overdueOpen: 0, satisfactionRate: r(0, 1, 0), improperReturns: 0, screened: 0, coHandling: 0 },
+    { code: 'hb', name: '生态环境办', received: 4, closed: 2, onTime: 2, onTimeRate: r(2, 3, 0.6667), overdueOpen: 1, satisfactionRate: r(2, 2, 1), improperReturns: 0, screened: 0, coHandling: 0 },
+    { code: 'zz', name: '综治中心', received: 1, closed: 1, onTime: 1, onTimeRate: r(1, 1, 1), overdueOpen: 0, satisfactionRate: r(0, 0, null), improperReturns: 0, screened: 0, coHandling: 0 },
   ]);
 
   // Oldest first, t4 (confidential) left out: 14 cases.

@@ -15,9 +15,10 @@ const { as, act, headers } = await staffCast(ctx, {
   clerk: [['clerk'], null],
   handler: [['handler'], 'cj'],
   supervisor: [['supervisor'], null],
+  leader: [['leader'], null],
 });
 const at = (iso: string) => clock.set(iso);
-const get = async (url: string, who: 'clerk' | 'handler' | 'supervisor' = 'supervisor') =>
+const get = async (url: string, who: 'clerk' | 'handler' | 'supervisor' | 'leader' = 'supervisor') =>
   json(await ctx.app.inject({ method: 'GET', url, headers: await headers(who) }));
 const escalations = async (no: string) =>
   (await ctx.db.pool.query(
@@ -146,4 +147,24 @@ t.test('screening: answered, out of the rates, listed for the supervisor; report
   t.equal(json(twice).message, '该工单已上报');
   const denied = await rawAct(ctx, await as('clerk'), c, 'report_up', { reason: '想上报' });
   t.equal(denied.statusCode, 403);
+});
+
+t.test("a leader's instruction may shorten the limit, re-planning the ladder (SPEC §18)", async (t) => {
+  at('2026-11-25T02:00:00Z');
+  const no = await register('学校门口的减速带坏了，车开得很快', '13600000016');
+  await act('clerk', no, 'assign', { departmentCode: 'cj', categoryCode: 'road' });
+  await act('handler', no, 'accept');
+  const longer = await rawAct(ctx, await as('leader'), no, 'instruct', { note: '慢慢办', resolveWithin: { amount: 20, unit: 'working_days' } });
+  t.equal(longer.statusCode, 400);
+  t.equal(json(longer).details[0].path, 'resolveWithin');
+  at('2026-11-26T02:00:00Z');
+  // 5 working days from Wed 11-25 (the resolve clock's start) → Wed 12-02 23:59:59 +08.
+  const shorter = await act('leader', no, 'instruct', { note: '涉及学生安全，限5个工作日办结', resolveWithin: { amount: 5, unit: 'working_days' } });
+  t.equal(shorter.dueAt, '2026-12-02T15:59:59.000Z');
+  t.equal(shorter.leaderAttention, true);
+  const shown = await get(`/api/v1/tickets/${no}`, 'leader');
+  t.match(shown.timeline.find((e: { type: string }) => e.type === 'instructed'), { resolveWithin: { amount: 5, unit: 'working_days' }, dueAt: '2026-12-02T15:59:59.000Z' });
+  at('2026-12-01T15:59:59Z'); // the warning of the new deadline: 1 working day before
+  await sweepDeadlines(ctx.deps);
+  t.same(await escalations(no), ['resolve:warning']);
 });

@@ -221,6 +221,7 @@ t.test('every lifecycle action leaves exactly one audit row: its timeline event,
     comment: 'commented', instruct: 'instructed',
     request_pause: 'pause_requested', decide_pause: 'pause_decided', resume: 'resumed',
     request_screening: 'screening_requested', decide_screening: 'screening_decided', report_up: 'reported_up',
+    submit_cohandling: 'cohandling_submitted', waive_cohandling: 'cohandling_waived',
   };
   const done = new Set<string>();
   const events = async (no: string) =>
@@ -266,6 +267,14 @@ t.test('every lifecycle action leaves exactly one audit row: its timeline event,
   await audited('clerk', b, 'reject', { reason: '不属于本镇职责，请向县里反映' });
   const c = (await register({ ...help, kind: 'complaint', content: '村里垃圾没有清运，很臭' })).ticketNo;
   await audited('clerk', c, 'merge', { intoTicketNo: a });
+  // SPEC §18 co-handling: sw leads, cj co-handles (signs off, then answers); another one is waived.
+  const d = (await register({ ...help, kind: 'complaint', content: '村里水管破了，路面也塌了' })).ticketNo;
+  await act('clerk', d, 'assign', { departmentCode: 'sw', coDepartmentCodes: ['cj'] });
+  await act('cj', d, 'accept');
+  await audited('cj', d, 'submit_cohandling', { note: '路面由村镇建设办修复' });
+  const e = (await register({ ...help, kind: 'complaint', content: '村里水渠堵了，水漫到路上' })).ticketNo;
+  await act('clerk', e, 'assign', { departmentCode: 'sw', coDepartmentCodes: ['cj'] });
+  await audited('supervisor', e, 'waive_cohandling', { departmentCode: 'cj', reason: '水务站可独立办理' });
 
   t.same([...done].sort(), [...ACTIONS].sort(), 'every action of the domain was driven and audited');
   const report = await verifyAudit(ctx.deps);

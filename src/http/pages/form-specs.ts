@@ -106,7 +106,8 @@ export function actionForm(action: TicketAction, o: CatalogueOptions): ActionFor
     case 'assign':
       return {
         fields: [
-          { name: 'departmentCode', label: '承办单位', type: 'select', required: true, empty: '请选择', options: o.departments },
+          { name: 'departmentCode', label: '承办单位（主办）', type: 'select', required: true, empty: '请选择', options: o.departments },
+          { name: 'coDepartmentCodes', label: '协办单位（可多选，可不选）', type: 'checkboxes', options: o.departments, hint: '协办单位须在主办单位办理期限前反馈意见' },
           { name: 'categoryCode', label: '分类', type: 'select', empty: '保持现有分类', options: o.categories },
         ],
         submit: submit('转办'),
@@ -185,7 +186,13 @@ export function actionForm(action: TicketAction, o: CatalogueOptions): ActionFor
         submit: submit('添加备注', 'plain'),
       };
     case 'instruct':
-      return { fields: [area('note', '批示内容', { required: true })], submit: submit('批示') };
+      return {
+        fields: [
+          area('note', '批示内容', { required: true }),
+          { name: 'resolveWithin', label: '限期办结（可不填）', type: 'duration', hint: '从办理时限起算；只能缩短办理期限' },
+        ],
+        submit: submit('批示'),
+      };
     case 'request_pause':
       return {
         fields: [
@@ -222,6 +229,16 @@ export function actionForm(action: TicketAction, o: CatalogueOptions): ActionFor
       };
     case 'report_up':
       return { fields: [area('reason', '上报理由（超出乡镇职权的事项）', { required: true })], submit: submit('上报', 'danger') };
+    case 'submit_cohandling':
+      return { fields: [area('note', '协办意见（供主办单位答复时参考）', { required: true })], submit: submit('提交协办意见') };
+    case 'waive_cohandling':
+      return {
+        fields: [
+          { name: 'departmentCode', label: '免除哪个协办单位', type: 'select', required: true, empty: '请选择', options: o.departments },
+          area('reason', '免除理由', { required: true }),
+        ],
+        submit: submit('免除协办', 'danger'),
+      };
   }
 }
 

@@ -37,7 +37,10 @@ export async function getPolicy(deps: Pick<ServiceDeps, 'db' | 'clock' | 'policy
   const now = deps.clock.now().getTime();
   // A clock moved back (tests) expires the cache too.
   if (cache.current && now >= cache.current.at && now - cache.current.at < TTL_MS) return cache.current;
-  const [years, policy, officeHours] = await Promise.all([loadCalendarYears(db), loadSlaPolicy(db), loadOfficeHours(db)]);
+  // One after the other: `db` may be a transaction's client, which runs one query at a time.
+  const years = await loadCalendarYears(db);
+  const policy = await loadSlaPolicy(db);
+  const officeHours = await loadOfficeHours(db);
   if (!policy) throw new Error('sla_policy row missing: migrations not applied?');
   cache.current = {
     at: now, calendar: new WorkCalendar(years), years: years.map((y) => y.year), policy: policy as SlaPolicy,

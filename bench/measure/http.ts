@@ -241,10 +241,9 @@ export async function seedLookupPool(pool: Pool, count: number): Promise<{ no: s
       `WITH t AS (
          INSERT INTO tickets (ticket_no, status, kind, channel, content, complainant_name, complainant_phone, village_code,
              category_code, department_code, access_code, received_at, registered_at, assigned_at, accepted_at, due_at,
-             resolve_started_at, next_escalation_at, updated_at)
+             updated_at)
          SELECT x.no, 'in_progress', 'help', 'phone', x.content, '王建国', x.phone, 'xihe', x.cat, c.department_code, x.code,
-                x.at, x.at, x.at + interval '1 hour', x.at + interval '2 hours', x.due,
-                x.at, x.due - interval '1 day', x.at
+                x.at, x.at, x.at + interval '1 hour', x.at + interval '2 hours', x.due, x.at
            FROM (SELECT u.*, now() + make_interval(days => 2 + abs(hashtext(u.no)) % 28) AS due
                    FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
                      AS u(no, phone, code, at, cat, content)) x

@@ -129,7 +129,7 @@ export async function seedNoticeTickets(pool: pg.Pool, opts: { perMonth: number;
       `INSERT INTO tickets (ticket_no, status, outcome, kind, channel, content, complainant_name, complainant_phone, anonymous,
           confidential, village_code, address, category_code, department_code, received_at, registered_at, assigned_at,
           accepted_at, sign_off_due_at, due_at, replied_at, closed_at, public_summary, satisfaction, resolved,
-          resolve_started_at, updated_at)
+          updated_at)
        SELECT pg_temp.with_check_digit(to_char(rcv AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad((g % 1000000)::text, 6, '0')),
               status, outcome, kind, channel,
               CASE WHEN r_name < 0.35 AND name IS NOT NULL THEN '我是' || name || '，' WHEN r_name < 0.5 THEN '您好，' ELSE '' END
@@ -146,7 +146,7 @@ export async function seedNoticeTickets(pool: pg.Pool, opts: { perMonth: number;
               satisfaction,
               CASE WHEN satisfaction IN ('very_satisfied','satisfied','basically_satisfied','dissatisfied','very_dissatisfied')
                    THEN outcome = 'resolved' OR (outcome = 'explained' AND r_sat < 0.3) END,
-              rcv, coalesce(closed_at, replied_at, rcv)
+              coalesce(closed_at, replied_at, rcv)
          FROM (
            SELECT s.*,
                   CASE WHEN status IN ('in_progress', 'replied', 'closed', 'returned') AND (status <> 'returned' OR r_t1 < 0.5)

@@ -23,18 +23,25 @@ export async function measureSweeper(ctx: BenchContext, steps: number): Promise<
   );
   await db.query(
     `INSERT INTO tickets (ticket_no, status, kind, channel, content, complainant_phone, village_code, category_code,
-        department_code, received_at, registered_at, assigned_at, accepted_at, due_at, resolve_started_at,
-        next_escalation_at, updated_at)
+        department_code, received_at, registered_at, assigned_at, accepted_at, due_at, updated_at)
      SELECT '8' || lpad(g::text, 14, '0'), 'in_progress', 'complaint', 'phone', '村道塌陷一直没人修（压测第' || g || '件）',
             '1390000' || lpad((g % 10000)::text, 4, '0'), (ARRAY['dongshan','xihe','nanling','beiyuan'])[1 + g % 4],
             c.code, c.department_code, now() - interval '10 days', now() - interval '10 days',
             now() - interval '10 days' + interval '1 hour', now() - interval '10 days' + interval '2 hours',
-            now() + interval '1 hour', now() - interval '10 days', now() - interval '1 minute', now()
+            now() + interval '1 hour', now()
        FROM generate_series(1, $1::int) AS g
        JOIN LATERAL (SELECT code, department_code FROM categories WHERE code <> 'other' ORDER BY code OFFSET g % 22 LIMIT 1) c ON true`,
     [steps],
   );
+  // Their resolve deadlines as rows (migration 0019), each with its warning passed a minute ago.
+  await db.query(
+    `INSERT INTO ticket_deadlines (ticket_id, kind, department_code, started_at, due_at, next_step_at)
+     SELECT t.id, 'resolve', t.department_code, t.received_at, t.due_at, now() - interval '1 minute'
+       FROM tickets t WHERE t.id > $1::bigint`,
+    [marks[0].max ?? '0'],
+  );
   await db.query('ANALYZE tickets');
+  await db.query('ANALYZE ticket_deadlines');
   const seedMs = Date.now() - seedStart;
   ctx.log(`sweeper: seeded in ${(seedMs / 1000).toFixed(1)} s; sweeping`);
 

@@ -1,7 +1,8 @@
 // Monthly notices, their revisions, WeCom deliveries, and the month's tickets as the notice reads them.
 import type { Db } from './tx.js';
-import { camelRow } from './rows.js';
-import { NOTICE_SCHEMA_VERSION, type NoticeCaseTicket, type NoticeFigureRow, type NoticeTicket } from '../domain/notice.js';
+import { camelRow, columnOf } from './rows.js';
+import { SCREENED_FIELDS } from '../domain/notice-figures.js';
+import { NOTICE_SCHEMA_VERSION, type CoHandlingRow, type NoticeCaseTicket, type NoticeFigureRow, type NoticeTicket } from '../domain/notice.js';
 import { AWAITING_REPLY_STATUSES, FINISHED_STATUSES, NOT_SIGNED_OFF_STATUSES, REACHED_SATISFACTIONS } from '../domain/ticket-rules.js';
 
 export interface NoticeRow {
@@ -119,7 +120,7 @@ export async function loadNoticeTickets(db: Db, from: Date, to: Date) {
     `SELECT t.ticket_no, t.received_at, t.channel, t.kind, t.category_code, t.village_code, t.department_code,
             t.status, t.outcome, t.confidential, t.content, t.public_summary, t.complainant_name, t.address,
             t.replied_at, t.due_at, t.closed_at, t.satisfaction, t.resolved, t.assigned_at, t.sign_off_due_at,
-            ev.first_accepted_at, ev.improper::int AS improper_returns
+            t.screening_category, t.paused, ev.first_accepted_at, ev.improper::int AS improper_returns
        FROM tickets t
        CROSS JOIN LATERAL ${TIMELINE_FACTS} ev
       WHERE t.received_at >= $1 AND t.received_at < $2
@@ -145,24 +146,27 @@ export async function noticeFigureRows(db: Db, from: Date, to: Date, now: Date):
             t.channel, t.kind, t.category_code, t.village_code, t.department_code,
             count(*)::int AS received,
             count(*) FILTER (WHERE t.status = ANY($5))::int AS closed,
-            count(*) FILTER (WHERE r.replied AND t.replied_at <= t.due_at)::int AS on_time,
-            count(*) FILTER (WHERE r.replied OR r.overdue)::int AS reply_decided,
-            count(*) FILTER (WHERE NOT r.replied AND r.overdue)::int AS overdue_open,
-            count(*) FILTER (WHERE t.assigned_at IS NOT NULL AND (ev.first_accepted_at IS NOT NULL
+            count(*) FILTER (WHERE r.rated AND r.replied AND t.replied_at <= t.due_at)::int AS on_time,
+            count(*) FILTER (WHERE r.rated AND (r.replied OR r.overdue))::int AS reply_decided,
+            count(*) FILTER (WHERE r.rated AND NOT r.replied AND r.overdue)::int AS overdue_open,
+            count(*) FILTER (WHERE r.rated AND t.assigned_at IS NOT NULL AND (ev.first_accepted_at IS NOT NULL
                                OR (t.status = ANY($6) AND t.sign_off_due_at < $3)))::int AS assigned,
-            count(*) FILTER (WHERE t.assigned_at IS NOT NULL
+            count(*) FILTER (WHERE r.rated AND t.assigned_at IS NOT NULL
                                AND ev.first_accepted_at <= coalesce(t.sign_off_due_at, 'infinity'))::int AS accepted_on_time,
             count(ev.first_accepted_at)::int AS accepted,
             coalesce(sum(floor(extract(epoch FROM ev.first_accepted_at) * 1000)::bigint
                           - floor(extract(epoch FROM t.received_at) * 1000)::bigint), 0)::float8 AS response_ms,
-            count(*) FILTER (WHERE r.reached)::int AS reached,
-            count(*) FILTER (WHERE r.reached AND t.resolved)::int AS resolved,
-            count(*) FILTER (WHERE r.reached AND t.satisfaction IN ('very_satisfied', 'satisfied', 'basically_satisfied'))::int AS satisfied,
-            coalesce(sum(ev.improper), 0)::int AS improper_returns
+            count(*) FILTER (WHERE r.rated AND r.reached)::int AS reached,
+            count(*) FILTER (WHERE r.rated AND r.reached AND t.resolved)::int AS resolved,
+            count(*) FILTER (WHERE r.rated AND r.reached AND t.satisfaction IN ('very_satisfied', 'satisfied', 'basically_satisfied'))::int AS satisfied,
+            coalesce(sum(ev.improper), 0)::int AS improper_returns,
+            count(*) FILTER (WHERE NOT r.rated)::int AS screened,
+            ${Object.entries(SCREENED_FIELDS).map(([c, f]) => `count(*) FILTER (WHERE t.screening_category = '${c}')::int AS ${columnOf(f)}`).join(',\n            ')}
        FROM tickets t
       CROSS JOIN LATERAL (SELECT
               t.replied_at IS NOT NULL AND (t.status = 'replied' OR (t.status = 'closed' AND t.outcome <> 'rejected')) AS replied,
-              t.status = ANY($7) AND t.due_at < $3 AS overdue,
+              t.status = ANY($7) AND NOT t.paused AND t.due_at < $3 AS overdue,
+              t.screening_category IS NULL AS rated,
               coalesce(t.satisfaction = ANY ($4::text[]), false) AS reached) r
       CROSS JOIN LATERAL ${TIMELINE_FACTS} ev
       WHERE t.received_at >= $1 AND t.received_at < $2
@@ -173,6 +177,18 @@ export async function noticeFigureRows(db: Db, from: Date, to: Date, now: Date):
   // Counts arrive as ::int, the response time as float8: every figure is a JS number already.
   return rows.map(({ g, ...r }) => ({ ...camelRow<Omit<NoticeFigureRow, 'set'>>(r), set: FIGURE_SETS[g as keyof typeof FIGURE_SETS] }));
 
+}
+
+/** The month's tickets co-handled by each department (SPEC §18): the notice's department table. */
+export async function noticeCoHandlingRows(db: Db, from: Date, to: Date): Promise<CoHandlingRow[]> {
+  const { rows } = await db.query<{ department_code: string; n: number }>(
+    `SELECT c->>'departmentCode' AS department_code, count(*)::int AS n
+       FROM tickets t CROSS JOIN LATERAL jsonb_array_elements(t.co_handlers) c
+      WHERE t.received_at >= $1 AND t.received_at < $2 AND t.co_handlers <> '[]' AND c->>'state' <> 'waived'
+      GROUP BY 1`,
+    [from, to],
+  );
+  return rows.map((r) => ({ departmentCode: r.department_code, count: r.n }));
 }
 
 /** The month's non-confidential tickets with only what the case list shows (no timeline). */

@@ -78,14 +78,16 @@ export interface NewStaffNotification {
   round: number;
   deadline?: string | null;
   now: Date;
+  /** SPEC §18: shown from this instant (office hours); absent: at once. */
+  visibleAt?: Date | null;
 }
 
 /** Many staff notifications in one statement; each one at most once. Returns how many were new. */
 export async function insertStaffNotifications(tx: Db, list: NewStaffNotification[]): Promise<number> {
   if (list.length === 0) return 0;
   const { rowCount } = await tx.query(
-    `INSERT INTO staff_notifications (ticket_id, template, audience, department_code, round, deadline, created_at)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[])
+    `INSERT INTO staff_notifications (ticket_id, template, audience, department_code, round, deadline, created_at, visible_at)
+     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::timestamptz[], $8::timestamptz[])
      ON CONFLICT DO NOTHING`,
     [
       list.map((n) => n.ticketId),
@@ -95,6 +97,7 @@ export async function insertStaffNotifications(tx: Db, list: NewStaffNotificatio
       list.map((n) => n.round),
       list.map((n) => n.deadline ?? null),
       list.map((n) => n.now),
+      list.map((n) => n.visibleAt ?? null),
     ],
   );
   return rowCount ?? 0;

@@ -31,3 +31,17 @@ export async function saveSlaPolicy(db: Db, policy: unknown, now: Date): Promise
     [JSON.stringify(policy), now],
   );
 }
+
+/** Office hours (SPEC §18, migration 0021): one row. */
+export async function loadOfficeHours(db: Db): Promise<{ start: string; end: string } | null> {
+  const { rows } = await db.query('SELECT start_time, end_time FROM office_hours WHERE id = 1');
+  return rows[0] ? { start: rows[0].start_time, end: rows[0].end_time } : null;
+}
+
+export async function saveOfficeHours(db: Db, h: { start: string; end: string }, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO office_hours (id, start_time, end_time, updated_at) VALUES (1, $1, $2, $3)
+     ON CONFLICT (id) DO UPDATE SET start_time = EXCLUDED.start_time, end_time = EXCLUDED.end_time, updated_at = $3`,
+    [h.start, h.end, now],
+  );
+}

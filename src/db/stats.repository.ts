@@ -2,7 +2,8 @@
 // receivedAt (Asia/Shanghai) and to its current department. Sign-offs and replies are counted as
 // events: every assignment or reopen starts a sign-off clock (the 响应率 denominator), and each
 // `accepted` / `replied` event records whether it met the deadline in force at that moment.
-import { AWAITING_REPLY_STATUSES } from '../domain/ticket.js';
+import { AWAITING_REPLY_STATUSES, SCREENING_CATEGORIES } from '../domain/ticket.js';
+import type { ScreeningCategory } from '../domain/ticket-rules.js';
 import type { Db } from './tx.js';
 import type { CountsLike } from '../domain/stats.js';
 
@@ -13,6 +14,9 @@ export interface DepartmentCounts extends CountsLike {
   returned: number;
   improperReturns: number;
   escalations: Record<string, number>;
+  /** SPEC §18: screened tickets (甄别), out of the 三率 denominators, counted by category. */
+  screened: number;
+  screenedByCategory: Record<ScreeningCategory, number>;
 }
 
 const SATISFIED = `('very_satisfied','satisfied','basically_satisfied')`;
@@ -21,17 +25,19 @@ const SATISFIED = `('very_satisfied','satisfied','basically_satisfied')`;
 export async function departmentCounts(db: Db, from: Date, to: Date, now: Date): Promise<DepartmentCounts[]> {
   const { rows } = await db.query(
     `WITH t AS (
-       SELECT id, department_code, status, assigned_at, accepted_at, sign_off_due_at, replied_at, due_at
+       SELECT id, department_code, status, assigned_at, accepted_at, sign_off_due_at, replied_at, due_at,
+              screening_category, screening_category IS NULL AS rated
          FROM tickets WHERE received_at >= $1 AND received_at < $2
      ), ev AS (
+       -- A screened ticket (甄别, SPEC §18) is still answered but leaves the 三率 (t.rated false).
        SELECT t.department_code,
-              count(*) FILTER (WHERE e.type = 'followed_up' AND (e.data->>'reached')::boolean) AS reached,
-              count(*) FILTER (WHERE e.type = 'followed_up' AND (e.data->>'reached')::boolean AND (e.data->>'resolved')::boolean) AS resolved,
-              count(*) FILTER (WHERE e.type = 'followed_up' AND (e.data->>'reached')::boolean AND e.data->>'satisfaction' IN ${SATISFIED}) AS satisfied,
-              count(*) FILTER (WHERE e.type IN ('assigned', 'reopened')) AS sign_offs,
-              count(*) FILTER (WHERE e.type = 'accepted' AND (e.data->>'onTime')::boolean) AS accepted_on_time,
-              count(*) FILTER (WHERE e.type = 'replied') AS replied,
-              count(*) FILTER (WHERE e.type = 'replied' AND (e.data->>'onTime')::boolean) AS replied_on_time,
+              count(*) FILTER (WHERE t.rated AND e.type = 'followed_up' AND (e.data->>'reached')::boolean) AS reached,
+              count(*) FILTER (WHERE t.rated AND e.type = 'followed_up' AND (e.data->>'reached')::boolean AND (e.data->>'resolved')::boolean) AS resolved,
+              count(*) FILTER (WHERE t.rated AND e.type = 'followed_up' AND (e.data->>'reached')::boolean AND e.data->>'satisfaction' IN ${SATISFIED}) AS satisfied,
+              count(*) FILTER (WHERE t.rated AND e.type IN ('assigned', 'reopened')) AS sign_offs,
+              count(*) FILTER (WHERE t.rated AND e.type = 'accepted' AND (e.data->>'onTime')::boolean) AS accepted_on_time,
+              count(*) FILTER (WHERE t.rated AND e.type = 'replied') AS replied,
+              count(*) FILTER (WHERE t.rated AND e.type = 'replied' AND (e.data->>'onTime')::boolean) AS replied_on_time,
               count(*) FILTER (WHERE e.type = 'reopened') AS reopened,
               count(*) FILTER (WHERE e.type = 'returned') AS returned,
               count(*) FILTER (WHERE e.type = 'return_decided' AND (e.data->>'improper')::boolean) AS improper,
@@ -45,7 +51,11 @@ export async function departmentCounts(db: Db, from: Date, to: Date, now: Date):
      ), tk AS (
        SELECT department_code,
               count(*) AS received,
-              count(*) FILTER (WHERE status = ANY($4) AND due_at < $3) AS overdue_open
+              count(*) FILTER (WHERE NOT rated) AS screened,
+              ${SCREENING_CATEGORIES.map((c) => `count(*) FILTER (WHERE screening_category = '${c}') AS scr_${c}`).join(',\n              ')},
+              count(*) FILTER (WHERE rated AND status = ANY($4) AND EXISTS (
+                SELECT 1 FROM ticket_deadlines d WHERE d.ticket_id = t.id AND d.kind = 'resolve' AND d.state = 'open'
+                   AND d.paused_at IS NULL AND d.due_at < $3)) AS overdue_open
          FROM t GROUP BY department_code
      )
      SELECT tk.*, COALESCE(ev.sign_offs, 0) AS assigned, COALESCE(ev.accepted_on_time, 0) AS accepted_on_time,
@@ -79,6 +89,37 @@ export async function departmentCounts(db: Db, from: Date, to: Date, now: Date):
       escalated: Number(r.esc_escalated),
       summons: Number(r.esc_summons),
     },
+    screened: Number(r.screened),
+    screenedByCategory: Object.fromEntries(SCREENING_CATEGORIES.map((c) => [c, Number(r[`scr_${c}`])])) as Record<ScreeningCategory, number>,
+  }));
+}
+
+/** SPEC §18: co-handling (协办) work per department, apart from its lead work. */
+export interface CoHandlingCounts {
+  departmentCode: string;
+  coAssigned: number;
+  coAccepted: number;
+  coAnswered: number;
+  coAnsweredOnTime: number;
+  coWaived: number;
+}
+
+/** The month's tickets' co-handling entries, counted per co-handling department. */
+export async function coHandlingCounts(db: Db, from: Date, to: Date): Promise<CoHandlingCounts[]> {
+  const { rows } = await db.query(
+    `SELECT c->>'departmentCode' AS department_code, count(*)::int AS assigned,
+            count(*) FILTER (WHERE c->>'acceptedAt' IS NOT NULL)::int AS accepted,
+            count(*) FILTER (WHERE c->>'state' = 'answered')::int AS answered,
+            count(*) FILTER (WHERE c->>'state' = 'answered' AND (c->>'onTime')::boolean)::int AS answered_on_time,
+            count(*) FILTER (WHERE c->>'state' = 'waived')::int AS waived
+       FROM tickets t CROSS JOIN LATERAL jsonb_array_elements(t.co_handlers) c
+      WHERE t.received_at >= $1 AND t.received_at < $2 AND t.co_handlers <> '[]'
+      GROUP BY 1 ORDER BY 1`,
+    [from, to],
+  );
+  return rows.map((r) => ({
+    departmentCode: r.department_code, coAssigned: r.assigned, coAccepted: r.accepted, coAnswered: r.answered,
+    coAnsweredOnTime: r.answered_on_time, coWaived: r.waived,
   }));
 }
 

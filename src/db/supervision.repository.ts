@@ -1,28 +1,26 @@
-// The supervision board: open tickets with a reached ladder step, one row per deadline.
-import { AWAITING_REPLY_STATUSES, WITH_DEPARTMENT_STATUSES } from '../domain/ticket.js';
+// The supervision board: open deadlines (rows, migration 0019) with a reached ladder step.
+import { WITH_DEPARTMENT_STATUSES } from '../domain/ticket.js';
 import type { Db } from './tx.js';
 
 export interface SupervisionRow {
   ticketNo: string;
   departmentCode: string | null;
-  deadline: 'resolve' | 'signOff';
+  deadline: 'resolve' | 'signOff' | 'coHandle';
   level: string;
   dueAt: Date;
   status: string;
 }
 
+/** Open deadline rows (SPEC §18) with a reached ladder step, highest level first. */
 export async function supervisionItems(db: Db, limit = 500): Promise<SupervisionRow[]> {
   const { rows } = await db.query(
-    `SELECT * FROM (
-       SELECT ticket_no, department_code, 'resolve' AS deadline, escalation_level AS level, due_at, status
-         FROM tickets WHERE escalation_level IS NOT NULL AND status = ANY($2)
-       UNION ALL
-       SELECT ticket_no, department_code, 'signOff', sign_off_escalation_level, sign_off_due_at, status
-         FROM tickets WHERE sign_off_escalation_level IS NOT NULL AND status = 'assigned'
-     ) s
-     ORDER BY array_position(ARRAY['summons','escalated','overdue','warning'], s.level), s.due_at, s.ticket_no
-     LIMIT $1`,
-    [limit, AWAITING_REPLY_STATUSES],
+    `SELECT t.ticket_no, d.department_code, d.level, d.due_at, t.status,
+            CASE d.kind WHEN 'sign_off' THEN 'signOff' WHEN 'co_handle' THEN 'coHandle' ELSE 'resolve' END AS deadline
+       FROM ticket_deadlines d JOIN tickets t ON t.id = d.ticket_id
+      WHERE d.state = 'open' AND d.level IS NOT NULL
+      ORDER BY array_position(ARRAY['summons','escalated','overdue','warning'], d.level), d.due_at, t.ticket_no
+      LIMIT $1`,
+    [limit],
   );
   return rows.map((r) => ({
     ticketNo: r.ticket_no,
@@ -64,4 +62,23 @@ export async function unstaffedTickets(db: Db, limit = 500): Promise<UnstaffedRo
     [limit, WITH_DEPARTMENT_STATUSES],
   );
   return rows.map((r) => ({ ticketNo: r.ticket_no, departmentCode: r.department_code, dueAt: r.due_at, status: r.status }));
+}
+
+export interface ScreeningRow {
+  ticketNo: string;
+  departmentCode: string | null;
+  category: string;
+  screenedAt: Date;
+  status: string;
+}
+
+/** Tickets screened (甄别, SPEC §18) in [from, to), newest first. */
+export async function screenedTickets(db: Db, from: Date, to: Date, limit = 1000): Promise<ScreeningRow[]> {
+  const { rows } = await db.query(
+    `SELECT t.ticket_no, t.department_code, t.screening_category, t.screened_at, t.status
+       FROM tickets t WHERE t.screened_at >= $1 AND t.screened_at < $2
+      ORDER BY t.screened_at DESC, t.id DESC LIMIT $3`,
+    [from, to, limit],
+  );
+  return rows.map((r) => ({ ticketNo: r.ticket_no, departmentCode: r.department_code, category: r.screening_category, screenedAt: r.screened_at, status: r.status }));
 }

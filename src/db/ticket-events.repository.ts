@@ -60,3 +60,14 @@ export async function insertEventsOfTickets(db: Db, events: (NewEvent & { ticket
     [JSON.stringify(storableJson(events.map((e) => ({ ...e, ticket_id: e.ticketId, actor_id: e.actorId, actor_label: e.actorLabel }))))],
   );
 }
+
+/** Events of one type on these tickets (by number), oldest first. */
+export async function listEventsOfType(db: Db, ticketNos: string[], type: string): Promise<{ ticketNo: string; at: Date; data: Record<string, unknown> }[]> {
+  if (ticketNos.length === 0) return [];
+  const { rows } = await db.query(
+    `SELECT t.ticket_no, e.at, e.data FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id
+      WHERE t.ticket_no = ANY($1::text[]) AND e.type = $2 ORDER BY e.id`,
+    [ticketNos, type],
+  );
+  return rows.map((r) => ({ ticketNo: r.ticket_no, at: r.at, data: r.data }));
+}

@@ -5,7 +5,7 @@ import { likePattern, parseSearch, searchBigrams } from '../domain/search-terms.
 import type { Db } from './tx.js';
 import { TICKET_COLUMNS, mapTicket, type TicketRow } from './tickets.repository.js';
 
-/** The part of the tickets a scoped staff member sees: their department's, those they registered. */
+/** The part of the tickets a scoped staff member sees: their department's (lead or co-handling), those they registered. */
 export interface VisibleTo {
   departmentCode: string | null;
   registeredBy: string | null;
@@ -208,6 +208,8 @@ async function rareMatchIds(db: Db, arms: Arm[], rare: number): Promise<string[]
   if (found.some((ids) => ids.length > rare)) return null;
   return [...new Set(found.flat())];
 }
+/** The jsonb containment that finds a co-handling department's tickets (GIN index, migration 0021). */
+export const coHandlerMatch = (departmentCode: string): string => JSON.stringify([{ departmentCode }]);
 
 /** Newest received first, keyset-paginated on (received_at, id). */
 export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]> {
@@ -222,8 +224,10 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   };
   if (f.visibleTo) {
     const { departmentCode, registeredBy } = f.visibleTo;
-    if (departmentCode && registeredBy) add('(t.department_code = ? OR t.registered_by = ?)', departmentCode, registeredBy);
-    else if (departmentCode) add('t.department_code = ?', departmentCode);
+    // A handler's department: its own tickets and those it co-handles (SPEC §18).
+    const department = "(t.department_code = ? OR (t.co_handlers <> '[]' AND t.co_handlers @> ?::jsonb))";
+    if (departmentCode && registeredBy) add(`(${department} OR t.registered_by = ?)`, departmentCode, coHandlerMatch(departmentCode), registeredBy);
+    else if (departmentCode) add(department, departmentCode, coHandlerMatch(departmentCode));
     else if (registeredBy) add('t.registered_by = ?', registeredBy);
     else where.push('false');
   }
@@ -234,8 +238,9 @@ export async function listTickets(db: Db, f: TicketFilters): Promise<TicketRow[]
   if (f.kind) add('t.kind = ?', f.kind);
   if (f.channel) add('t.channel = ?', f.channel);
   if (f.source) add('t.source = ?', f.source);
-  if (f.overdue === true) add('t.status = ANY(?) AND t.due_at < ?', AWAITING_REPLY_STATUSES, f.now);
-  if (f.overdue === false) add('NOT (t.status = ANY(?) AND t.due_at < ?)', AWAITING_REPLY_STATUSES, f.now);
+  // A pause in force is never overdue (SPEC §18).
+  if (f.overdue === true) add('t.status = ANY(?) AND NOT t.paused AND t.due_at < ?', AWAITING_REPLY_STATUSES, f.now);
+  if (f.overdue === false) add('NOT (t.status = ANY(?) AND NOT t.paused AND t.due_at < ?)', AWAITING_REPLY_STATUSES, f.now);
   if (f.escalation) add('? IN (t.escalation_level, t.sign_off_escalation_level)', f.escalation);
   if (f.q) {
     const { arms, filter } = searchConditions(f.q);

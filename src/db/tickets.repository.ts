@@ -1,7 +1,7 @@
 // Tickets (their timeline is ticket-events.repository.ts). Personal data (name, phone, address) lives only here and in Postgres.
 import type { Db } from './tx.js';
 import { columnOf } from './rows.js';
-import type { TicketSource } from '../domain/ticket-rules.js';
+import type { CoHandler, TicketSource } from '../domain/ticket-rules.js';
 
 export interface TicketRow {
   id: string;
@@ -44,10 +44,16 @@ export interface TicketRow {
   publicSummary: string | null;
   satisfaction: string | null;
   resolved: boolean | null;
-  resolveStartedAt: Date;
-  nextEscalationAt: Date | null;
-  signOffNextEscalationAt: Date | null;
   version: number;
+  /** SPEC §18 (migration 0020): pause and screening requests, a pause in force, screening, report up. */
+  pendingPause: { reason: string; until: string | null } | null;
+  paused: boolean;
+  pendingScreening: { category: string; reason: string } | null;
+  screeningCategory: string | null;
+  screenedAt: Date | null;
+  reportedUpAt: Date | null;
+  /** SPEC §18 (migration 0021): the co-handling departments, each with its sign-off and answer. */
+  coHandlers: CoHandler[];
   /** SPEC §15: `local`, `hotline_12345`, `open311`, `wechat`, `import`. */
   source: TicketSource;
   externalNo: string | null;
@@ -69,8 +75,9 @@ const ROW_FIELDS: Record<keyof TicketRow, true> = {
   registeredBy: true, assignedAt: true, acceptedAt: true, signOffDueAt: true, dueAt: true, repliedAt: true,
   followUpDueAt: true, closedAt: true, escalationLevel: true, signOffEscalationLevel: true, calendarWarning: true,
   reopenCount: true, leaderAttention: true, supervisorFlag: true, mergedInto: true, pendingExtension: true, reply: true,
-  result: true, publicSummary: true, satisfaction: true, resolved: true, resolveStartedAt: true, nextEscalationAt: true,
-  signOffNextEscalationAt: true, version: true, source: true, externalNo: true, lat: true, lng: true,
+  result: true, publicSummary: true, satisfaction: true, resolved: true, version: true,
+  pendingPause: true, paused: true, pendingScreening: true, screeningCategory: true, screenedAt: true, reportedUpAt: true,
+  coHandlers: true, source: true, externalNo: true, lat: true, lng: true,
 };
 const ROW_KEYS = Object.keys(ROW_FIELDS) as (keyof TicketRow)[];
 const AS_TEXT: ReadonlySet<keyof TicketRow> = new Set(['id', 'registeredBy']);
@@ -86,8 +93,8 @@ export type NewTicket = Pick<
   TicketRow,
   | 'ticketNo' | 'kind' | 'channel' | 'content' | 'complainantName' | 'complainantPhone' | 'anonymous' | 'confidential'
   | 'villageCode' | 'address' | 'categoryCode' | 'accessCode' | 'wechat' | 'receivedAt' | 'registeredAt' | 'registeredBy'
-  | 'dueAt' | 'calendarWarning' | 'nextEscalationAt' | 'source' | 'externalNo' | 'lat' | 'lng'
-> & { registeredViaKey: string | null };
+  | 'dueAt' | 'calendarWarning' | 'source' | 'externalNo' | 'lat' | 'lng'
+> & { registeredViaKey: string | null; resolveNextStepAt: Date | null };
 
 export async function findTicketByNo(db: Db, ticketNo: string, forUpdate = false): Promise<TicketRow | null> {
   const { rows } = await db.query(
@@ -138,12 +145,16 @@ export async function insertTicketFindingDuplicates(
     text: `WITH ins AS (
        INSERT INTO tickets AS t (ticket_no, status, kind, channel, content, complainant_name, complainant_phone,
           anonymous, confidential, village_code, address, category_code, access_code, wechat, received_at,
-          registered_at, registered_by, registered_via_key, due_at, calendar_warning, updated_at, resolve_started_at,
-          next_escalation_at, source, external_no, lat, lng)
-       VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $15, $14, $20,
+          registered_at, registered_by, registered_via_key, due_at, calendar_warning, updated_at,
+          source, external_no, lat, lng)
+       VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $15,
                $22, $23, $24, $25)
        ON CONFLICT (ticket_no) DO NOTHING
-       RETURNING ${TICKET_COLUMNS})
+       RETURNING ${TICKET_COLUMNS}),
+     -- The resolve deadline starts when the resident raised the demand (SPEC §7): its row, same statement.
+     dl AS (
+       INSERT INTO ticket_deadlines (ticket_id, kind, started_at, due_at, next_step_at)
+       SELECT ins.id::bigint, 'resolve', $14, $18, $20 FROM ins)
      SELECT ins.*,
             CASE WHEN $6::text IS NOT NULL OR ($9::text IS NOT NULL AND $11::text IS NOT NULL) THEN
               (SELECT coalesce(json_agg(json_build_object('ticketNo', d.ticket_no, 'content', d.content,
@@ -156,7 +167,7 @@ export async function insertTicketFindingDuplicates(
     values: [
       t.ticketNo, t.kind, t.channel, t.content, t.complainantName, t.complainantPhone, t.anonymous,
       t.confidential, t.villageCode, t.address, t.categoryCode, t.accessCode, t.wechat, t.receivedAt,
-      t.registeredAt, t.registeredBy, t.registeredViaKey, t.dueAt, t.calendarWarning, t.nextEscalationAt, since,
+      t.registeredAt, t.registeredBy, t.registeredViaKey, t.dueAt, t.calendarWarning, t.resolveNextStepAt, since,
       t.source, t.externalNo, t.lat, t.lng,
     ],
   });
@@ -190,16 +201,22 @@ export interface TicketUpdate {
   escalationLevel: string | null;
   signOffEscalationLevel: string | null;
   calendarWarning: boolean;
-  resolveStartedAt: Date;
-  nextEscalationAt: Date | null;
-  signOffNextEscalationAt: Date | null;
+  pendingPause: TicketRow['pendingPause'];
+  paused: boolean;
+  pendingScreening: TicketRow['pendingScreening'];
+  screeningCategory: string | null;
+  screenedAt: Date | null;
+  reportedUpAt: Date | null;
+  coHandlers: CoHandler[];
 }
+
+const JSON_FIELDS: ReadonlySet<keyof TicketUpdate> = new Set(['pendingExtension', 'pendingPause', 'pendingScreening', 'coHandlers']);
 
 /** Writes a decided state; the version check makes a lost update impossible even without the row lock. */
 export async function updateTicket(db: Db, id: string, version: number, u: TicketUpdate, now: Date): Promise<TicketRow> {
   // Only fields of a ticket row are written (the type says so; this keeps it true at run time too).
   const keys = (Object.keys(u) as (keyof TicketUpdate)[]).filter((k) => k in ROW_FIELDS && !AS_TEXT.has(k));
-  const values = keys.map((k) => (k === 'pendingExtension' && u[k] ? JSON.stringify(u[k]) : u[k]));
+  const values = keys.map((k) => (JSON_FIELDS.has(k) && u[k] ? JSON.stringify(u[k]) : u[k]));
   const { rows } = await db.query(
     `UPDATE tickets t SET ${keys.map((k, i) => `${columnOf(k)} = $${i + 4}`).join(', ')}, version = version + 1, updated_at = $3
       WHERE id = $1 AND version = $2

@@ -176,6 +176,45 @@ export function subtractDuration(due: Date, d: Duration, cal: WorkCalendar): Dur
   return addDuration(due, { amount: -d.amount, unit: d.unit }, cal);
 }
 
+/**
+ * Working time between two instants (ms): the part of [from, to) that falls on working days
+ * (whole Asia/Shanghai days). A pause (中止计时) stops the clock for this much (SPEC §18).
+ */
+export function workingMsBetween(from: Date, to: Date, cal: WorkCalendar): number {
+  let ms = 0;
+  let t = from.getTime();
+  const end = to.getTime();
+  while (t < end) {
+    const day = shanghaiEpochDay(new Date(t));
+    const dayEnd = endOfShanghaiDay(day).getTime() + 1000; // the next local midnight
+    const stop = Math.min(dayEnd, end);
+    if (cal.isWorkingEpochDay(day)) ms += stop - t;
+    t = stop;
+  }
+  return ms;
+}
+
+/**
+ * The instant `ms` of working time after `from`: non-working days are skipped whole. With
+ * workingMsBetween, a pause moves a due instant so that the working time left is unchanged.
+ */
+export function addWorkingMs(from: Date, ms: number, cal: WorkCalendar): Date {
+  let t = from.getTime();
+  let left = ms;
+  for (let guard = 0; left > 0 && guard < MAX_WORKING_DAYS * 2; guard++) {
+    const day = shanghaiEpochDay(new Date(t));
+    const dayEnd = endOfShanghaiDay(day).getTime() + 1000;
+    if (cal.isWorkingEpochDay(day)) {
+      const take = Math.min(left, dayEnd - t);
+      left -= take;
+      t += take;
+      if (left === 0) break;
+    }
+    t = dayEnd;
+  }
+  return new Date(t);
+}
+
 // Seed data, State Council General Office notices (国务院办公厅关于…部分节假日安排的通知), exactly as
 // docs/stack.md "Holiday arrangements". Listed day by day, one festival per line, so the migration that
 // seeds the table and a reviewer holding the notice can compare line by line. Admins keep later years.

@@ -5,7 +5,8 @@ import type { Ladder } from './sla.js';
 
 export const LEVELS = ['warning', 'overdue', 'escalated', 'summons'] as const;
 export type Level = (typeof LEVELS)[number];
-export type DeadlineKind = 'signOff' | 'resolve';
+/** A ladder's name (timeline events, staff notifications): sign-off, resolve, co-handling (SPEC §18). */
+export type DeadlineKind = 'signOff' | 'resolve' | 'coHandle';
 
 export const LEVEL_LABELS: Record<Level, string> = {
   warning: '预警',
@@ -104,17 +105,23 @@ export function durationZh(d: Duration): string {
 const DEADLINE_NAMES: Record<DeadlineKind, { name: string; verb: string }> = {
   signOff: { name: '签收期限', verb: '签收' },
   resolve: { name: '办理期限', verb: '办结' },
+  coHandle: { name: '协办期限', verb: '反馈协办意见' },
 };
+
+/** The policy ladder a deadline climbs: co-handling escalates like the resolve deadline. */
+export function ladderOf(kind: DeadlineKind, ladders: { signOff: Ladder; resolve: Ladder }): Ladder {
+  return kind === 'signOff' ? ladders.signOff : ladders.resolve;
+}
 
 /**
  * What a reminder or escalation says, from the ladder in force and naming the deadline it is about
  * (SPEC §7): never a fixed "3 working days" when the policy says otherwise. `deadline` null: a
  * step recorded before deadlines were named; it is about the handling deadline.
  */
-export function escalationMessage(level: Level, deadline: DeadlineKind | null, ladders: Record<DeadlineKind, Ladder>): string {
+export function escalationMessage(level: Level, deadline: DeadlineKind | null, ladders: { signOff: Ladder; resolve: Ladder }): string {
   const kind = deadline ?? 'resolve';
   const { name, verb } = DEADLINE_NAMES[kind];
-  const ladder = ladders[kind];
+  const ladder = ladderOf(kind, ladders);
   switch (level) {
     case 'warning':
       return `预警：工单${name}将到（期限前${durationZh(ladder.warningBefore)}提醒），请抓紧${verb === '签收' ? '签收' : '办理'}`;

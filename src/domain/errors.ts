@@ -28,6 +28,7 @@ export const ERROR_MESSAGES = {
   CONFLICT: '数据已存在或与现有数据冲突',
   EXTENSION_PENDING: '已有待审批的延期申请',
   EXTENSION_TOO_LATE: '办理期限已过，不能再申请延期',
+  COHANDLING_PENDING: '协办单位尚未全部反馈意见，暂不能答复',
   CALENDAR_MISSING: '该年度的节假日安排尚未配置',
   PAYLOAD_TOO_LARGE: '上传的内容超过大小限制',
   UNSUPPORTED_MEDIA_TYPE: '不支持的文件类型',

@@ -37,7 +37,7 @@ export function unmatchedNotes(unmatched: { area?: string; category?: string }, 
   return notes;
 }
 
-/** What the platform hears of (SPEC §15); `reported_up` waits for the action that would cause it. */
+/** What the platform hears of (SPEC §15); `reported_up` from the supervisor's `report_up` (SPEC §18). */
 export const HOTLINE_EVENTS = ['returned', 'extension_approved', 'replied', 'closed', 'reported_up'] as const;
 export type HotlineEvent = (typeof HOTLINE_EVENTS)[number];
 
@@ -74,6 +74,8 @@ export function hotlineReports(events: readonly TimelineEvent[], ctx: { extensio
       out.push({ event: 'replied', at: e.at, ...(e.note ? { reply: e.note } : {}), ...(typeof e.data.result === 'string' ? { result: e.data.result } : {}) });
     } else if (e.type === 'closed') {
       out.push({ event: 'closed', at: e.at, ...(typeof e.data.outcome === 'string' ? { outcome: e.data.outcome } : {}) });
+    } else if (e.type === 'reported_up') {
+      out.push({ event: 'reported_up', at: e.at, ...(e.note ? { reason: e.note } : {}) });
     }
   }
   return out;

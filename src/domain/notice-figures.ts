@@ -13,8 +13,19 @@ export const HOUR_MS = 3_600_000;
 
 const isReplied = (t: NoticeTicket): boolean =>
   t.repliedAt !== null && (t.status === 'replied' || (t.status === 'closed' && t.outcome !== 'rejected'));
+// A pause in force is never late (SPEC §18).
 const isOverdueOpen = (t: NoticeTicket, now: Date): boolean =>
-  AWAITING_REPLY.has(t.status) && t.dueAt.getTime() < now.getTime();
+  AWAITING_REPLY.has(t.status) && !t.paused && t.dueAt.getTime() < now.getTime();
+
+/** The 甄别 categories (SPEC §18) as count fields: `screened_unreasonable` → `screenedUnreasonable`. */
+export const SCREENED_FIELDS = {
+  unreasonable: 'screenedUnreasonable',
+  repeated: 'screenedRepeated',
+  outside_scope: 'screenedOutsideScope',
+  legal_process: 'screenedLegalProcess',
+  other: 'screenedOther',
+} as const;
+type ScreenedField = (typeof SCREENED_FIELDS)[keyof typeof SCREENED_FIELDS];
 
 /**
  * The figures of one group of tickets (the whole month, a channel, a village × category cell, a
@@ -37,6 +48,13 @@ export interface NoticeCounts {
   resolved: number;
   satisfied: number;
   improperReturns: number;
+  /** SPEC §18: screened tickets (甄别) — in received and closed, out of every rate — and by category. */
+  screened: number;
+  screenedUnreasonable: number;
+  screenedRepeated: number;
+  screenedOutsideScope: number;
+  screenedLegalProcess: number;
+  screenedOther: number;
 }
 
 /** Which grouping a figure row belongs to (the GROUPING SETS of noticeFigureRows). */
@@ -55,6 +73,7 @@ export interface NoticeFigureRow extends NoticeCounts {
 export const zeroCounts = (): NoticeCounts => ({
   received: 0, closed: 0, onTime: 0, replyDecided: 0, overdueOpen: 0, assigned: 0, acceptedOnTime: 0,
   accepted: 0, responseMs: 0, reached: 0, resolved: 0, satisfied: 0, improperReturns: 0,
+  screened: 0, screenedUnreasonable: 0, screenedRepeated: 0, screenedOutsideScope: 0, screenedLegalProcess: 0, screenedOther: 0,
 });
 
 function addCounts(into: NoticeCounts, c: NoticeCounts): void {
@@ -66,6 +85,18 @@ export function ticketCounts(t: NoticeTicket, now: Date): NoticeCounts {
   const c = zeroCounts();
   c.received = 1;
   if (t.status === 'closed' || t.status === 'merged') c.closed = 1;
+  c.improperReturns = t.improperReturns;
+  if (t.firstAcceptedAt !== null) {
+    c.accepted = 1;
+    c.responseMs = t.firstAcceptedAt.getTime() - t.receivedAt.getTime();
+  }
+  if (t.screeningCategory) {
+    // Still answered, counted apart, and in none of the rates' numerators or denominators.
+    c.screened = 1;
+    const field = SCREENED_FIELDS[t.screeningCategory as keyof typeof SCREENED_FIELDS] as ScreenedField | undefined;
+    if (field) c[field] = 1;
+    return c;
+  }
   if (isReplied(t)) {
     c.replyDecided = 1;
     if (t.repliedAt!.getTime() <= t.dueAt.getTime()) c.onTime = 1;
@@ -82,16 +113,11 @@ export function ticketCounts(t: NoticeTicket, now: Date): NoticeCounts {
       c.assigned = 1;
     }
   }
-  if (t.firstAcceptedAt !== null) {
-    c.accepted = 1;
-    c.responseMs = t.firstAcceptedAt.getTime() - t.receivedAt.getTime();
-  }
   if (t.satisfaction !== null && REACHED.has(t.satisfaction)) {
     c.reached = 1;
     if (t.resolved === true) c.resolved = 1;
     if (SATISFIED.has(t.satisfaction)) c.satisfied = 1;
   }
-  c.improperReturns = t.improperReturns;
   return c;
 }
 

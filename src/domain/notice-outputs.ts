@@ -3,6 +3,8 @@
 // render a NoticeModel (notice.ts) and nothing else.
 import type { Rate } from './stats.js';
 import { toCsv } from './csv.js';
+import { SCREENING_LABELS } from './ticket-labels.js';
+import type { ScreeningCategory } from './ticket-rules.js';
 import type { CellCount, NoticeCase, NoticeModel } from './notice.js';
 
 /** 0.8333 → "83.3%", 1 → "100%", null → "—". */
@@ -42,6 +44,14 @@ export interface NoticeTextOptions {
   caseListUrl?: string;
 }
 
+/** 经甄别不计入三率N件（不合理诉求n件、…）: the SPEC §18 screening line, nonzero categories only. */
+export function screenedText(t: NoticeModel['totals']): string {
+  const parts = Object.entries(t.screenedByCategory ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([c, n]) => `${SCREENING_LABELS[c as ScreeningCategory] ?? c}${n}件`);
+  return `经甄别不计入三率${t.screened}件（${parts.join('、')}）`;
+}
+
 export function noticeText(model: NoticeModel, opts: NoticeTextOptions = {}): string {
   const t = model.totals;
   const hidden = t.received - model.cases.length;
@@ -51,6 +61,7 @@ export function noticeText(model: NoticeModel, opts: NoticeTextOptions = {}): st
     `本月共受理群众诉求${t.received}件，已办结${t.closed}件，按时办结${t.onTime}件。`,
     `按时办结率${rateText(t.onTimeRate)}，平均首次响应${t.avgFirstResponseHours === null ? '—' : `${t.avgFirstResponseHours}小时`}。`,
     `响应率${rateText(t.responseRate)}，解决率${rateText(t.resolutionRate)}，满意率${rateText(t.satisfactionRate)}。`,
+    ...(t.screened > 0 ? [`${screenedText(t)}。`] : []),
     `按渠道：${countsText(model.byChannel)}。`,
     `按类型：${countsText(model.byKind)}。`,
     `按分类：${countsText(model.byCategory)}。`,
@@ -60,7 +71,8 @@ export function noticeText(model: NoticeModel, opts: NoticeTextOptions = {}): st
       ? model.departments.map(
           (d) =>
             `${d.name}：受理${d.received}件，办结${d.closed}件，按时办结${d.onTime}件，逾期未办结${d.overdueOpen}件，` +
-            `满意率${rateText(d.satisfactionRate)}，不当退单${d.improperReturns}次`,
+            `满意率${rateText(d.satisfactionRate)}，不当退单${d.improperReturns}次` +
+            (d.coHandling ? `，协办${d.coHandling}件` : ''),
         )
       : ['无']),
     `三、诉求办理清单${hidden > 0 ? `（另有${hidden}件依规保密，只计入总数）` : ''}`,

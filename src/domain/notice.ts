@@ -43,7 +43,7 @@
 
 import { rate, MONTH_RE, type Rate } from './stats.js';
 import { shanghaiDateKeyIso } from './local-date.js';
-import { HOUR_MS, figureRowsFromTickets, zeroCounts, type NoticeCounts, type NoticeFigureRow, type NoticeFigureSet } from './notice-figures.js';
+import { HOUR_MS, SCREENED_FIELDS, figureRowsFromTickets, zeroCounts, type NoticeCounts, type NoticeFigureRow, type NoticeFigureSet } from './notice-figures.js';
 import { formatTicketNo } from './ticket-number.js';
 import { OUTCOME_LABELS, STATUS_LABELS } from './ticket-labels.js';
 import { CHANNEL_LABELS, CHANNELS, KIND_LABELS, KINDS } from './sla.js';
@@ -75,6 +75,17 @@ export interface NoticeTicket {
   improperReturns: number;
   assignedAt: Date | null;
   signOffDueAt: Date | null;
+  /** SPEC §18: the 甄别 category once approved, and whether a pause is in force. */
+  screeningCategory?: string | null;
+  paused?: boolean;
+  /** SPEC §18: the co-handling (协办) departments. */
+  coDepartmentCodes?: string[];
+}
+
+/** The month's tickets co-handled by each department (SPEC §18). */
+export interface CoHandlingRow {
+  departmentCode: string;
+  count: number;
 }
 
 /** Label overrides; the defaults are the domain's tables (SPEC §2, §3). */
@@ -123,7 +134,14 @@ export interface DepartmentRow {
   overdueOpen: number;
   satisfactionRate: Rate;
   improperReturns: number;
+  /** Screened (甄别) tickets of the department, out of its rates (SPEC §18). */
+  screened: number;
+  /** Tickets of the month it co-handles (协办), besides those it leads (SPEC §18). */
+  coHandling: number;
 }
+
+/** Screened tickets by 甄别 category (SPEC §18). */
+export type ScreenedCounts = Record<keyof typeof SCREENED_FIELDS, number>;
 
 export interface NoticeCase {
   ticketNo: string; // 20261125-483920-7
@@ -147,6 +165,9 @@ export interface NoticeTotals {
   responseRate: Rate;
   resolutionRate: Rate;
   satisfactionRate: Rate;
+  /** SPEC §18: screened tickets, left out of every rate above, in total and by category. */
+  screened: number;
+  screenedByCategory: ScreenedCounts;
 }
 
 export interface NoticeModel {
@@ -165,14 +186,24 @@ export interface NoticeModel {
  * The shape of NoticeModel, stored with every revision. Raise it when the model changes and teach
  * upgradeNoticeModel to read the older shape: published revisions are never regenerated.
  */
-export const NOTICE_SCHEMA_VERSION = 1;
+export const NOTICE_SCHEMA_VERSION = 2;
 
-/** A stored model in the current shape (version 1 is the current one: nothing to upgrade yet). */
+/** A stored model in the current shape. Version 1 had no screening (甄别): none was screened then. */
 export function upgradeNoticeModel(model: unknown, schemaVersion: number): NoticeModel {
   if (schemaVersion > NOTICE_SCHEMA_VERSION) {
     throw new Error(`notice model schema ${schemaVersion} is newer than this version reads (${NOTICE_SCHEMA_VERSION})`);
   }
-  return model as NoticeModel;
+  if (schemaVersion >= 2) return model as NoticeModel;
+  const m = model as NoticeModel;
+  return {
+    ...m,
+    totals: { ...m.totals, screened: 0, screenedByCategory: screenedByCategory(zeroCounts()) },
+    departments: m.departments.map((d) => ({ ...d, screened: 0, coHandling: 0 })),
+  };
+}
+
+function screenedByCategory(c: NoticeCounts): ScreenedCounts {
+  return Object.fromEntries(Object.entries(SCREENED_FIELDS).map(([k, f]) => [k, c[f]])) as ScreenedCounts;
 }
 
 export const UNCATEGORISED = '未分类';
@@ -224,10 +255,13 @@ const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export function buildNoticeModel(input: NoticeInput): NoticeModel {
   assertMonth(input.month, input.tickets);
   const { tickets, ...rest } = input;
+  const co = new Map<string, number>();
+  for (const t of tickets) for (const c of t.coDepartmentCodes ?? []) co.set(c, (co.get(c) ?? 0) + 1);
   return noticeModelFromFigures({
     ...rest,
     figureRows: figureRowsFromTickets(tickets, input.now),
     cases: tickets.filter((t) => !t.confidential),
+    coHandling: [...co].map(([departmentCode, count]) => ({ departmentCode, count })),
   });
 }
 
@@ -243,6 +277,8 @@ export interface NoticeFiguresInput extends Omit<NoticeInput, 'tickets'> {
   figureRows: readonly NoticeFigureRow[];
   /** The month's non-confidential tickets (the case list), in any order. */
   cases: readonly NoticeCaseTicket[];
+  /** Co-handling per department (noticeCoHandlingRows); none: no co-handling. */
+  coHandling?: readonly CoHandlingRow[];
 }
 
 /** The same model as buildNoticeModel, from the figures by group and the listed tickets. */
@@ -270,6 +306,8 @@ export function noticeModelFromFigures(input: NoticeFiguresInput): NoticeModel {
     responseRate: rate(all.acceptedOnTime, all.assigned),
     resolutionRate: rate(all.resolved, all.reached),
     satisfactionRate: rate(all.satisfied, all.reached),
+    screened: all.screened,
+    screenedByCategory: screenedByCategory(all),
   };
 
   const enumRows = (codes: readonly string[], set: 'channel' | 'kind', names: Record<string, string>) => {
@@ -310,7 +348,9 @@ export function noticeModelFromFigures(input: NoticeFiguresInput): NoticeModel {
   });
 
   const byDepartment = new Map(rowsOf('department').filter((r) => r.departmentCode !== null).map((r) => [r.departmentCode as string, r]));
-  const departments: DepartmentRow[] = orderCodes(byDepartment.keys(), input.departments.map((d) => d.code))
+  // The department table counts lead and co-handling work (SPEC §18).
+  const coHandling = new Map((input.coHandling ?? []).map((c) => [c.departmentCode, c.count]));
+  const departments: DepartmentRow[] = orderCodes([...byDepartment.keys(), ...coHandling.keys()], input.departments.map((d) => d.code))
     .map((code) => {
       const c = byDepartment.get(code as string) ?? zeroCounts();
       return {
@@ -323,6 +363,8 @@ export function noticeModelFromFigures(input: NoticeFiguresInput): NoticeModel {
         overdueOpen: c.overdueOpen,
         satisfactionRate: rate(c.satisfied, c.reached),
         improperReturns: c.improperReturns,
+        screened: c.screened,
+        coHandling: coHandling.get(code as string) ?? 0,
       };
     });
 

@@ -24,6 +24,14 @@ export interface SlaPolicy {
   kinds: Record<Kind, { signOff: Duration; resolve: Duration }>;
   followUp: Duration;
   ladders: { signOff: Ladder; resolve: Ladder };
+  /** How long before the lead's due instant a co-handling answer is due (SPEC §18; default 3 working days). */
+  coHandleBefore?: Duration;
+}
+
+export const DEFAULT_CO_HANDLE_BEFORE: Duration = { amount: 3, unit: 'working_days' };
+
+export function coHandleBefore(policy: SlaPolicy): Duration {
+  return policy.coHandleBefore ?? DEFAULT_CO_HANDLE_BEFORE;
 }
 
 export interface CategoryLimits {

@@ -8,6 +8,7 @@ import { ACTION_BODIES, type ActionBody, type ActionName } from './action-bodies
 import { issuesToDetails } from './zod-zh.js';
 import { parseTicketNo } from './ticket-number.js';
 import {
+  pendingCoHandlers,
   REACHED_SATISFACTIONS,
   SATISFACTIONS,
   type Actor,
@@ -47,6 +48,21 @@ export function validateInput(ticket: TicketState, input: ActionInput, actor: Ac
     if (!details.some((d) => d.path === path)) details.push({ path, message });
   };
   switch (input.action) {
+    case 'assign': {
+      // SPEC §18: co-handling departments besides the lead, each once, none already co-handling.
+      const active = new Set((ticket.coHandlers ?? []).map((c) => c.departmentCode));
+      (input.coDepartmentCodes ?? []).forEach((code, i) => {
+        if (code === input.departmentCode) fail(`coDepartmentCodes.${i}`, '协办单位不能与主办单位相同');
+        else if (active.has(code)) fail(`coDepartmentCodes.${i}`, '该单位已是本工单的协办单位');
+        else if ((input.coDepartmentCodes ?? []).indexOf(code) !== i) fail(`coDepartmentCodes.${i}`, '协办单位重复');
+      });
+      break;
+    }
+    case 'waive_cohandling':
+      if (!pendingCoHandlers(ticket).some((c) => c.departmentCode === input.departmentCode)) {
+        fail('departmentCode', '该单位不是待反馈的协办单位');
+      }
+      break;
     case 'decide_return':
       if (input.accept === true) {
         if (!input.departmentCode) fail('departmentCode', '必填，不能为空');

@@ -5,6 +5,7 @@ import type {
   Outcome,
   ReturnReasonCode,
   Satisfaction,
+  ScreeningCategory,
   TicketAction,
   TicketSource,
   TicketStatus,
@@ -52,6 +53,23 @@ export const ACTION_LABELS: Record<TicketAction, string> = {
   reopen: '重办',
   comment: '备注',
   instruct: '批示',
+  request_pause: '申请中止计时',
+  decide_pause: '审批中止计时',
+  resume: '恢复计时',
+  request_screening: '申请甄别',
+  decide_screening: '审批甄别',
+  report_up: '上报',
+  submit_cohandling: '提交协办意见',
+  waive_cohandling: '免除协办',
+};
+
+/** 甄别 categories (SPEC §18). */
+export const SCREENING_LABELS: Record<ScreeningCategory, string> = {
+  unreasonable: '不合理诉求',
+  repeated: '重复诉求',
+  outside_scope: '非职责范围',
+  legal_process: '已进入法定程序',
+  other: '其他',
 };
 
 export const RETURN_REASON_LABELS: Record<ReturnReasonCode, string> = {
@@ -79,6 +97,16 @@ export const EVENT_TYPE_LABELS: Record<EventType, string> = {
   closed: '办结',
   escalation: '督办',
   notified: '通知',
+  pause_requested: '中止计时申请',
+  pause_decided: '中止计时',
+  resumed: '恢复计时',
+  screening_requested: '甄别申请',
+  screening_decided: '甄别审批',
+  reported_up: '上报',
+  deadline_changed: '期限调整',
+  cohandling_accepted: '协办签收',
+  cohandling_submitted: '协办意见',
+  cohandling_waived: '免除协办',
 };
 
 /** Where a ticket came from (SPEC §15), as staff read it. */

@@ -28,6 +28,9 @@ export const OPEN_STATUSES: readonly TicketStatus[] = [
  */
 export const AWAITING_REPLY_STATUSES: readonly TicketStatus[] = ['registered', 'assigned', 'in_progress', 'returned'];
 
+/** Statuses in which co-handling departments work (sign off, answer): while the reply is awaited. */
+export const COHANDLING_STATUSES: readonly TicketStatus[] = ['assigned', 'in_progress', 'returned'];
+
 /** Statuses in which a department holds the ticket: its handlers' inbox, the unstaffed board. */
 export const WITH_DEPARTMENT_STATUSES: readonly TicketStatus[] = ['assigned', 'in_progress'];
 
@@ -57,6 +60,15 @@ export const ACTIONS = [
   'reopen',
   'comment',
   'instruct',
+  // SPEC §18
+  'request_pause',
+  'decide_pause',
+  'resume',
+  'request_screening',
+  'decide_screening',
+  'report_up',
+  'submit_cohandling',
+  'waive_cohandling',
 ] as const;
 export type TicketAction = (typeof ACTIONS)[number];
 
@@ -73,6 +85,10 @@ export const SATISFACTIONS = [...REACHED_SATISFACTIONS, 'unreachable', 'no_respo
 export type Satisfaction = (typeof SATISFACTIONS)[number];
 /** Levels that send the ticket back to the department (重办). */
 export const DISSATISFIED: readonly Satisfaction[] = ['dissatisfied', 'very_dissatisfied'];
+
+/** Why a ticket leaves the 三率 denominators (甄别, SPEC §18). */
+export const SCREENING_CATEGORIES = ['unreasonable', 'repeated', 'outside_scope', 'legal_process', 'other'] as const;
+export type ScreeningCategory = (typeof SCREENING_CATEGORIES)[number];
 
 export const RETURN_REASON_CODES = ['wrong_locality', 'wrong_function', 'unclear_ownership', 'other'] as const;
 export type ReturnReasonCode = (typeof RETURN_REASON_CODES)[number];
@@ -95,6 +111,17 @@ export const EVENT_TYPES = [
   'closed',
   'escalation',
   'notified',
+  // SPEC §18
+  'pause_requested',
+  'pause_decided',
+  'resumed',
+  'screening_requested',
+  'screening_decided',
+  'reported_up',
+  'deadline_changed',
+  'cohandling_accepted',
+  'cohandling_submitted',
+  'cohandling_waived',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -141,6 +168,49 @@ export interface TicketState {
   followupRecordedThisRound?: boolean;
   /** users.id of who registered it: a grid worker sees only their own (SPEC §17). */
   registeredBy?: string | null;
+  /** SPEC §18: a pause (中止计时) awaiting the supervisor, and whether one is in force. */
+  pendingPause?: PendingPause | null;
+  paused?: boolean;
+  /** SPEC §18: a screening (甄别) awaiting the supervisor, and the category once approved. */
+  pendingScreening?: PendingScreening | null;
+  screeningCategory?: ScreeningCategory | null;
+  /** SPEC §18: reported up (上报/吹哨) by a supervisor. */
+  reportedUp?: boolean;
+  /** SPEC §18: the co-handling (协办) departments and where each stands. */
+  coHandlers?: CoHandler[];
+}
+
+export const COHANDLER_STATES = ['assigned', 'accepted', 'answered', 'waived'] as const;
+export type CoHandlerState = (typeof COHANDLER_STATES)[number];
+
+/** One co-handling department of a ticket (instants as ISO strings: the row stores it as JSON). */
+export interface CoHandler {
+  departmentCode: string;
+  state: CoHandlerState;
+  assignedAt: string;
+  acceptedAt?: string | null;
+  answeredAt?: string | null;
+  answer?: string | null;
+  /** Answered by its co_handle deadline (stamped by the service, which holds the deadline rows). */
+  onTime?: boolean | null;
+  waivedAt?: string | null;
+  waiveReason?: string | null;
+}
+
+/** Co-handling departments whose answer the lead's reply still waits for. */
+export function pendingCoHandlers(ticket: Pick<TicketState, 'coHandlers'>): CoHandler[] {
+  return (ticket.coHandlers ?? []).filter((c) => c.state === 'assigned' || c.state === 'accepted');
+}
+
+export interface PendingPause {
+  reason: string;
+  /** When the handler expects to resume (ISO instant), if they said. */
+  until: string | null;
+}
+
+export interface PendingScreening {
+  category: ScreeningCategory;
+  reason: string;
 }
 
 /** Where each action may start (SPEC §3 "from"). */
@@ -158,6 +228,14 @@ export const ACTION_FROM: Record<TicketAction, readonly TicketStatus[]> = {
   reopen: ['closed'],
   comment: TICKET_STATUSES,
   instruct: OPEN_STATUSES,
+  request_pause: ['in_progress'],
+  decide_pause: ['in_progress'],
+  resume: ['in_progress'],
+  request_screening: ['in_progress'],
+  decide_screening: ['in_progress', 'replied'],
+  report_up: AWAITING_REPLY_STATUSES,
+  submit_cohandling: COHANDLING_STATUSES,
+  waive_cohandling: COHANDLING_STATUSES,
 };
 
 /**
@@ -180,7 +258,18 @@ export const ACTION_ROLES: Record<TicketAction, readonly Role[]> = {
   reopen: ['supervisor'],
   comment: ['clerk', 'handler', 'supervisor', 'leader', 'grid'],
   instruct: ['leader'],
+  request_pause: ['handler'],
+  decide_pause: ['supervisor'],
+  resume: ['handler', 'supervisor'],
+  request_screening: ['handler'],
+  decide_screening: ['supervisor'],
+  report_up: ['supervisor'],
+  submit_cohandling: ['handler'],
+  waive_cohandling: ['supervisor'],
 };
+
+/** What a co-handling department's handler may do on the ticket (SPEC §18). */
+export const COHANDLER_ACTIONS: readonly TicketAction[] = ['accept', 'submit_cohandling', 'comment'];
 
 /** Notes on a ticket, not work on it: they never make a ticket wait in someone's inbox. */
 export const NOTE_ACTIONS: readonly TicketAction[] = ['instruct', 'comment'];
@@ -212,11 +301,25 @@ function isOwnRegistration(ticket: { registeredBy?: string | null }, actor: Acto
  * and admins see all (whatever other role they also hold). Residents never get the staff view
  * (their access is the verified public lookup); workers see everything.
  */
-export function canSee(ticket: { departmentCode: string | null; registeredBy?: string | null }, actor: Actor): boolean {
+export function canSee(
+  ticket: { departmentCode: string | null; registeredBy?: string | null; coHandlers?: readonly Pick<CoHandler, 'departmentCode'>[] },
+  actor: Actor,
+): boolean {
   if (actor.kind === 'system') return true;
   if (actor.kind === 'resident') return false;
   if (actor.roles.some((r) => !SCOPED_ROLES.includes(r))) return true;
-  return isOwnDepartmentHandler(ticket, actor) || isOwnRegistration(ticket, actor);
+  return isOwnDepartmentHandler(ticket, actor) || coHandlerOf(ticket, actor) !== null || isOwnRegistration(ticket, actor);
+}
+
+/** The actor's department's co-handling entry when they are a handler of a co-handling department. */
+export function coHandlerOf<C extends Pick<CoHandler, 'departmentCode'>>(ticket: { coHandlers?: readonly C[] }, actor: Actor): C | null {
+  if (!actor.roles.includes('handler') || actor.departmentCode === null) return null;
+  return ticket.coHandlers?.find((c) => c.departmentCode === actor.departmentCode) ?? null;
+}
+
+/** A co-handling department's handler signing off or answering (not the lead department's). */
+export function isCoHandling(ticket: TicketState, action: TicketAction, actor: Actor): boolean {
+  return (action === 'accept' || action === 'submit_cohandling') && !isOwnDepartmentHandler(ticket, actor) && coHandlerOf(ticket, actor) !== null;
 }
 
 /** Whether the actor's roles let them take this action on this ticket in some state. */
@@ -226,19 +329,44 @@ export function mayAct(ticket: TicketState, action: TicketAction, actor: Actor):
   const ownHandler = isOwnDepartmentHandler(ticket, actor);
   // The department that answered must not check its own answer, whatever other role it holds.
   if (action === 'record_followup' && ownHandler) return false;
+  // A handler acts for the lead department; a co-handling department's handler only signs off,
+  // answers its part and comments (SPEC §18); the lead never answers as a co-handler.
+  const coHandler = coHandlerOf(ticket, actor) !== null && COHANDLER_ACTIONS.includes(action);
+  const asHandler = action === 'submit_cohandling' ? coHandler && !ownHandler : ownHandler || coHandler;
   return ACTION_ROLES[action].some((role) =>
-    role === 'handler' ? ownHandler : actor.roles.includes(role),
+    role === 'handler' ? asHandler : actor.roles.includes(role),
   );
 }
 
-/** NO_PENDING_EXTENSION is reported as ILLEGAL_TRANSITION with its own message. */
+/**
+ * Refinements of the state check, each reported as ILLEGAL_TRANSITION with its own message
+ * (REFINEMENT_MESSAGES): the state allows the action but the ticket's pending requests do not.
+ */
+export const REFINEMENT_MESSAGES = {
+  NO_PENDING_EXTENSION: '该工单没有待审批的延期申请',
+  PAUSE_PENDING: '该工单已有待审批的中止计时申请',
+  ALREADY_PAUSED: '该工单正在中止计时',
+  PAUSE_TOO_LATE: '已超过办理期限，不能申请中止计时',
+  NO_PENDING_PAUSE: '该工单没有待审批的中止计时申请',
+  NOT_PAUSED: '该工单没有在中止计时',
+  SCREENING_PENDING: '该工单已有待审批的甄别申请或已甄别',
+  NO_PENDING_SCREENING: '该工单没有待审批的甄别申请',
+  ALREADY_REPORTED_UP: '该工单已上报',
+  COHANDLING_ACCEPTED: '本单位已签收协办',
+  COHANDLING_NOT_ACCEPTED: '请先签收协办',
+  COHANDLING_DONE: '本单位的协办意见已提交或已免除',
+  NO_PENDING_COHANDLING: '该工单没有待反馈的协办单位',
+} as const;
+export type Refinement = keyof typeof REFINEMENT_MESSAGES;
+
 export type Denial =
   | 'TICKET_NOT_FOUND'
   | 'FORBIDDEN'
   | 'ILLEGAL_TRANSITION'
   | 'EXTENSION_PENDING'
-  | 'NO_PENDING_EXTENSION'
-  | 'EXTENSION_TOO_LATE';
+  | 'EXTENSION_TOO_LATE'
+  | 'COHANDLING_PENDING'
+  | Refinement;
 
 /**
  * Why this actor may not take this action now, or null when they may. Precedence:
@@ -257,13 +385,50 @@ export function checkAction(
   if (actor.kind === 'user' && !canSee(ticket, actor)) return 'TICKET_NOT_FOUND';
   if (!mayAct(ticket, action, actor)) return 'FORBIDDEN';
   if (isLateResidentRating(ticket, action, actor)) return null;
+  if (isCoHandling(ticket, action, actor)) return coHandlingDenial(ticket, action, actor);
   if (!ACTION_FROM[action].includes(ticket.status)) return 'ILLEGAL_TRANSITION';
   if (action === 'request_extension') {
     if (ticket.pendingExtension) return 'EXTENSION_PENDING';
     if (now && now.getTime() > ticket.dueAt.getTime()) return 'EXTENSION_TOO_LATE';
   }
   if (action === 'decide_extension' && !ticket.pendingExtension) return 'NO_PENDING_EXTENSION';
-  return null;
+  return refinement(ticket, action, now);
+}
+
+/** A co-handling department's sign-off and answer: while the reply is awaited, each once, in order. */
+function coHandlingDenial(ticket: TicketState, action: TicketAction, actor: Actor): Denial | null {
+  if (!COHANDLING_STATUSES.includes(ticket.status)) return 'ILLEGAL_TRANSITION';
+  const state = (coHandlerOf(ticket, actor) as CoHandler).state;
+  if (action === 'accept') return state === 'assigned' ? null : 'COHANDLING_ACCEPTED';
+  if (state === 'assigned') return 'COHANDLING_NOT_ACCEPTED';
+  return state === 'accepted' ? null : 'COHANDLING_DONE';
+}
+
+/** SPEC §18 conditions on pending requests and flags; the deadline only when `now` is given. */
+function refinement(ticket: TicketState, action: TicketAction, now?: Date): Denial | null {
+  switch (action) {
+    case 'reply':
+      return pendingCoHandlers(ticket).length > 0 ? 'COHANDLING_PENDING' : null;
+    case 'waive_cohandling':
+      return pendingCoHandlers(ticket).length > 0 ? null : 'NO_PENDING_COHANDLING';
+    case 'request_pause':
+      if (ticket.paused) return 'ALREADY_PAUSED';
+      if (ticket.pendingPause) return 'PAUSE_PENDING';
+      if (now && now.getTime() > ticket.dueAt.getTime()) return 'PAUSE_TOO_LATE';
+      return null;
+    case 'decide_pause':
+      return ticket.pendingPause ? null : 'NO_PENDING_PAUSE';
+    case 'resume':
+      return ticket.paused ? null : 'NOT_PAUSED';
+    case 'request_screening':
+      return ticket.pendingScreening || ticket.screeningCategory ? 'SCREENING_PENDING' : null;
+    case 'decide_screening':
+      return ticket.pendingScreening ? null : 'NO_PENDING_SCREENING';
+    case 'report_up':
+      return ticket.reportedUp ? 'ALREADY_REPORTED_UP' : null;
+    default:
+      return null;
+  }
 }
 
 /** A resident rating a reply round whose follow-up is already recorded: kept as a comment. */

@@ -9,6 +9,7 @@
 // - Events of one decision share `at`; their array order is their timeline order.
 
 import { DomainError } from './errors.js';
+import type { Duration } from './calendar.js';
 import { ACTION_LABELS, STATUS_LABELS } from './ticket-labels.js';
 import { clean, validateInput, type ActionInput } from './ticket-input.js';
 import { parseTicketNo } from './ticket-number.js';
@@ -16,20 +17,27 @@ import {
   ACTIONS,
   DISSATISFIED,
   REACHED_SATISFACTIONS,
+  REFINEMENT_MESSAGES,
   allowedActions,
   checkAction,
+  isCoHandling,
   isLateResidentRating,
+  pendingCoHandlers,
+  type CoHandler,
+  type Refinement,
   type Actor,
   type Denial,
   type EventType,
   type Outcome,
+  type PendingPause,
+  type PendingScreening,
   type Satisfaction,
   type TicketAction,
   type TicketState,
 } from './ticket-rules.js';
 
 export {
-  ACTIONS, EVENT_TYPES, AWAITING_REPLY_STATUSES, CLERK_WORK_STATUSES, FINISHED_STATUSES, NOTE_ACTIONS, NOT_SIGNED_OFF_STATUSES, OPEN_STATUSES,
+  ACTIONS, EVENT_TYPES, SCREENING_CATEGORIES, AWAITING_REPLY_STATUSES, CLERK_WORK_STATUSES, FINISHED_STATUSES, NOTE_ACTIONS, NOT_SIGNED_OFF_STATUSES, OPEN_STATUSES,
   OUTCOMES, REPLY_RESULTS, RETURN_REASON_CODES, ROLES, SATISFACTIONS, TICKET_STATUSES, WITH_DEPARTMENT_STATUSES, allowedActions, canSee,
 } from './ticket-rules.js';
 export type {
@@ -38,6 +46,7 @@ export type {
 export {
   ACTION_LABELS,
   EVENT_TYPE_LABELS,
+  SCREENING_LABELS,
   OUTCOME_LABELS,
   RETURN_REASON_LABELS,
   SATISFACTION_LABELS,
@@ -71,7 +80,14 @@ export type StaffTemplate =
   | 'extension_requested'
   | 'extension_refused'
   | 'reopened'
-  | 'instructed';
+  | 'instructed'
+  | 'pause_requested'
+  | 'pause_decided'
+  | 'screening_requested'
+  | 'screening_decided'
+  | 'reported_up'
+  | 'cohandling_assigned'
+  | 'cohandling_submitted';
 
 /** Side-effects the service performs in the same transaction (outbox rows, deadlines, flags). */
 export type Effect =
@@ -90,6 +106,14 @@ export type Effect =
   /** Follow-up due after the reply (and the 7-day no-response close). */
   | { type: 'start_followup_clock' }
   | { type: 'stop_ladder'; deadline: Deadline | 'all' }
+  /** SPEC §18: the resolve clock stops; on resume its due instant moves on by the working time paused. */
+  | { type: 'pause_clock' }
+  | { type: 'resume_clock' }
+  /** SPEC §18: each co-handling department's co_handle deadline starts, or stops once answered/waived. */
+  | { type: 'start_cohandle_clocks'; departmentCodes: string[] }
+  | { type: 'stop_cohandle_clock'; departmentCode: string }
+  /** SPEC §18: a leader's instruction shortens the resolve limit (counted from the clock's start). */
+  | { type: 'shorten_resolve'; within: Duration }
   /** Move dueAt by this many working days (approved extension) and re-plan its ladder. */
   | { type: 'move_due'; workingDays: number }
   | { type: 'flag_supervisor'; reason: 'reopen_limit' }
@@ -127,14 +151,19 @@ function denialError(
   actor: Actor,
   now: Date,
 ): DomainError {
-  if (denial !== 'ILLEGAL_TRANSITION' && denial !== 'NO_PENDING_EXTENSION') {
+  if (denial === 'COHANDLING_PENDING') {
+    // SPEC §18: the lead's reply waits for every co-handling answer, naming who is awaited.
+    const departments = pendingCoHandlers(ticket).map((c) => c.departmentCode);
+    return new DomainError('COHANDLING_PENDING', `协办单位尚未全部反馈意见（${departments.join('、')}），暂不能答复`, undefined, { departments });
+  }
+  const refined = denial in REFINEMENT_MESSAGES;
+  if (denial !== 'ILLEGAL_TRANSITION' && !refined) {
     return new DomainError(denial);
   }
-  // Deciding an extension nobody requested is a 409 like any other action the state does not allow.
-  const message =
-    denial === 'NO_PENDING_EXTENSION'
-      ? '该工单没有待审批的延期申请'
-      : `工单当前状态为“${STATUS_LABELS[ticket.status]}”，不能${ACTION_LABELS[action]}`;
+  // Deciding a request nobody made is a 409 like any other action the state does not allow.
+  const message = refined
+    ? REFINEMENT_MESSAGES[denial as Refinement]
+    : `工单当前状态为“${STATUS_LABELS[ticket.status]}”，不能${ACTION_LABELS[action]}`;
   return new DomainError('ILLEGAL_TRANSITION', message, undefined, {
     status: ticket.status,
     allowedActions: allowedActions(ticket, actor, now),
@@ -178,8 +207,9 @@ class Step {
 
   private set(patch: Partial<TicketState>): void {
     // Leaving in_progress makes a pending extension moot: the department answered or gave the case up.
+    // So does a pending pause; a pause in force ends with the resolve clock (reply, return, merge…).
     const leaving = patch.status !== undefined && patch.status !== 'in_progress';
-    this.next = { ...this.next, ...(leaving ? { pendingExtension: null } : {}), ...patch };
+    this.next = { ...this.next, ...(leaving ? { pendingExtension: null, pendingPause: null, paused: false } : {}), ...patch };
   }
 
   private close(outcome: Outcome): void {
@@ -207,6 +237,11 @@ class Step {
     }
   }
 
+  private setCoHandler(departmentCode: string, patch: Partial<CoHandler>): void {
+    const coHandlers = (this.next.coHandlers ?? []).map((c) => (c.departmentCode === departmentCode ? { ...c, ...patch } : c));
+    this.set({ coHandlers });
+  }
+
   private result(): Decision {
     return { next: this.next, events: this.events, effects: this.effects };
   }
@@ -216,22 +251,51 @@ class Step {
     switch (input.action) {
       case 'assign': {
         const categoryCode = input.categoryCode ?? t.categoryCode;
-        this.set({ status: 'assigned', departmentCode: input.departmentCode, categoryCode });
+        const co = [...new Set(input.coDepartmentCodes ?? [])];
+        const at = this.now.toISOString();
+        const coHandlers = [...(t.coHandlers ?? []), ...co.map((departmentCode): CoHandler => ({ departmentCode, state: 'assigned', assignedAt: at }))];
+        this.set({ status: 'assigned', departmentCode: input.departmentCode, categoryCode, coHandlers });
         this.event('assigned', true, null, {
           departmentCode: input.departmentCode,
           categoryCode,
           previousDepartmentCode: t.departmentCode,
+          ...(co.length ? { coDepartmentCodes: co } : {}),
         });
         this.effect({ type: 'start_signoff_clock' });
         this.notifyDepartment('assigned', input.departmentCode);
+        if (co.length) this.effect({ type: 'start_cohandle_clocks', departmentCodes: co });
+        for (const code of co) this.notifyDepartment('cohandling_assigned', code);
         break;
       }
       case 'accept': {
         const internalNote = clean(input.note);
+        if (isCoHandling(t, 'accept', this.actor)) {
+          // A co-handling department signs off its part; the ticket's state is the lead's.
+          const departmentCode = this.actor.departmentCode as string;
+          this.setCoHandler(departmentCode, { state: 'accepted', acceptedAt: this.now.toISOString() });
+          this.event('cohandling_accepted', false, internalNote, { departmentCode });
+          break;
+        }
         this.set({ status: 'in_progress' });
         this.event('accepted', true, null, internalNote ? { internalNote } : {});
         this.effect({ type: 'stop_ladder', deadline: 'signOff' });
         this.effect({ type: 'notify_resident', template: 'accepted' });
+        break;
+      }
+      case 'submit_cohandling': {
+        const departmentCode = this.actor.departmentCode as string;
+        const answer = clean(input.note);
+        this.setCoHandler(departmentCode, { state: 'answered', answeredAt: this.now.toISOString(), answer });
+        this.event('cohandling_submitted', false, answer, { departmentCode });
+        this.effect({ type: 'stop_cohandle_clock', departmentCode });
+        this.notifyDepartment('cohandling_submitted', t.departmentCode);
+        break;
+      }
+      case 'waive_cohandling': {
+        const reason = clean(input.reason);
+        this.setCoHandler(input.departmentCode, { state: 'waived', waivedAt: this.now.toISOString(), waiveReason: reason });
+        this.event('cohandling_waived', false, reason, { departmentCode: input.departmentCode });
+        this.effect({ type: 'stop_cohandle_clock', departmentCode: input.departmentCode });
         break;
       }
       case 'return':
@@ -328,9 +392,55 @@ class Step {
       case 'comment':
         this.event('commented', input.public, clean(input.note), {});
         break;
+      case 'request_pause': {
+        const pendingPause = { reason: clean(input.reason) as string, until: input.until ?? null };
+        this.set({ pendingPause });
+        this.event('pause_requested', false, pendingPause.reason, { until: pendingPause.until, dueAt: t.dueAt.toISOString() });
+        this.effect({ type: 'notify_staff', audience: 'supervisors', template: 'pause_requested' });
+        break;
+      }
+      case 'decide_pause': {
+        const pending = t.pendingPause as PendingPause;
+        this.set({ pendingPause: null, paused: input.approve });
+        if (input.approve) {
+          // The resident sees the pause and its reason (SPEC §18); the supervisor's note stays internal.
+          const note = clean(input.note);
+          this.event('pause_decided', true, pending.reason, { approve: true, until: pending.until, ...(note ? { internalNote: note } : {}) });
+          this.effect({ type: 'pause_clock' });
+        } else {
+          this.event('pause_decided', false, clean(input.note), { approve: false });
+        }
+        this.notifyDepartment('pause_decided', t.departmentCode);
+        break;
+      }
+      case 'resume':
+        this.set({ paused: false });
+        this.event('resumed', true, null, { ...(clean(input.note) ? { internalNote: clean(input.note) } : {}) });
+        this.effect({ type: 'resume_clock' });
+        break;
+      case 'request_screening': {
+        const pendingScreening = { category: input.category, reason: clean(input.reason) as string };
+        this.set({ pendingScreening });
+        this.event('screening_requested', false, pendingScreening.reason, { category: input.category });
+        this.effect({ type: 'notify_staff', audience: 'supervisors', template: 'screening_requested' });
+        break;
+      }
+      case 'decide_screening': {
+        const pending = t.pendingScreening as PendingScreening;
+        this.set({ pendingScreening: null, ...(input.approve ? { screeningCategory: pending.category } : {}) });
+        this.event('screening_decided', false, clean(input.note), { approve: input.approve, category: pending.category, reason: pending.reason });
+        this.notifyDepartment('screening_decided', t.departmentCode);
+        break;
+      }
+      case 'report_up':
+        this.set({ reportedUp: true });
+        this.event('reported_up', false, clean(input.reason), {});
+        this.effect({ type: 'notify_staff', audience: 'supervisors', template: 'reported_up' });
+        break;
       case 'instruct':
         this.set({ leaderAttention: true });
-        this.event('instructed', false, clean(input.note), {});
+        this.event('instructed', false, clean(input.note), input.resolveWithin ? { resolveWithin: input.resolveWithin } : {});
+        if (input.resolveWithin) this.effect({ type: 'shorten_resolve', within: input.resolveWithin });
         this.notifyDepartment('instructed', t.departmentCode);
         this.effect({ type: 'notify_staff', audience: 'supervisors', template: 'instructed' });
         break;

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Eta } from 'eta';
 import { DomainError } from '../domain/errors.js';
-import { percent } from '../domain/notice-outputs.js';
+import { percent, screenedText } from '../domain/notice-outputs.js';
 import { dateTime } from './pages/format.js';
 import { noticeFile, publicArchive, publicNotice } from '../services/notices.service.js';
 import { NOTICE_FILE_FORMATS, type NoticeFileFormat } from '../domain/notice-outputs.js';
@@ -25,7 +25,7 @@ function monthLabel(month: string): string {
 const pages: FastifyPluginAsync = async (app) => {
   const township = { name: app.deps.config.TOWNSHIP_NAME, hotlines: app.deps.config.TOWNSHIP_HOTLINES };
   const html = (reply: FastifyReply, template: string, data: object) =>
-    reply.type('text/html; charset=utf-8').send(eta.render(template, { ...data, monthLabel, percent, township, shanghaiDate }));
+    reply.type('text/html; charset=utf-8').send(eta.render(template, { ...data, monthLabel, percent, screenedText, township, shanghaiDate }));
 
   const notFound = (reply: FastifyReply, month: string) =>
     html(reply.code(404), 'not-found', { month: /^\d{4}-\d{2}$/.test(month) ? month : null });

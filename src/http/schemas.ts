@@ -26,17 +26,9 @@ export const phoneSchema = z
     }),
   );
 
-// Elapsed units may be fractional (0.5 hours; 0.1 minutes when demonstrating the ladder on a
-// seconds scale); working days are whole days.
-export const durationSchema = z
-  .strictObject({
-    amount: z.number().min(0).max(10000),
-    unit: z.enum(['minutes', 'hours', 'days', 'working_days']),
-  })
-  .refine((d) => d.unit !== 'working_days' || Number.isInteger(d.amount), {
-    message: '工作日数必须是整数',
-    path: ['amount'],
-  });
+// Durations (SPEC §7): one schema, the domain's (action bodies use it too).
+import { durationSchema } from '../domain/action-bodies.js';
+export { durationSchema };
 
 const KIND_LIMITS = z.strictObject({ signOff: durationSchema, resolve: durationSchema });
 const LADDER = z.strictObject({ warningBefore: durationSchema, escalatedAfter: durationSchema, summonsAfter: durationSchema });
@@ -48,6 +40,8 @@ export const slaSchema = z.strictObject({
   }),
   followUp: durationSchema,
   ladders: z.strictObject({ signOff: LADDER, resolve: LADDER }),
+  /** SPEC §18: a co-handling answer is due this long before the lead's dueAt (default 3 working days). */
+  coHandleBefore: durationSchema.optional(),
 });
 
 const dateKey = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, '日期格式应为 YYYY-MM-DD');

@@ -4,7 +4,6 @@
 // have waited in the outbox across a deploy), so processors receive typed, validated payloads.
 import { PAYLOADS, type Payload, type QueueName } from './names.js';
 import { UnrecoverableError } from './backend.js';
-import type { DeadlineKind } from '../domain/deadlines.js';
 
 /** An outbox row to be: the queue, its payload (ids only), a deterministic job id, when it is due. */
 export interface JobMessage<Q extends QueueName = QueueName> {
@@ -30,8 +29,8 @@ export const jobs = {
    * A resident SMS: once per (ticket, template, ticket version). Registration's has no version;
    * `via` names the survivor whose reply a merged ticket's resident hears of.
    */
-  notification: (p: Payload<'notifications'>, via?: string) =>
-    message('notifications', p, `notify-${p.template}-${p.ticketId}${via ? `-via-${via}` : ''}${p.version === undefined ? '' : `-${p.version}`}`),
+  notification: (p: Payload<'notifications'>, via?: string, notBefore?: Date | null) =>
+    message('notifications', p, `notify-${p.template}-${p.ticketId}${via ? `-via-${via}` : ''}${p.version === undefined ? '' : `-${p.version}`}`, notBefore ?? undefined),
 
   /** A staff inbox entry: once per (ticket, template, ticket version). */
   staffNotification: (p: Payload<'staff-notifications'>) => message('staff-notifications', p, `staff-${p.template}-${p.ticketId}-${p.version}`),
@@ -40,9 +39,12 @@ export const jobs = {
   followup: (ticketId: string, round: number, repliedAt: Date) =>
     message('followups', { ticketId, round }, `no-response-${ticketId}-${round}`, new Date(repliedAt.getTime() + NO_RESPONSE_CLOSE_MS)),
 
-  /** An escalation step of one ladder, due at `at`; the id names ticket, ladder and instant. */
-  deadline: (ticketId: string, ladder: DeadlineKind, at: Date) =>
-    message('deadlines', { ticketId }, `deadline-${ticketId}-${ladder}-${at.getTime()}`, at),
+  /**
+   * An escalation step of one deadline, due at `at`; the id names ticket, deadline (the row's kind,
+   * with the department for a co-handling one) and instant.
+   */
+  deadline: (ticketId: string, deadline: string, at: Date) =>
+    message('deadlines', { ticketId }, `deadline-${ticketId}-${deadline}-${at.getTime()}`, at),
 
   /** One WeCom webhook's delivery of a published notice revision. */
   wecom: (p: Payload<'wecom'>) => message('wecom', p, `wecom-${p.month}-${p.revision}-${p.webhook}`),

@@ -4,9 +4,8 @@
 import * as timeline from '../db/ticket-events.repository.js';
 import type { PoolClient } from 'pg';
 import { DomainError, validationError } from '../domain/errors.js';
-import { addDuration, type Duration } from '../domain/calendar.js';
 import { FINISHED_STATUSES, decide, type ActionInput, type Actor as DomainActor, type Effect, type TimelineEvent } from '../domain/ticket.js';
-import { resolveLimit, signOffLimit, type Kind } from '../domain/sla.js';
+import { coHandleBefore, resolveLimit, signOffLimit, type Kind } from '../domain/sla.js';
 import { parseActionBody, type ActionName } from '../domain/action-bodies.js';
 import { withTx } from '../db/tx.js';
 import * as tickets from '../db/tickets.repository.js';
@@ -15,7 +14,11 @@ import { enqueueOutbox } from '../db/outbox.repository.js';
 import { jobs, type JobMessage } from '../queue/jobs.js';
 import { getCatalogue, learnCategory } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
-import { ladderJobs, planLadders } from './escalation.service.js';
+import { deadlineJobs } from './escalation.service.js';
+import * as deadlines from '../db/deadlines.repository.js';
+import { planDeadlines } from '../domain/deadline-plan.js';
+import { smsNotBefore } from '../domain/office-hours.js';
+import { effectiveDue, type DeadlineRecord, type DeadlineRowKind } from '../domain/escalation.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import { ticketState } from './tickets.query.service.js';
 import { hotlineDeliveries } from './hotline-webhook.service.js';
@@ -35,6 +38,12 @@ async function checkReferences(tx: PoolClient, deps: ServiceDeps, input: ActionI
   if (dept) {
     const d = catalogue.departments.get(dept);
     if (!d || !d.active) throw validationError([{ path: 'departmentCode', message: '没有这个部门或已停用' }]);
+  }
+  if (input.action === 'assign') {
+    (input.coDepartmentCodes ?? []).forEach((code, i) => {
+      const d = catalogue.departments.get(code);
+      if (!d || !d.active) throw validationError([{ path: `coDepartmentCodes.${i}`, message: '没有这个部门或已停用' }]);
+    });
   }
   if (input.action === 'assign' && input.categoryCode) {
     const c = catalogue.categories.get(input.categoryCode);
@@ -77,24 +86,44 @@ export async function performAction(
 
     const { calendar, policy } = await getPolicy(deps, tx);
     const catalogue = await getCatalogue(deps, tx);
+    const open = await deadlines.openDeadlinesOf(tx, [row.id]);
+    const openOf = (kind: DeadlineRowKind) => open.find((d) => d.kind === kind);
     // "On time" is judged against the deadline in force at the moment of the act (SPEC §7), and
-    // kept on the event so statistics never depend on deadlines that later moved.
+    // kept on the event so statistics never depend on deadlines that later moved. A pause in
+    // force when the reply comes counts as already resumed: paused time is never late (SPEC §18).
     for (const e of decision.events) {
       if (e.type === 'accepted') {
-        e.data = { ...e.data, signOffDueAt: row.signOffDueAt?.toISOString() ?? null, onTime: !row.signOffDueAt || now <= row.signOffDueAt };
+        const due = openOf('sign_off')?.dueAt ?? row.signOffDueAt;
+        e.data = { ...e.data, signOffDueAt: due?.toISOString() ?? null, onTime: !due || now <= due };
       } else if (e.type === 'replied') {
-        e.data = { ...e.data, dueAt: row.dueAt.toISOString(), onTime: now <= row.dueAt };
+        const r = openOf('resolve');
+        const due = r ? effectiveDue(r, now, calendar) : row.dueAt;
+        e.data = { ...e.data, dueAt: due.toISOString(), onTime: now <= due };
       }
     }
     const next = decision.next;
     const followedUp = decision.events.find((e) => e.type === 'followed_up');
     const category = next.categoryCode ? (catalogue.categories.get(next.categoryCode) ?? null) : null;
-    let calendarWarning = row.calendarWarning;
-    const after = (from: Date, d: Duration): Date => {
-      const r = addDuration(from, d, calendar);
-      calendarWarning ||= r.calendarWarning;
-      return r.at;
-    };
+    const kind = row.kind as Kind;
+    const plan = planDeadlines({
+      status: next.status,
+      departmentCode: next.departmentCode,
+      open,
+      effects: decision.effects,
+      now,
+      limits: {
+        signOff: signOffLimit(policy, kind, category),
+        resolve: resolveLimit(policy, kind, category),
+        followUp: policy.followUp,
+        coHandleBefore: coHandleBefore(policy),
+      },
+      policy,
+      calendar,
+    });
+    // The lead department's current deadlines and levels, copied onto the ticket for lists and views.
+    const lead = (k: DeadlineRowKind) => plan.open.find((d) => d.kind === k) ?? plan.closed.find((d) => d.kind === k);
+    const resolveRow = lead('resolve');
+    const signOffRow = lead('sign_off');
 
     const u: tickets.TicketUpdate = {
       status: next.status,
@@ -111,78 +140,74 @@ export async function performAction(
       publicSummary: input.action === 'reply' ? (input.publicSummary?.trim() || null) : row.publicSummary,
       mergedInto: row.mergedInto,
       supervisorFlag: row.supervisorFlag,
-      assignedAt: row.assignedAt,
+      assignedAt: decision.effects.some((e) => e.type === 'start_signoff_clock') ? now : row.assignedAt,
       acceptedAt: next.status === 'in_progress' && row.status === 'assigned' ? now : row.acceptedAt,
       repliedAt: next.status === 'replied' ? now : row.repliedAt,
       closedAt: FINISHED_STATUSES.includes(next.status) ? now : next.status === row.status ? row.closedAt : null,
-      signOffDueAt: row.signOffDueAt,
-      dueAt: row.dueAt,
-      followUpDueAt: row.followUpDueAt,
-      escalationLevel: row.escalationLevel,
-      signOffEscalationLevel: row.signOffEscalationLevel,
-      calendarWarning,
-      resolveStartedAt: row.resolveStartedAt,
-      nextEscalationAt: row.nextEscalationAt,
-      signOffNextEscalationAt: row.signOffNextEscalationAt,
+      signOffDueAt: signOffRow?.dueAt ?? row.signOffDueAt,
+      dueAt: resolveRow?.dueAt ?? row.dueAt,
+      followUpDueAt: plan.open.find((d) => d.kind === 'follow_up')?.dueAt ?? row.followUpDueAt,
+      escalationLevel: resolveRow ? resolveRow.level : row.escalationLevel,
+      signOffEscalationLevel: signOffRow ? signOffRow.level : row.signOffEscalationLevel,
+      calendarWarning: row.calendarWarning || plan.calendarWarning,
+      pendingPause: next.pendingPause ?? null,
+      paused: plan.open.some((d) => d.kind === 'resolve' && d.pausedAt !== null),
+      pendingScreening: next.pendingScreening ?? null,
+      screeningCategory: next.screeningCategory ?? null,
+      screenedAt: next.screeningCategory && !row.screeningCategory ? now : row.screenedAt,
+      reportedUpAt: next.reportedUp && !row.reportedUpAt ? now : row.reportedUpAt,
+      coHandlers: next.coHandlers ?? row.coHandlers,
     };
+    // A co-handling answer is on time by its own co_handle deadline (SPEC §18), kept on the event and the entry.
+    for (const e of decision.events) {
+      if (e.type === 'cohandling_submitted') {
+        const due = open.find((d) => d.kind === 'co_handle' && d.departmentCode === e.data.departmentCode)?.dueAt ?? null;
+        const onTime = !due || now <= due;
+        e.data = { ...e.data, dueAt: due?.toISOString() ?? null, onTime };
+        u.coHandlers = u.coHandlers.map((c) => (c.departmentCode === e.data.departmentCode ? { ...c, onTime } : c));
+      } else if (e.type === 'instructed' && e.data.resolveWithin && resolveRow) {
+        e.data = { ...e.data, dueAt: resolveRow.dueAt.toISOString() };
+      }
+    }
     const outbox: JobMessage[] = [];
     const extraEvents: TimelineEvent[] = [];
+    // SPEC §18: no resident SMS 21:00–08:00 unless the ticket is an emergency.
+    const smsAfter = smsNotBefore(now, row.kind === 'emergency');
     for (const e of decision.effects) applyEffect(e);
 
     function applyEffect(e: Effect): void {
       switch (e.type) {
-        case 'start_signoff_clock':
-          u.assignedAt = now;
-          u.signOffDueAt = after(now, signOffLimit(policy, row!.kind as Kind, category));
-          u.signOffEscalationLevel = null;
-          break;
-        case 'start_resolve_clock':
-          u.dueAt = after(now, resolveLimit(policy, row!.kind as Kind, category));
-          u.resolveStartedAt = now;
-          u.escalationLevel = null;
-          break;
         case 'start_followup_clock':
-          u.followUpDueAt = after(now, policy.followUp);
           // The 7-day no-response close fires from a delayed job (and the sweeper as a backstop).
           outbox.push(jobs.followup(row!.id, row!.version + 1, now));
-          break;
-        case 'stop_ladder':
-          // Ladders read the ticket state (accepted / replied / closed): nothing to cancel here.
-          break;
-        case 'move_due':
-          u.dueAt = after(row!.dueAt, { amount: e.workingDays, unit: 'working_days' });
-          u.escalationLevel = null;
           break;
         case 'flag_supervisor':
           u.supervisorFlag = true;
           break;
         case 'escalate':
-          u.escalationLevel = e.level;
           extraEvents.push({ type: 'escalation', at: now, actor: { kind: 'system', id: null }, note: null, public: false, data: { deadline: e.deadline, level: e.level, reason: e.reason } });
           break;
         case 'merge_into':
           u.mergedInto = e.ticketNo;
           break;
         case 'notify_resident':
-          outbox.push(jobs.notification({ ticketId: row!.id, template: e.template, version: row!.version + 1 }));
+          outbox.push(jobs.notification({ ticketId: row!.id, template: e.template, version: row!.version + 1 }, undefined, smsAfter));
           break;
         case 'notify_staff':
           outbox.push(jobs.staffNotification({ ticketId: row!.id, template: e.template, audience: e.audience, departmentCode: e.departmentCode ?? null, version: row!.version + 1 }));
           break;
+        default:
+          // Clocks (start, stop, move, escalate): planDeadlines above.
+          break;
       }
     }
 
-    // Re-plan both ladders from the new state: a reply or acceptance stops one, a new deadline
-    // starts or moves one; the delayed jobs of instants that no longer apply find nothing to do.
-    const plan = planLadders(u, policy, calendar);
-    u.nextEscalationAt = plan.nextEscalationAt;
-    u.signOffNextEscalationAt = plan.signOffNextEscalationAt;
-    u.calendarWarning ||= plan.calendarWarning;
-    outbox.push(...ladderJobs(row.id, row, plan));
+    // The delayed jobs of instants that no longer apply find nothing to do.
+    outbox.push(...deadlineJobs(row.id, open, plan.open));
     // Residents whose tickets were merged into this one wait for the same reply: each gets it.
     if (decision.effects.some((e) => e.type === 'notify_resident' && e.template === 'replied')) {
       for (const m of await findMergedInto(tx, row.ticketNo)) {
-        outbox.push(jobs.notification({ ticketId: m.id, template: 'replied', version: row.version + 1 }, row.id));
+        outbox.push(jobs.notification({ ticketId: m.id, template: 'replied', version: row.version + 1 }, row.id, smsAfter));
       }
     }
     // A 12345 work order's return, approved extension, reply and close go back to the platform (SPEC §15).
@@ -190,6 +215,7 @@ export async function performAction(
     const reports = hotlineDeliveries(row, decision.events, departmentCode ? (catalogue.departments.get(departmentCode)?.name ?? null) : null);
     outbox.push(...reports.outbox);
     const updated = await tickets.updateTicket(tx, row.id, row.version, u, now);
+    await deadlines.writeDeadlines(tx, row.id, changedDeadlines(open, plan), now);
     await timeline.insertEvents(tx, row.id, eventRows([...decision.events, ...extraEvents], party));
     await insertDeliveries(tx, reports.rows, now);
     await enqueueOutbox(tx, outbox, now);
@@ -200,6 +226,19 @@ export async function performAction(
     learnCategory(deps, updated.categoryCode, updated.content);
   }
   return updated;
+}
+
+/** The rows an action's plan writes: closed ones, stored ones that changed, new ones. */
+function changedDeadlines(before: readonly DeadlineRecord[], plan: { open: DeadlineRecord[]; closed: DeadlineRecord[] }) {
+  const was = new Map(before.map((d) => [d.id, d]));
+  const same = (a: DeadlineRecord, b: DeadlineRecord) =>
+    a.departmentCode === b.departmentCode && a.dueAt.getTime() === b.dueAt.getTime() && a.level === b.level &&
+    a.pausedAt?.getTime() === b.pausedAt?.getTime() && a.pausedMs === b.pausedMs && a.nextStepAt?.getTime() === b.nextStepAt?.getTime();
+  return {
+    closed: plan.closed,
+    changed: plan.open.filter((d) => d.id !== null && !same(d, was.get(d.id)!)),
+    added: plan.open.filter((d) => d.id === null),
+  };
 }
 
 /**

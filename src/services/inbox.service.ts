@@ -18,6 +18,11 @@ const STAFF_TEMPLATE_LABELS: Record<string, string> = {
   extension_refused: '延期申请未获批准',
   reopened: '工单重办，请重新办理',
   instructed: '领导批示',
+  pause_requested: '有中止计时申请，待审批',
+  pause_decided: '中止计时申请已审批',
+  screening_requested: '有甄别申请，待审批',
+  screening_decided: '甄别申请已审批',
+  reported_up: '工单已上报',
 };
 
 /** The inbox line of a notification; escalation steps are worded from the ladder in force. */
@@ -41,6 +46,7 @@ export async function inboxFor(deps: ServiceDeps, staff: StaffIdentity) {
   const notices = await inbox.staffNotificationsFor(deps.db, {
     departmentCode: roles.has('handler') ? staff.departmentCode : null,
     audiences,
+    now: deps.clock.now(),
   });
   const actor = domainActor(staff);
   const now = deps.clock.now();

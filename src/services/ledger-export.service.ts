@@ -10,7 +10,7 @@ import { appendAudit } from '../db/audit.repository.js';
 import { listTickets } from '../db/ticket-list.repository.js';
 import { withTx } from '../db/tx.js';
 import { getCatalogue } from './catalogue.service.js';
-import { listScope, type ListQuery, type StaffIdentity } from './tickets.query.service.js';
+import { scopedFilter, type ListQuery, type StaffIdentity } from './tickets.query.service.js';
 import type { ServiceDeps } from './deps.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
@@ -24,8 +24,9 @@ export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
 };
 
 async function* exportRows(deps: ServiceDeps, staff: StaffIdentity, q: Omit<ListQuery, 'limit' | 'cursor'>, unmask: boolean): AsyncGenerator<CsvValue[]> {
-  // What the staff member's list may hold (handlers: their department; grid workers: their own).
-  const visibleTo = listScope(staff) ?? undefined;
+  // What the staff member's list may hold (handlers: their department's and co-handled; grid workers: their own).
+  const scope = scopedFilter(staff, q.departmentCode);
+  if (!scope) return;
   const catalogue = await getCatalogue(deps);
   const names = {
     department: (c: string) => catalogue.departments.get(c)?.name,
@@ -35,7 +36,7 @@ async function* exportRows(deps: ServiceDeps, staff: StaffIdentity, q: Omit<List
   let cursor: { receivedAt: Date; id: string } | undefined;
   let count = 0;
   for (;;) {
-    const rows = await listTickets(deps.db, { ...q, visibleTo, cursor, limit: PAGE, now });
+    const rows = await listTickets(deps.db, { ...q, ...scope, cursor, limit: PAGE, now });
     for (const t of rows) {
       if (count++ === MAX_EXPORT_ROWS) {
         yield [`仅导出前 ${MAX_EXPORT_ROWS} 行，请缩小筛选范围后分批导出`];

@@ -34,16 +34,18 @@ export async function generateNotice(deps: ServiceDeps, actor: string, month: st
   const now = deps.clock.now();
   if (from > now) throw validationError([{ path: 'month', message: '不能为尚未开始的月份生成公示' }]);
   // The figures are aggregated by PostgreSQL; only the listed tickets come out, and lean.
-  const [figureRows, cases, departments, categories, existing] = await Promise.all([
+  const [figureRows, cases, departments, categories, existing, coHandling] = await Promise.all([
     repo.noticeFigureRows(deps.db, from, to, now),
     repo.loadNoticeCases(deps.db, from, to),
     listDepartments(deps.db),
     listCategories(deps.db),
     repo.findNotice(deps.db, month),
+    repo.noticeCoHandlingRows(deps.db, from, to),
   ]);
   const model = noticeModelFromFigures({
     month,
     figureRows,
+    coHandling,
     cases,
     now,
     departments,

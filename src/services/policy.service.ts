@@ -3,7 +3,8 @@
 // (src/runtime.ts). They change a few times a year; admin writes invalidate at once locally.
 import { WorkCalendar } from '../domain/calendar.js';
 import type { SlaPolicy } from '../domain/sla.js';
-import { loadCalendarYears, loadSlaPolicy } from '../db/policy.repository.js';
+import { loadCalendarYears, loadOfficeHours, loadSlaPolicy } from '../db/policy.repository.js';
+import { DEFAULT_OFFICE_HOURS, type OfficeHours } from '../domain/office-hours.js';
 import type { Db } from '../db/tx.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -14,6 +15,8 @@ export interface Policy {
   calendar: WorkCalendar;
   years: number[];
   policy: SlaPolicy;
+  /** SPEC §18: when staff reminders are shown. */
+  officeHours: OfficeHours;
 }
 
 export interface PolicyCache {
@@ -34,8 +37,14 @@ export async function getPolicy(deps: Pick<ServiceDeps, 'db' | 'clock' | 'policy
   const now = deps.clock.now().getTime();
   // A clock moved back (tests) expires the cache too.
   if (cache.current && now >= cache.current.at && now - cache.current.at < TTL_MS) return cache.current;
-  const [years, policy] = await Promise.all([loadCalendarYears(db), loadSlaPolicy(db)]);
+  // One after the other: `db` may be a transaction's client, which runs one query at a time.
+  const years = await loadCalendarYears(db);
+  const policy = await loadSlaPolicy(db);
+  const officeHours = await loadOfficeHours(db);
   if (!policy) throw new Error('sla_policy row missing: migrations not applied?');
-  cache.current = { at: now, calendar: new WorkCalendar(years), years: years.map((y) => y.year), policy: policy as SlaPolicy };
+  cache.current = {
+    at: now, calendar: new WorkCalendar(years), years: years.map((y) => y.year), policy: policy as SlaPolicy,
+    officeHours: officeHours ?? DEFAULT_OFFICE_HOURS,
+  };
   return cache.current;
 }

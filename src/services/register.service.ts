@@ -19,7 +19,8 @@ import { writeRegistrationTrail } from '../db/registration.repository.js';
 import { getCatalogue, learnCategory, suggestCategories } from './catalogue.service.js';
 import { getPolicy } from './policy.service.js';
 import { staffTicketView } from './ticket-view.js';
-import { ladderJobs, planLadders } from './escalation.service.js';
+import { nextStep } from '../domain/escalation.js';
+import { smsNotBefore } from '../domain/office-hours.js';
 import type { ServiceDeps } from './deps.js';
 
 export type { RegistrationInput } from '../domain/registration.js';
@@ -135,8 +136,8 @@ async function registerInTx(
       ? { at: origin.dueAt, calendarWarning: false }
       : addDuration(receivedAt, resolveLimit(policy, input.kind, category), calendar);
     const phone = input.complainant?.phone ?? null;
-    const plan = planLadders(
-      { status: 'registered', dueAt: due.at, resolveStartedAt: receivedAt, escalationLevel: null, signOffDueAt: null, assignedAt: null, signOffEscalationLevel: null },
+    const plan = nextStep(
+      { id: null, kind: 'resolve', departmentCode: null, startedAt: receivedAt, dueAt: due.at, level: null, pausedAt: null, pausedMs: 0, nextStepAt: null },
       policy,
       calendar,
     );
@@ -165,7 +166,7 @@ async function registerInTx(
         registeredViaKey: registrant.apiKeyId,
         dueAt: due.at,
         calendarWarning: due.calendarWarning || plan.calendarWarning,
-        nextEscalationAt: plan.nextEscalationAt,
+        resolveNextStepAt: plan.at,
         source: registrant.source ?? 'local',
         externalNo: origin?.externalNo ?? null,
         lat: input.location?.lat ?? null,
@@ -176,13 +177,18 @@ async function registerInTx(
     let row = inserted.row;
     const past = origin?.ledger?.past;
     const outbox: JobMessage[] = [];
-    if (!origin?.ledger) outbox.push(jobs.notification({ ticketId: row.id, template: 'registered' }));
+    // SPEC §18: no resident SMS 21:00–08:00 unless the ticket is an emergency.
+    if (!origin?.ledger) outbox.push(jobs.notification({ ticketId: row.id, template: 'registered' }, undefined, smsNotBefore(now, input.kind === 'emergency')));
     if (!past) {
       if (row.categoryCode) outbox.push(jobs.routing(row.id));
-      outbox.push(...ladderJobs(row.id, {}, plan));
+      if (plan.at) outbox.push(jobs.deadline(row.id, 'resolve', plan.at));
     }
     const trail = past ? pastCaseTrail(row, past) : null;
-    if (past && trail) row = await tickets.updateTicket(tx, row.id, row.version, closedPastCase(row, past, trail), now);
+    if (past && trail) {
+      row = await tickets.updateTicket(tx, row.id, row.version, closedPastCase(row, past, trail), now);
+      // A case closed before it was imported has no deadline left to watch.
+      await closeAllDeadlines(tx, row.id, now);
+    }
     if (within) outbox.push(...(await within(tx, { id: row.id, ticketNo: row.ticketNo })));
 
     const duplicateCandidates = registrant.seesOtherTickets === false ? [] : rankDuplicates(input.content, phone, candidates).map(({ candidate: c, score, samePhone }) => ({

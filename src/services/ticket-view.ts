@@ -1,10 +1,12 @@
 // How a ticket is shown to staff (phones masked unless unmasked) and to the public (no personal data).
 import { formatTicketNo } from '../domain/ticket-number.js';
 import { maskPhone } from '../domain/masking.js';
-import { EVENT_TYPE_LABELS, OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS } from '../domain/ticket-labels.js';
+import { EVENT_TYPE_LABELS, OUTCOME_LABELS, SCREENING_LABELS, SOURCE_LABELS, STATUS_LABELS } from '../domain/ticket-labels.js';
 import { KIND_LABELS, CHANNEL_LABELS, type Kind, type Channel } from '../domain/sla.js';
 import type { TicketRow } from '../db/tickets.repository.js';
 import type { EventRow } from '../db/ticket-events.repository.js';
+import type { DeadlineRow } from '../db/deadlines.repository.js';
+import { DEADLINE_KIND_LABELS } from '../domain/escalation.js';
 
 const label = <T extends string>(table: Record<T, string>, key: string | null): string | null =>
   key === null ? null : ((table as Record<string, string>)[key] ?? key);
@@ -62,6 +64,14 @@ export function staffTicketView(t: TicketRow, opts: { unmask?: boolean } = {}) {
     supervisorFlag: t.supervisorFlag,
     mergedInto: t.mergedInto,
     pendingExtension: t.pendingExtension,
+    pendingPause: t.pendingPause,
+    paused: t.paused,
+    pendingScreening: t.pendingScreening,
+    screeningCategory: t.screeningCategory,
+    screeningLabel: label(SCREENING_LABELS, t.screeningCategory),
+    screenedAt: t.screenedAt?.toISOString() ?? null,
+    reportedUpAt: t.reportedUpAt?.toISOString() ?? null,
+    coHandlers: t.coHandlers,
     reply: t.reply,
     result: t.result,
     publicSummary: t.publicSummary,
@@ -71,6 +81,22 @@ export function staffTicketView(t: TicketRow, opts: { unmask?: boolean } = {}) {
 }
 
 export type StaffTicketView = ReturnType<typeof staffTicketView>;
+
+/** One deadline row as staff read it (SPEC §18 `deadlines[]`). */
+export function deadlineView(d: DeadlineRow) {
+  return {
+    kind: d.kind,
+    kindLabel: DEADLINE_KIND_LABELS[d.kind],
+    departmentCode: d.departmentCode,
+    startedAt: d.startedAt.toISOString(),
+    dueAt: d.dueAt.toISOString(),
+    level: d.level,
+    paused: d.pausedAt !== null,
+    pausedAt: d.pausedAt?.toISOString() ?? null,
+    open: d.state === 'open',
+    closedAt: d.closedAt?.toISOString() ?? null,
+  };
+}
 
 export function staffEventView(e: EventRow) {
   return {

@@ -12,7 +12,8 @@ import { appendAudit } from '../db/audit.repository.js';
 import { withTx } from '../db/tx.js';
 import { listNotificationsForTicket } from '../db/notifications.repository.js';
 import { maskPhone } from '../domain/masking.js';
-import { staffEventView, staffTicketView } from './ticket-view.js';
+import { deadlineView, staffEventView, staffTicketView } from './ticket-view.js';
+import { deadlinesOf } from '../db/deadlines.repository.js';
 import { parseTicketNoOrThrow } from './public-lookup.service.js';
 import { hotlineDeliveryViews } from './hotline-webhook.service.js';
 import { robotAnswerView } from './intake-robot.service.js';
@@ -44,6 +45,12 @@ export function ticketState(t: tickets.TicketRow): TicketState {
     satisfaction: t.satisfaction as TicketState['satisfaction'],
     followupRecordedThisRound: t.status !== 'replied' && t.satisfaction !== null,
     registeredBy: t.registeredBy,
+    pendingPause: t.pendingPause,
+    paused: t.paused,
+    pendingScreening: t.pendingScreening as TicketState['pendingScreening'],
+    screeningCategory: t.screeningCategory as TicketState['screeningCategory'],
+    reportedUp: t.reportedUpAt !== null,
+    coHandlers: t.coHandlers,
   };
 }
 
@@ -83,6 +90,8 @@ export async function getTicketForStaff(
     mergedTickets: merged.map((m) => ({ ticketNo: m.ticketNo, receivedAt: m.receivedAt.toISOString() })),
     allowedActions: allowedActions(ticketState(t), actor, deps.clock.now()),
     timeline: events.map(staffEventView),
+    // SPEC §18: the ticket's deadlines as rows, those in force first.
+    deadlines: (await deadlinesOf(deps.db, t.id)).map(deadlineView),
     // SPEC §15: each report back to the 12345 platform and its delivery state.
     hotlineDeliveries: t.source === 'hotline_12345' ? await hotlineDeliveryViews(deps, t.id) : [],
     // SPEC §17: the group robot's answer to a ticket registered from WeChat messages.
@@ -113,11 +122,26 @@ function decodeCursor(cursor: string): { receivedAt: Date; id: string } {
   return { receivedAt, id };
 }
 
+/**
+ * The list's scope and department filter for a staff member, or null when the filter asks for
+ * what they may not see: a handler asking for another department's tickets simply gets none; asking
+ * for their own, they get the department's and those it co-handles (SPEC §18), as without it.
+ */
+export function scopedFilter(staff: StaffIdentity, departmentCode: string | undefined): { visibleTo?: VisibleTo; departmentCode?: string } | null {
+  const visibleTo = listScope(staff);
+  if (!visibleTo) return { departmentCode };
+  const own = visibleTo.departmentCode;
+  if (departmentCode && own && departmentCode === own) return { visibleTo };
+  if (departmentCode && !visibleTo.registeredBy) return null;
+  return { visibleTo, departmentCode };
+}
+
 export async function listTicketsForStaff(deps: ServiceDeps, staff: StaffIdentity, q: ListQuery) {
-  // A handler asking for another department's tickets simply gets none of them.
+  const scope = scopedFilter(staff, q.departmentCode);
+  if (!scope) return { items: [], nextCursor: null };
   const rows = await listTickets(deps.db, {
     ...q,
-    visibleTo: listScope(staff) ?? undefined,
+    ...scope,
     cursor: q.cursor ? decodeCursor(q.cursor) : undefined,
     limit: q.limit + 1,
     now: deps.clock.now(),

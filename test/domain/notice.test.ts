@@ -13,6 +13,8 @@ import { OUTCOMES, SATISFACTIONS, TICKET_STATUSES } from '../../src/domain/ticke
 import { holds, piiItemArb, piiTextArb } from '../helpers/pii-arbitraries.js';
 
 /** Asia/Shanghai wall time → instant. */
+/** SPEC §18: no ticket of these months was screened (甄别). */
+const NONE_SCREENED = { unreasonable: 0, repeated: 0, outside_scope: 0, legal_process: 0, other: 0 };
 const at = (local: string): Date => new Date(`${local}+08:00`);
 const endOf = (day: string): Date => at(`${day}T23:59:59`);
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
@@ -225,6 +227,8 @@ t.test('the hand-built month: every figure', async (t) => {
     responseRate: r(10, 12, 0.8333),
     resolutionRate: r(4, 6, 0.6667),
     satisfactionRate: r(5, 6, 0.8333),
+    screened: 0,
+    screenedByCategory: NONE_SCREENED,
   });
 
   // phone t1 t3 t5 t6 t11 t12 t13 t14 = 8; wechat t2 t7 t15 = 3; walk-in t4 t8 = 2; letter t9; web t10.
@@ -294,11 +298,11 @@ t.test('the hand-built month: every figure', async (t) => {
   // zz: t8 — closed, replied on time; no_response → 0/0, null.
   // t13 (unassigned) and t14 (rejected before assignment) are in no department: 1+4+3+4+1 = 13.
   t.strictSame(model.departments, [
-    { code: 'mz', name: '民政办', received: 1, closed: 1, onTime: 1, onTimeRate: r(1, 1, 1), overdueOpen: 0, satisfactionRate: r(1, 1, 1), improperReturns: 0 },
-    { code: 'cj', name: '村镇建设办', received: 4, closed: 2, onTime: 2, onTimeRate: r(2, 3, 0.6667), overdueOpen: 0, satisfactionRate: r(2, 2, 1), improperReturns: 1 },
-    { code: 'sw', name: '水务站', received: 3, closed: 3, onTime: 2, onTimeRate: r(2, 2, 1), overdueOpen: 0, satisfactionRate: r(0, 1, 0), improperReturns: 0 },
-    { code: 'hb', name: '生态环境办', received: 4, closed: 2, onTime: 2, onTimeRate: r(2, 3, 0.6667), overdueOpen: 1, satisfactionRate: r(2, 2, 1), improperReturns: 0 },
-    { code: 'zz', name: '综治中心', received: 1, closed: 1, onTime: 1, onTimeRate: r(1, 1, 1), overdueOpen: 0, satisfactionRate: r(0, 0, null), improperReturns: 0 },
+    { code: 'mz', name: '民政办', received: 1, closed: 1, onTime: 1, onTimeRate: r(1, 1, 1), overdueOpen: 0, satisfactionRate: r(1, 1, 1), improperReturns: 0, screened: 0, coHandling: 0 },
+    { code: 'cj', name: '村镇建设办', received: 4, closed: 2, onTime: 2, onTimeRate: r(2, 3, 0.6667), overdueOpen: 0, satisfactionRate: r(2, 2, 1), improperReturns: 1, screened: 0, coHandling: 0 },
+    { code: 'sw', name: '水务站', received: 3, closed: 3, onTime: 2, onTimeRate: r(2, 2, 1), overdueOpen: 0, satisfactionRate: r(0, 1, 0), improperReturns: 0, screened: 0, coHandling: 0 },
+    { code: 'hb', name: '生态环境办', received: 4, closed: 2, onTime: 2, onTimeRate: r(2, 3, 0.6667), overdueOpen: 1, satisfactionRate: r(2, 2, 1), improperReturns: 0, screened: 0, coHandling: 0 },
+    { code: 'zz', name: '综治中心', received: 1, closed: 1, onTime: 1, onTimeRate: r(1, 1, 1), overdueOpen: 0, satisfactionRate: r(0, 0, null), improperReturns: 0, screened: 0, coHandling: 0 },
   ]);
 
   // Oldest first, t4 (confidential) left out: 14 cases.
@@ -431,6 +435,7 @@ t.test('an empty month', async (t) => {
   t.strictSame(model.totals, {
     received: 0, closed: 0, onTime: 0, onTimeRate: r(0, 0, null), avgFirstResponseHours: null,
     responseRate: r(0, 0, null), resolutionRate: r(0, 0, null), satisfactionRate: r(0, 0, null),
+    screened: 0, screenedByCategory: NONE_SCREENED,
   });
   t.equal(model.byChannel.length, 5, 'every channel is listed, with 0');
   t.strictSame(model.byCategory, []);

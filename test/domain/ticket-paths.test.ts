@@ -143,7 +143,7 @@ t.test('extensions: one pending at a time, 1–30 working days, before the deadl
   const decideNothing: ActionInput = { action: 'decide_extension', approve: true };
   const nothing = t.throws(() => decide(inProgress, decideNothing, supervisor, NOW)) as DomainError;
   t.match(nothing, { code: 'ILLEGAL_TRANSITION', message: '该工单没有待审批的延期申请' });
-  t.same(nothing.extra, { status: 'in_progress', allowedActions: ['merge', 'comment'] });
+  t.same(nothing.extra, { status: 'in_progress', allowedActions: ['merge', 'comment', 'report_up'] });
 
   const yes = run(r.next, [supervisor, { action: 'decide_extension', approve: true, note: '同意' }]);
   t.equal(yes.next.pendingExtension, null);

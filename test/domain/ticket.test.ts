@@ -77,6 +77,13 @@ const STATES = {
   replied: ticket('replied'),
   closed: ticket('closed'),
   merged: ticket('merged'),
+  // SPEC §18
+  'in_progress+pausePending': ticket('in_progress', { pendingPause: { reason: '等待鉴定结果', until: null } }),
+  'in_progress+paused': ticket('in_progress', { paused: true }),
+  'in_progress+screeningPending': ticket('in_progress', { pendingScreening: { category: 'repeated', reason: '重复反映' } }),
+  // The other department co-handles (协办): its sign-off awaited, then its answer.
+  'in_progress+coAssigned': ticket('in_progress', { coHandlers: [{ departmentCode: OTHER, state: 'assigned', assignedAt: NOW.toISOString() }] }),
+  'in_progress+coAccepted': ticket('in_progress', { coHandlers: [{ departmentCode: OTHER, state: 'accepted', assignedAt: NOW.toISOString() }] }),
 };
 type StateKey = keyof typeof STATES;
 
@@ -96,65 +103,92 @@ function validInput(action: TicketAction, actor: Actor): ActionInput {
     case 'reopen': return { action, reason: '群众再次反映' };
     case 'comment': return { action, note: '已电话联系', public: false };
     case 'instruct': return { action, note: '请尽快办理' };
+    case 'request_pause': return { action, reason: '等待司法鉴定结果', until: null };
+    case 'decide_pause': return { action, approve: true };
+    case 'resume': return { action };
+    case 'request_screening': return { action, category: 'repeated', reason: '与上月诉求相同' };
+    case 'decide_screening': return { action, approve: true };
+    case 'report_up': return { action, reason: '超出乡镇职权' };
+    case 'submit_cohandling': return { action, note: '本单位意见：同意主办单位方案' };
+    case 'waive_cohandling': return { action, departmentCode: OTHER, reason: '协办单位无需参与' };
   }
 }
 
 // One letter per action, in this order:
 //   assign accept return decide_return request_extension decide_extension reply
 //   record_followup reject merge reopen comment instruct
+//   request_pause decide_pause resume request_screening decide_screening report_up
+//   submit_cohandling waive_cohandling (SPEC §18)
 // o ok · I ILLEGAL_TRANSITION · F FORBIDDEN · N TICKET_NOT_FOUND · P EXTENSION_PENDING
-// X ILLEGAL_TRANSITION because no extension request is pending
+// C COHANDLING_PENDING (the lead's reply waits for every co-handling answer)
+// X ILLEGAL_TRANSITION because of a pending request or a flag (no extension, pause or screening
+//   request pending; a pause or screening already pending or in force; not paused)
 const CLERK = {
-  registered: 'oFFFFFFIooFoF', assigned: 'IFFFFFFIIoFoF', in_progress: 'IFFFFFFIIoFoF',
-  'in_progress+pending': 'IFFFFFFIIoFoF', returned: 'oFFFFFFIooFoF', replied: 'IFFFFFFoIIFoF',
-  closed: 'IFFFFFFIIIFoF', merged: 'IFFFFFFIIIFoF',
+  registered: 'oFFFFFFIooFoFFFFFFFFF', assigned: 'IFFFFFFIIoFoFFFFFFFFF', in_progress: 'IFFFFFFIIoFoFFFFFFFFF',
+  'in_progress+pending': 'IFFFFFFIIoFoFFFFFFFFF', returned: 'oFFFFFFIooFoFFFFFFFFF', replied: 'IFFFFFFoIIFoFFFFFFFFF',
+  closed: 'IFFFFFFIIIFoFFFFFFFFF', merged: 'IFFFFFFIIIFoFFFFFFFFF',
+  'in_progress+pausePending': 'IFFFFFFIIoFoFFFFFFFFF', 'in_progress+paused': 'IFFFFFFIIoFoFFFFFFFFF', 'in_progress+screeningPending': 'IFFFFFFIIoFoFFFFFFFFF',
+  'in_progress+coAssigned': 'IFFFFFFIIoFoFFFFFFFFF', 'in_progress+coAccepted': 'IFFFFFFIIoFoFFFFFFFFF',
 };
-const LEADER_OPEN = 'FFFFFFFFFFFoo';
-const LEADER_DONE = 'FFFFFFFFFFFoI';
+const LEADER_OPEN = 'FFFFFFFFFFFooFFFFFFFF';
+const LEADER_DONE = 'FFFFFFFFFFFoIFFFFFFFF';
 const ALL = (c: string): Record<StateKey, string> =>
-  Object.fromEntries(Object.keys(STATES).map((s) => [s, c.repeat(13)])) as Record<StateKey, string>;
+  Object.fromEntries(Object.keys(STATES).map((s) => [s, c.repeat(ACTIONS.length)])) as Record<StateKey, string>;
 
 const EXPECTED: Record<ActorKey, Record<StateKey, string>> = {
   clerk: CLERK,
   handler: {
-    registered: 'NNNNNNNNNNNNN', assigned: 'FooFIFIFFFFoF', in_progress: 'FIoFoFoFFFFoF',
-    'in_progress+pending': 'FIoFPFoFFFFoF', returned: 'FIIFIFIFFFFoF', replied: 'FIIFIFIFFFFoF',
-    closed: 'FIIFIFIFFFFoF', merged: 'FIIFIFIFFFFoF',
+    registered: 'NNNNNNNNNNNNNNNNNNNNN', assigned: 'FooFIFIFFFFoFIFIIFFFF', in_progress: 'FIoFoFoFFFFoFoFXoFFFF',
+    'in_progress+pending': 'FIoFPFoFFFFoFoFXoFFFF', returned: 'FIIFIFIFFFFoFIFIIFFFF', replied: 'FIIFIFIFFFFoFIFIIFFFF',
+    closed: 'FIIFIFIFFFFoFIFIIFFFF', merged: 'FIIFIFIFFFFoFIFIIFFFF',
+    'in_progress+pausePending': 'FIoFoFoFFFFoFXFXoFFFF', 'in_progress+paused': 'FIoFoFoFFFFoFXFooFFFF', 'in_progress+screeningPending': 'FIoFoFoFFFFoFoFXXFFFF',
+    'in_progress+coAssigned': 'FIoFoFCFFFFoFoFXoFFFF', 'in_progress+coAccepted': 'FIoFoFCFFFFoFoFXoFFFF',
   },
   supervisor: {
-    registered: 'oFFIFIFIooIoF', assigned: 'IFFIFIFIIoIoF', in_progress: 'IFFIFXFIIoIoF',
-    'in_progress+pending': 'IFFIFoFIIoIoF', returned: 'oFFoFIFIooIoF', replied: 'IFFIFIFoIIIoF',
-    closed: 'IFFIFIFIIIooF', merged: 'IFFIFIFIIIIoF',
+    registered: 'oFFIFIFIooIoFFIIFIoFI', assigned: 'IFFIFIFIIoIoFFIIFIoFX', in_progress: 'IFFIFXFIIoIoFFXXFXoFX',
+    'in_progress+pending': 'IFFIFoFIIoIoFFXXFXoFX', returned: 'oFFoFIFIooIoFFIIFIoFX', replied: 'IFFIFIFoIIIoFFIIFXIFI',
+    closed: 'IFFIFIFIIIooFFIIFIIFI', merged: 'IFFIFIFIIIIoFFIIFIIFI',
+    'in_progress+pausePending': 'IFFIFXFIIoIoFFoXFXoFX', 'in_progress+paused': 'IFFIFXFIIoIoFFXoFXoFX', 'in_progress+screeningPending': 'IFFIFXFIIoIoFFXXFooFX',
+    'in_progress+coAssigned': 'IFFIFXFIIoIoFFXXFXoFo', 'in_progress+coAccepted': 'IFFIFXFIIoIoFFXXFXoFo',
   },
   leader: {
     registered: LEADER_OPEN, assigned: LEADER_OPEN, in_progress: LEADER_OPEN,
     'in_progress+pending': LEADER_OPEN, returned: LEADER_OPEN, replied: LEADER_OPEN,
     closed: LEADER_DONE, merged: LEADER_DONE,
+    'in_progress+pausePending': LEADER_OPEN, 'in_progress+paused': LEADER_OPEN, 'in_progress+screeningPending': LEADER_OPEN,
+    'in_progress+coAssigned': LEADER_OPEN, 'in_progress+coAccepted': LEADER_OPEN,
   },
   admin: ALL('F'),
-  handlerOther: ALL('N'),
+  // Sees only the tickets its department co-handles: signs off, answers, comments (SPEC §18).
+  handlerOther: { ...ALL('N'), 'in_progress+coAssigned': 'FoFFFFFFFFFoFFFFFFFXF', 'in_progress+coAccepted': 'FXFFFFFFFFFoFFFFFFFoF' },
   // Holds clerk too, but never follows up the answer of their own department.
   clerkHandler: {
-    registered: 'oFFFFFFIooFoF', assigned: 'IooFIFIFIoFoF', in_progress: 'IIoFoFoFIoFoF',
-    'in_progress+pending': 'IIoFPFoFIoFoF', returned: 'oIIFIFIFooFoF', replied: 'IIIFIFIFIIFoF',
-    closed: 'IIIFIFIFIIFoF', merged: 'IIIFIFIFIIFoF',
+    registered: 'oFFFFFFIooFoFFFFFFFFF', assigned: 'IooFIFIFIoFoFIFIIFFFF', in_progress: 'IIoFoFoFIoFoFoFXoFFFF',
+    'in_progress+pending': 'IIoFPFoFIoFoFoFXoFFFF', returned: 'oIIFIFIFooFoFIFIIFFFF', replied: 'IIIFIFIFIIFoFIFIIFFFF',
+    closed: 'IIIFIFIFIIFoFIFIIFFFF', merged: 'IIIFIFIFIIFoFIFIIFFFF',
+    'in_progress+pausePending': 'IIoFoFoFIoFoFXFXoFFFF', 'in_progress+paused': 'IIoFoFoFIoFoFXFooFFFF', 'in_progress+screeningPending': 'IIoFoFoFIoFoFoFXXFFFF',
+    'in_progress+coAssigned': 'IIoFoFCFIoFoFoFXoFFFF', 'in_progress+coAccepted': 'IIoFoFCFIoFoFoFXoFFFF',
   },
-  clerkHandlerOther: CLERK,
+  clerkHandlerOther: { ...CLERK, 'in_progress+coAssigned': 'IoFFFFFIIoFoFFFFFFFXF', 'in_progress+coAccepted': 'IXFFFFFIIoFoFFFFFFFoF' },
   resident: {
-    registered: 'FFFFFFFIFFFFF', assigned: 'FFFFFFFIFFFFF', in_progress: 'FFFFFFFIFFFFF',
-    'in_progress+pending': 'FFFFFFFIFFFFF', returned: 'FFFFFFFIFFFFF', replied: 'FFFFFFFoFFFFF',
-    closed: 'FFFFFFFoFFFFF', merged: 'FFFFFFFIFFFFF',
+    registered: 'FFFFFFFIFFFFFFFFFFFFF', assigned: 'FFFFFFFIFFFFFFFFFFFFF', in_progress: 'FFFFFFFIFFFFFFFFFFFFF',
+    'in_progress+pending': 'FFFFFFFIFFFFFFFFFFFFF', returned: 'FFFFFFFIFFFFFFFFFFFFF', replied: 'FFFFFFFoFFFFFFFFFFFFF',
+    closed: 'FFFFFFFoFFFFFFFFFFFFF', merged: 'FFFFFFFIFFFFFFFFFFFFF',
+    'in_progress+pausePending': 'FFFFFFFIFFFFFFFFFFFFF', 'in_progress+paused': 'FFFFFFFIFFFFFFFFFFFFF', 'in_progress+screeningPending': 'FFFFFFFIFFFFFFFFFFFFF',
+    'in_progress+coAssigned': 'FFFFFFFIFFFFFFFFFFFFF', 'in_progress+coAccepted': 'FFFFFFFIFFFFFFFFFFFFF',
   },
   system: {
-    registered: 'oFFFFFFIFFFFF', assigned: 'IFFFFFFIFFFFF', in_progress: 'IFFFFFFIFFFFF',
-    'in_progress+pending': 'IFFFFFFIFFFFF', returned: 'oFFFFFFIFFFFF', replied: 'IFFFFFFoFFFFF',
-    closed: 'IFFFFFFIFFFFF', merged: 'IFFFFFFIFFFFF',
+    registered: 'oFFFFFFIFFFFFFFFFFFFF', assigned: 'IFFFFFFIFFFFFFFFFFFFF', in_progress: 'IFFFFFFIFFFFFFFFFFFFF',
+    'in_progress+pending': 'IFFFFFFIFFFFFFFFFFFFF', returned: 'oFFFFFFIFFFFFFFFFFFFF', replied: 'IFFFFFFoFFFFFFFFFFFFF',
+    closed: 'IFFFFFFIFFFFFFFFFFFFF', merged: 'IFFFFFFIFFFFFFFFFFFFF',
+    'in_progress+pausePending': 'IFFFFFFIFFFFFFFFFFFFF', 'in_progress+paused': 'IFFFFFFIFFFFFFFFFFFFF', 'in_progress+screeningPending': 'IFFFFFFIFFFFFFFFFFFFF',
+    'in_progress+coAssigned': 'IFFFFFFIFFFFFFFFFFFFF', 'in_progress+coAccepted': 'IFFFFFFIFFFFFFFFFFFFF',
   },
 };
 
 const CODE_OF: Record<string, string> = {
   I: 'ILLEGAL_TRANSITION', F: 'FORBIDDEN', N: 'TICKET_NOT_FOUND',
-  P: 'EXTENSION_PENDING', X: 'ILLEGAL_TRANSITION',
+  P: 'EXTENSION_PENDING', X: 'ILLEGAL_TRANSITION', C: 'COHANDLING_PENDING',
 };
 
 function outcomeOf(fn: () => unknown): string {
@@ -168,7 +202,7 @@ function outcomeOf(fn: () => unknown): string {
 }
 
 t.test('every state × action × actor cell', async (t) => {
-  t.equal(ACTIONS.length, 13);
+  t.equal(ACTIONS.length, 21);
   t.same(new Set(Object.values(STATES).map((s) => s.status)), new Set(TICKET_STATUSES));
   let cells = 0;
   for (const [actorKey, actor] of Object.entries(ACTORS) as [ActorKey, Actor][]) {
@@ -185,7 +219,7 @@ t.test('every state × action × actor cell', async (t) => {
       });
     }
   }
-  t.equal(cells, 10 * 8 * 13, 'all cells checked');
+  t.equal(cells, 10 * 13 * 21, 'all cells checked');
 });
 
 t.test('409 names the current state and what the caller may do now', async (t) => {

@@ -258,6 +258,8 @@ const MATRIX: Row[] = [
     request: () => ({ method: 'GET', url: '/api/v1/stats/departments?month=2026-11' }) },
   { route: 'GET /api/v1/stats/handlers',              expect: [403, 403, 403, 200, 200, 403, 401, 403, 403],
     request: () => ({ method: 'GET', url: '/api/v1/stats/handlers?month=2026-11&format=csv' }) },
+  { route: 'GET /api/v1/supervision/screenings',      expect: [403, 403, 403, 200, 200, 403, 401, 403, 403],
+    request: () => ({ method: 'GET', url: '/api/v1/supervision/screenings?month=2026-11' }) },
   { route: 'POST /api/v1/stats/freeze',               expect: [403, 403, 403, 200, 403, 403, 401, 403, 403],
     request: () => ({ method: 'POST', url: '/api/v1/stats/freeze', payload: { month: '2026-10' } }) },
   { route: 'POST /api/v1/classify',                   expect: [200, 403, 403, 200, 403, 403, 401, 403, 200],
@@ -359,6 +361,10 @@ const MATRIX: Row[] = [
     request: () => ({ method: 'GET', url: '/api/v1/admin/sla' }) },
   { route: 'PUT /api/v1/admin/sla',                   expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
     request: () => ({ method: 'PUT', url: '/api/v1/admin/sla', payload: DEFAULT_SLA }) },
+  { route: 'GET /api/v1/admin/office-hours',          expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
+    request: () => ({ method: 'GET', url: '/api/v1/admin/office-hours' }) },
+  { route: 'PUT /api/v1/admin/office-hours',          expect: [403, 403, 403, 403, 403, 200, 401, 403, 403],
+    request: () => ({ method: 'PUT', url: '/api/v1/admin/office-hours', payload: { start: '08:30', end: '17:30' } }) },
 ];
 
 const ERROR_CODE: Record<number, string> = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'TICKET_NOT_FOUND' };
@@ -504,4 +510,39 @@ t.test('a staff state change without the CSRF token is refused before anything e
   const res = await ctx.app.inject({ method: 'POST', url: '/api/v1/tickets', headers: { ...cookieOnly, 'idempotency-key': 'matrix-csrf-0001' }, payload: {} });
   t.equal(res.statusCode, 403);
   t.equal(json(res).code, 'CSRF_FAILED');
+});
+
+// SPEC §18: who may take each new action, on a ticket of department A (co-handled by B where it
+// matters) prepared for it; every permitted caller acts on a fresh one, so each cell is its own.
+t.test('SPEC §18 actions: every staff role, own and other department', async (t) => {
+  type Staff = Exclude<Caller, 'anonymous' | 'apiKey'>;
+  const STAFF_CALLERS: Staff[] = ['clerk', 'handlerA', 'handlerB', 'supervisor', 'leader', 'admin'];
+  const prepare = async (steps: [Staff, string, object][], co = false): Promise<string> => {
+    const no = await register({ content: `矩阵：村里路面塌陷需要处理（${Math.random()}）` });
+    await actOk(ctx, headers.clerk, no, 'assign', { departmentCode: DEPT_A, ...(co ? { coDepartmentCodes: [DEPT_B] } : {}) });
+    for (const [who, action, body] of steps) await actOk(ctx, headers[who], no, action, body);
+    return no;
+  };
+  const accepted: [Staff, string, object][] = [['handlerA', 'accept', {}]];
+  const ROWS: { action: string; body: object; steps: [Staff, string, object][]; co?: boolean; expect: number[] }[] = [
+    //                                                                                 clerk  hA   hB   sup  lead admin
+    { action: 'request_pause', body: { reason: '等待鉴定' }, steps: accepted, expect: [403, 200, 404, 403, 403, 403] },
+    { action: 'decide_pause', body: { approve: true }, steps: [...accepted, ['handlerA', 'request_pause', { reason: '等待鉴定' }]], expect: [403, 403, 404, 200, 403, 403] },
+    { action: 'resume', body: {}, steps: [...accepted, ['handlerA', 'request_pause', { reason: '等待鉴定' }], ['supervisor', 'decide_pause', { approve: true }]], expect: [403, 200, 404, 200, 403, 403] },
+    { action: 'request_screening', body: { category: 'repeated', reason: '重复反映' }, steps: accepted, expect: [403, 200, 404, 403, 403, 403] },
+    { action: 'decide_screening', body: { approve: true }, steps: [...accepted, ['handlerA', 'request_screening', { category: 'repeated', reason: '重复反映' }]], expect: [403, 403, 404, 200, 403, 403] },
+    { action: 'report_up', body: { reason: '超出乡镇职权' }, steps: [], expect: [403, 403, 404, 200, 403, 403] },
+    // Department B co-handles: it sees the ticket, answers its part; only a supervisor waives.
+    { action: 'submit_cohandling', body: { note: '协办意见' }, steps: [['handlerB', 'accept', {}]], co: true, expect: [403, 403, 200, 403, 403, 403] },
+    { action: 'waive_cohandling', body: { departmentCode: DEPT_B, reason: '无需协办' }, steps: [], co: true, expect: [403, 403, 403, 200, 403, 403] },
+  ];
+  for (const row of ROWS) {
+    const got: number[] = [];
+    for (const caller of STAFF_CALLERS) {
+      const no = await prepare(row.steps, row.co);
+      const res = await send(caller, { method: 'POST', url: `/api/v1/tickets/${no}/actions/${row.action}`, payload: row.body });
+      got.push(res.statusCode);
+    }
+    t.same(got, row.expect, row.action);
+  }
 });

@@ -107,7 +107,7 @@ t.test('PUT a valid 2027 calendar, GET it back sorted, and /readyz stops warning
     holidays: ['2027-01-01', '2027-02-07', '2027-02-08', '2027-10-01', '2027-10-04'],
     workdays: ['2027-02-06', '2027-10-09'],
   };
-  t.same(json(res), sorted, 'the answer is the stored, sorted year');
+  t.same(json(res), { ...sorted, affectedTickets: [], applied: false }, 'the answer is the stored, sorted year (no open deadline reaches 2027)');
   t.same(json(await call('GET', '/calendar/2027')), { ...sorted, configured: true }, 'GET returns it sorted');
 
   const after = await ctx.app.inject({ method: 'GET', url: '/readyz' });
@@ -215,8 +215,11 @@ t.test('PUT a changed policy: the next consult ticket gets the new limit', async
   t.equal(json(after).calendarWarning, false);
   // Its first ladder step: 1 working day before due = Fri 11-27 23:59:59 +08 (the limit, 3 working
   // days, is not shorter than twice warningBefore, so the warning is not at 80 %).
-  const { rows } = await ctx.db.pool.query('SELECT next_escalation_at FROM tickets WHERE ticket_no = $1', [json(after).ticketNo]);
-  t.equal(rows[0].next_escalation_at.toISOString(), '2026-11-27T15:59:59.000Z', 'warning scheduled for Friday evening');
+  const { rows } = await ctx.db.pool.query(
+    `SELECT d.next_step_at FROM ticket_deadlines d JOIN tickets t ON t.id = d.ticket_id WHERE t.ticket_no = $1 AND d.kind = 'resolve' AND d.state = 'open'`,
+    [json(after).ticketNo],
+  );
+  t.equal(rows[0].next_step_at.toISOString(), '2026-11-27T15:59:59.000Z', 'warning scheduled for Friday evening');
 
   const before2 = json(await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'help', content: '家里老人需要帮助照看' })));
   // Other kinds keep their limit: help 10 working days → Wed 12-09.
@@ -256,4 +259,37 @@ t.test('only admins may read or change the calendar and the SLA', async (t) => {
   }
   t.equal(json(await call('GET', '/calendar/2029')).configured, false, 'nothing stored');
   t.equal((await ctx.db.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n, audits, 'nothing audited');
+});
+
+t.test('a calendar change lists the open deadlines it moves; with apply=true they move (SPEC §18)', async (t) => {
+  const got = json(await call('GET', '/calendar/2026'));
+  const seeded = { holidays: got.holidays, workdays: got.workdays };
+  // A consult received Wed 11-25 09:30: due Fri 11-27 23:59:59 +08 (2 working days).
+  const reg = await ctx.app.inject(registrationRequest(clerk, { channel: 'phone', kind: 'consult', content: '想问问新农合报销的比例' }));
+  const no = json(reg).ticketNo;
+  t.equal(json(reg).dueAt, '2026-11-27T15:59:59.000Z');
+  const holiday = { holidays: [...seeded.holidays, '2026-11-27'], workdays: seeded.workdays };
+  const preview = json(await call('PUT', '/calendar/2026', holiday));
+  const mine = preview.affectedTickets.filter((a: { ticketNo: string }) => a.ticketNo === no);
+  t.same(mine, [{ ticketNo: no, kind: 'resolve', departmentCode: null, dueAt: '2026-11-27T15:59:59.000Z', newDueAt: '2026-11-30T15:59:59.000Z' }]);
+  t.equal(preview.applied, false);
+  const ticket = async () => json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${no}`, headers: clerk.headers }));
+  t.equal((await ticket()).dueAt, '2026-11-27T15:59:59.000Z', 'without apply nothing moves');
+  t.equal((await call('PUT', '/calendar/2026', seeded)).statusCode, 200, 'back to the seeded year');
+
+  const applied = json(await ctx.app.inject({ method: 'PUT', url: '/api/v1/admin/calendar/2026?apply=true', headers: admin.headers, payload: holiday }));
+  t.equal(applied.applied, true);
+  t.ok(applied.affectedTickets.some((a: { ticketNo: string }) => a.ticketNo === no));
+  const moved = await ticket();
+  t.equal(moved.dueAt, '2026-11-30T15:59:59.000Z', 'moved to Mon 11-30');
+  t.match(moved.deadlines.find((d: { kind: string; open: boolean }) => d.kind === 'resolve' && d.open), { dueAt: '2026-11-30T15:59:59.000Z' });
+  t.match(moved.timeline.find((e: { type: string }) => e.type === 'deadline_changed'), {
+    typeLabel: '期限调整', public: true, deadline: 'resolve', from: '2026-11-27T15:59:59.000Z', to: '2026-11-30T15:59:59.000Z', reason: 'calendar',
+  });
+  t.equal((await auditRows('calendar.apply')).length, 1, 'the move is audited');
+  // Its ladder runs on the new instant: the warning is 1 working day before (Fri 11-27 is a holiday now → Thu 11-26).
+  const { rows } = await ctx.db.pool.query(
+    `SELECT d.next_step_at FROM ticket_deadlines d JOIN tickets t ON t.id = d.ticket_id WHERE t.ticket_no = $1 AND d.kind = 'resolve' AND d.state = 'open'`, [no]);
+  t.ok(rows[0].next_step_at instanceof Date, 'a next step is planned');
+  t.equal((await call('PUT', '/calendar/2026', seeded)).statusCode, 200);
 });

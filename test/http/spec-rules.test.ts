@@ -219,6 +219,9 @@ t.test('every lifecycle action leaves exactly one audit row: its timeline event,
     request_extension: 'extension_requested', decide_extension: 'extension_decided', reply: 'replied',
     record_followup: 'followed_up', reject: 'rejected', merge: 'merged', reopen: 'reopened',
     comment: 'commented', instruct: 'instructed',
+    request_pause: 'pause_requested', decide_pause: 'pause_decided', resume: 'resumed',
+    request_screening: 'screening_requested', decide_screening: 'screening_decided', report_up: 'reported_up',
+    submit_cohandling: 'cohandling_submitted', waive_cohandling: 'cohandling_waived',
   };
   const done = new Set<string>();
   const events = async (no: string) =>
@@ -249,6 +252,12 @@ t.test('every lifecycle action leaves exactly one audit row: its timeline event,
   await audited('sw', a, 'accept', { note: '先去现场看看' });
   await audited('sw', a, 'request_extension', { workingDays: 2, reason: '等待清运车辆' });
   await audited('supervisor', a, 'decide_extension', { approve: true });
+  await audited('sw', a, 'request_pause', { reason: '等待鉴定结果' });
+  await audited('supervisor', a, 'decide_pause', { approve: true });
+  await audited('sw', a, 'resume', {});
+  await audited('sw', a, 'request_screening', { category: 'repeated', reason: '与上月诉求相同' });
+  await audited('supervisor', a, 'decide_screening', { approve: false });
+  await audited('supervisor', a, 'report_up', { reason: '需县环卫部门统筹' });
   await audited('clerk', a, 'comment', { note: '已电话告知群众', public: true });
   await audited('leader', a, 'instruct', { note: '请尽快处理' });
   await audited('sw', a, 'reply', { reply: '已安排清运', result: 'resolved' });
@@ -258,6 +267,14 @@ t.test('every lifecycle action leaves exactly one audit row: its timeline event,
   await audited('clerk', b, 'reject', { reason: '不属于本镇职责，请向县里反映' });
   const c = (await register({ ...help, kind: 'complaint', content: '村里垃圾没有清运，很臭' })).ticketNo;
   await audited('clerk', c, 'merge', { intoTicketNo: a });
+  // SPEC §18 co-handling: sw leads, cj co-handles (signs off, then answers); another one is waived.
+  const d = (await register({ ...help, kind: 'complaint', content: '村里水管破了，路面也塌了' })).ticketNo;
+  await act('clerk', d, 'assign', { departmentCode: 'sw', coDepartmentCodes: ['cj'] });
+  await act('cj', d, 'accept');
+  await audited('cj', d, 'submit_cohandling', { note: '路面由村镇建设办修复' });
+  const e = (await register({ ...help, kind: 'complaint', content: '村里水渠堵了，水漫到路上' })).ticketNo;
+  await act('clerk', e, 'assign', { departmentCode: 'sw', coDepartmentCodes: ['cj'] });
+  await audited('supervisor', e, 'waive_cohandling', { departmentCode: 'cj', reason: '水务站可独立办理' });
 
   t.same([...done].sort(), [...ACTIONS].sort(), 'every action of the domain was driven and audited');
   const report = await verifyAudit(ctx.deps);

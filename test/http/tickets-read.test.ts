@@ -233,7 +233,7 @@ t.test('one ticket: the staff view, its timeline and the caller\'s allowed actio
   const handler = await staffSession(ctx, ['handler'], 'mz');
   t.same(json(await get(`/api/v1/tickets/${A}`, handler)).allowedActions, ['accept', 'return', 'comment'], 'the handler of its department');
   const supervisor = await staffSession(ctx, ['supervisor']);
-  t.same(json(await get(`/api/v1/tickets/${E}`, supervisor)).allowedActions, ['assign', 'reject', 'merge', 'comment']);
+  t.same(json(await get(`/api/v1/tickets/${E}`, supervisor)).allowedActions, ['assign', 'reject', 'merge', 'comment', 'report_up']);
   const leader = await staffSession(ctx, ['leader']);
   t.same(json(await get(`/api/v1/tickets/${A}`, leader)).allowedActions, ['comment', 'instruct']);
   t.same(json(await get(`/api/v1/tickets/${D}`, leader)).allowedActions, ['comment'], 'no instruction on a closed ticket');

@@ -193,7 +193,12 @@ t.test('admin forms: users, departments, categories, limits, calendar', async (t
   res = await post(admin, '/staff/admin/calendar/2027', { holidays: '2027-01-01\n2027-02-06~2027-02-08', workdays: '2027-02-10' });
   t.match(res.body, /id="f-workdays-err">2027-02-10 不是周六或周日/);
   t.match(res.body, /2027-02-06~2027-02-08/, 'what was typed stays');
+  // SPEC §18: a valid year is previewed first (the open deadlines it would move), then saved.
   res = await post(admin, '/staff/admin/calendar/2027', { holidays: '2027-01-01\n2027-02-06~2027-02-08', workdays: '2027-02-13' });
+  t.equal(res.statusCode, 200);
+  t.match(res.body, /保存前预览/);
+  t.equal((await ctx.db.pool.query('SELECT 1 FROM calendar_years WHERE year = 2027')).rowCount, 0, 'nothing saved by the preview');
+  res = await post(admin, '/staff/admin/calendar/2027', { holidays: '2027-01-01\n2027-02-06~2027-02-08', workdays: '2027-02-13', confirm: 'keep' });
   t.equal(res.statusCode, 303);
   const page = await get(admin, '/staff/admin/calendar/2027');
   t.match(page.body, /2027-01-01\n2027-02-06~2027-02-08/, 'consecutive days are shown as a range');

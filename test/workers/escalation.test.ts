@@ -75,6 +75,16 @@ t.test('the sign-off ladder, then the resolve ladder, each step exactly once', a
   t.same((await escalations(no)).filter((e) => e.startsWith('resolve')), ['resolve:warning', 'resolve:overdue', 'resolve:escalated', 'resolve:summons']);
   t.equal((await sweepDeadlines(ctx.deps)).steps, 0, 'nothing left to apply');
 
+  // SPEC §18: the deadlines as rows on the ticket, the one in force first.
+  const shown = json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${no}`, headers: (await as('leader')).headers }));
+  t.same(
+    shown.deadlines.map((d: Record<string, unknown>) => [d.kind, d.departmentCode, d.dueAt, d.level, d.paused, d.open]),
+    [
+      ['resolve', 'cj', '2026-12-16T15:59:59.000Z', 'summons', false, true],
+      ['sign_off', 'cj', '2026-11-26T15:59:59.000Z', 'escalated', false, false],
+    ],
+  );
+
   const board = json(await ctx.app.inject({ method: 'GET', url: '/api/v1/supervision', headers: (await as('leader')).headers }));
   t.same(board.items.find((i: { ticketNo: string }) => i.ticketNo === no), {
     ticketNo: no, departmentCode: 'cj', deadline: 'resolve', level: 'summons', levelLabel: '约谈', dueAt: '2026-12-16T15:59:59.000Z', status: 'in_progress',
@@ -115,8 +125,14 @@ t.test('a reply stops the ladder', async (t) => {
   await act('clerk', no, 'assign', { departmentCode: 'cj' });
   await act('handler', no, 'accept');
   await act('handler', no, 'reply', { reply: '已修复', result: 'resolved' });
-  const { rows } = await ctx.db.pool.query('SELECT next_escalation_at, sign_off_next_escalation_at FROM tickets WHERE ticket_no = $1', [no]);
-  t.same(rows[0], { next_escalation_at: null, sign_off_next_escalation_at: null });
+  const { rows } = await ctx.db.pool.query(
+    `SELECT d.kind, d.state, d.next_step_at FROM ticket_deadlines d JOIN tickets t ON t.id = d.ticket_id WHERE t.ticket_no = $1 AND d.kind <> 'follow_up' ORDER BY d.id`,
+    [no],
+  );
+  t.same(rows, [
+    { kind: 'resolve', state: 'done', next_step_at: null },
+    { kind: 'sign_off', state: 'done', next_step_at: null },
+  ], 'no step left on any deadline');
   at('2027-01-30T00:00:00Z');
   await sweepDeadlines(ctx.deps);
   t.same(await escalations(no), []);

@@ -1,6 +1,6 @@
 // Reporting back to the 12345 platform (SPEC §15) with the real workers on each queue backend,
-// against a local fake platform that checks the HMAC signature: return, approved extension, reply
-// and close each delivered exactly once, through a platform that fails first and then recovers,
+// against a local fake platform that checks the HMAC signature: return, approved extension, report
+// up (SPEC §18), reply and close each delivered exactly once, through a platform that fails first and then recovers,
 // a queue flushed between publish and processing, and a re-run after success; the delivery state
 // on the staff ticket page; no personal data in job payloads or bodies.
 import t, { type Test } from 'tap';
@@ -59,11 +59,13 @@ for (const backend of BACKENDS) {
     await actOk(ctx, handler2, ticketNo, 'accept', {});
     await actOk(ctx, handler2, ticketNo, 'request_extension', { workingDays: 3, reason: '需等配件到货' });
     await actOk(ctx, admin, ticketNo, 'decide_extension', { approve: true });
+    // SPEC §18: reporting up (上报/吹哨) is reported back too, with its reason.
+    await actOk(ctx, admin, ticketNo, 'report_up', { reason: '涉及县级电网改造，超出乡镇职权' });
     await actOk(ctx, handler2, ticketNo, 'reply', { reply: '路灯已于今日修复，感谢反映。', result: 'resolved' });
     await actOk(ctx, admin, ticketNo, 'record_followup', { resolved: true, satisfaction: 'satisfied' });
-    await delivered(ctx, 4);
+    await delivered(ctx, 5);
 
-    t.same(events(fake), ['closed', 'extension_approved', 'replied', 'returned'].map((e) => `${externalNo}:${e}`), 'each event exactly once');
+    t.same(events(fake), ['closed', 'extension_approved', 'replied', 'reported_up', 'returned'].map((e) => `${externalNo}:${e}`), 'each event exactly once');
     t.ok(fake.attempts >= 6, `the first 2 posts failed and were retried (${fake.attempts} attempts)`);
     t.equal(fake.badSignatures, 0, 'every signature checks');
     const byEvent = Object.fromEntries(fake.deliveries.map((d) => [d.body.event, d.body]));
@@ -73,10 +75,11 @@ for (const backend of BACKENDS) {
     t.equal(byEvent.replied.result, 'resolved');
     t.equal(byEvent.replied.departmentName, '水务站');
     t.equal(byEvent.closed.outcome, 'resolved');
+    t.same(byEvent.reported_up, { externalNo, ticketNo, event: 'reported_up', at: byEvent.reported_up.at, departmentName: '水务站', reason: '涉及县级电网改造，超出乡镇职权' });
     const all = fake.deliveries.map((d) => d.raw).join('\n');
     for (const secret of ['钱七', '13911112222', '路灯坏了一个多月']) t.notOk(all.includes(secret), `no ${secret} in the bodies`);
     const { rows: payloads } = await ctx.db.pool.query(`SELECT payload::text AS p FROM outbox WHERE topic = 'hotline'`);
-    t.equal(payloads.length, 4);
+    t.equal(payloads.length, 5);
     t.ok(payloads.every((r) => /^\{"event": "[a-z_]+", "round": \d+, "ticketId": "\d+"\}$/.test(r.p)), 'ids only in the job payloads');
 
     const { rows: states } = await ctx.db.pool.query(`SELECT event, status, attempts FROM hotline_deliveries ORDER BY id`);
@@ -84,15 +87,15 @@ for (const backend of BACKENDS) {
     t.ok(states.reduce((n, s) => n + s.attempts, 0) >= 6, 'failed attempts counted');
     const page = await ctx.app.inject({ method: 'GET', url: `/staff/tickets/${ticketNo}`, headers: admin.headers });
     t.match(page.body, /12345 办理反馈/);
-    t.equal(page.body.split('已推送').length - 1, 4, 'four rows 已推送');
+    t.equal(page.body.split('已推送').length - 1, 5, 'five rows 已推送');
     const api = json(await ctx.app.inject({ method: 'GET', url: `/api/v1/tickets/${ticketNo}`, headers: admin.headers }));
-    t.equal(api.hotlineDeliveries.length, 4);
+    t.equal(api.hotlineDeliveries.length, 5);
 
     // A second round (reopened and replied again) is a new report; a local ticket posts nothing.
     await actOk(ctx, admin, ticketNo, 'reopen', { reason: '群众来电反映又坏了' });
     await actOk(ctx, handler2, ticketNo, 'accept', {});
     await actOk(ctx, handler2, ticketNo, 'reply', { reply: '已更换整套灯具。', result: 'resolved' });
-    await delivered(ctx, 5);
+    await delivered(ctx, 6);
     t.equal(fake.deliveries.filter((d) => d.body.event === 'replied').length, 2, 'the second reply is reported too');
   });
 

@@ -15,7 +15,7 @@ import {
 } from '../schemas.js';
 import { staffActor } from '../plugins/auth.js';
 import { categoryFields, catalogueOptions, departmentFields, userFields, type CatalogueOptions, type FieldSpec } from './form-specs.js';
-import { checked, compact, emptyForm, formBody, formError, list, parseWith, str, type FormState, type FormValues } from './forms.js';
+import { checked, compact, durationInput, emptyForm, formBody, formError, list, parseWith, str, type FormState, type FormValues } from './forms.js';
 import { renderStaff, statusOf } from './render.js';
 
 interface Resource {
@@ -32,12 +32,6 @@ interface Resource {
 
 const flag = (b: boolean): FormValues => (b ? { active: 'true' } : {});
 
-/** An optional Duration from `<name>.amount` + `<name>.unit`; a blank amount means "none". */
-function durationInput(v: FormValues, name: string): Duration | null | Record<string, unknown> {
-  const amount = str(v, `${name}.amount`);
-  if (amount === undefined) return null;
-  return { amount: Number.isFinite(Number(amount)) ? Number(amount) : amount, unit: str(v, `${name}.unit`) };
-}
 const durationValues = (name: string, d: Duration | null): FormValues =>
   d ? { [`${name}.amount`]: String(d.amount), [`${name}.unit`]: d.unit } : {};
 

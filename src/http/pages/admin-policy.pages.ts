@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors.js';
 import { dateKeyToEpochDay, epochDayToKey, shanghaiDateKeyIso } from '../../domain/local-date.js';
 import type { Duration } from '../../domain/calendar.js';
-import { getCalendarYear, getSla, putCalendarYear, putSla } from '../../services/policy.admin.service.js';
+import { getCalendarYear, getSla, previewCalendarYear, putCalendarYear, putSla, type AffectedDeadline } from '../../services/policy.admin.service.js';
 import { calendarBodySchema, slaSchema, yearParams } from '../schemas.js';
 import { staffActor } from '../plugins/auth.js';
 import { calendarFields, slaGroups } from './form-specs.js';
@@ -88,13 +88,14 @@ const pages: FastifyPluginAsync = async (app) => {
 
   const yearOf = (request: FastifyRequest) => parseWith(yearParams, request.params).year;
 
-  async function calendarPage(request: FastifyRequest, reply: FastifyReply, year: number, form: FormState | null, status = 200) {
+  async function calendarPage(request: FastifyRequest, reply: FastifyReply, year: number, form: FormState | null, status = 200, preview: AffectedDeadline[] | null = null) {
     const cal = await getCalendarYear(deps, year);
     const values = { holidays: formatDates(cal.holidays), workdays: formatDates(cal.workdays) };
-    const saved = (request.query as Record<string, unknown>).saved === '1';
+    const query = request.query as Record<string, unknown>;
     return renderStaff(request, reply, 'staff/admin/calendar', {
       title: `${year}年节假日安排`, year, configured: cal.configured, counts: { holidays: cal.holidays.length, workdays: cal.workdays.length },
-      fields: calendarFields(year), form: form ?? emptyForm(values), saved,
+      fields: calendarFields(year), form: form ?? emptyForm(values), saved: query.saved === '1', moved: typeof query.moved === 'string' ? Number(query.moved) : null,
+      preview,
     }, status);
   }
 
@@ -107,8 +108,14 @@ const pages: FastifyPluginAsync = async (app) => {
     const values = formBody(request);
     try {
       const body = parseWith(calendarBodySchema, { holidays: parseDates(str(values, 'holidays')), workdays: parseDates(str(values, 'workdays')) });
-      await putCalendarYear(deps, who(request), { year, ...body });
-      return reply.redirect(`/staff/admin/calendar/${year}?saved=1`, 303);
+      // SPEC §18: first the open deadlines the change would move, then the admin saves — moving
+      // them (`apply`) or keeping them as given (`keep`).
+      const confirm = str(values, 'confirm');
+      if (confirm !== 'apply' && confirm !== 'keep') {
+        return calendarPage(request, reply, year, emptyForm(values), 200, await previewCalendarYear(deps, { year, ...body }));
+      }
+      const r = await putCalendarYear(deps, who(request), { year, ...body }, { apply: confirm === 'apply' });
+      return reply.redirect(`/staff/admin/calendar/${year}?saved=1${r.applied ? `&moved=${r.affectedTickets.length}` : ''}`, 303);
     } catch (err) {
       return calendarPage(request, reply, year, formError(err, values, calendarFields(year)), statusOf(err as DomainError));
     }

@@ -5,7 +5,8 @@ import { OPEN_STATUSES } from '../../domain/ticket.js';
 import { CHANNELS, KINDS } from '../../domain/sla.js';
 import { API_SCOPE_LABELS, API_SCOPES } from '../../domain/api-scopes.js';
 import { ROLES } from '../../domain/roles.js';
-import { REACHED_SATISFACTIONS, REPLY_RESULTS, RETURN_REASON_CODES, type TicketAction } from '../../domain/ticket-rules.js';
+import { REACHED_SATISFACTIONS, REPLY_RESULTS, RETURN_REASON_CODES, SCREENING_CATEGORIES, type TicketAction } from '../../domain/ticket-rules.js';
+import { SCREENING_LABELS } from '../../domain/ticket-labels.js';
 import type { Catalogue } from '../../services/catalogue.service.js';
 import { LABELS } from './format.js';
 
@@ -105,7 +106,8 @@ export function actionForm(action: TicketAction, o: CatalogueOptions): ActionFor
     case 'assign':
       return {
         fields: [
-          { name: 'departmentCode', label: '承办单位', type: 'select', required: true, empty: '请选择', options: o.departments },
+          { name: 'departmentCode', label: '承办单位（主办）', type: 'select', required: true, empty: '请选择', options: o.departments },
+          { name: 'coDepartmentCodes', label: '协办单位（可多选，可不选）', type: 'checkboxes', options: o.departments, hint: '协办单位须在主办单位办理期限前反馈意见' },
           { name: 'categoryCode', label: '分类', type: 'select', empty: '保持现有分类', options: o.categories },
         ],
         submit: submit('转办'),
@@ -184,7 +186,59 @@ export function actionForm(action: TicketAction, o: CatalogueOptions): ActionFor
         submit: submit('添加备注', 'plain'),
       };
     case 'instruct':
-      return { fields: [area('note', '批示内容', { required: true })], submit: submit('批示') };
+      return {
+        fields: [
+          area('note', '批示内容', { required: true }),
+          { name: 'resolveWithin', label: '限期办结（可不填）', type: 'duration', hint: '从办理时限起算；只能缩短办理期限' },
+        ],
+        submit: submit('批示'),
+      };
+    case 'request_pause':
+      return {
+        fields: [
+          area('reason', '中止计时理由（群众可见）', { required: true, hint: '如：需等待鉴定结果、当事人外出等；批准后办理期限暂停计时' }),
+          { name: 'until', label: '预计恢复时间（可不填）', type: 'datetime-local' },
+        ],
+        submit: submit('申请中止计时'),
+      };
+    case 'decide_pause':
+      return {
+        fields: [note('审批意见（可不填）')],
+        submit: [
+          { label: '批准中止计时', name: 'approve', value: 'true', kind: 'primary' },
+          { label: '不批准', name: 'approve', value: 'false', kind: 'danger' },
+        ],
+      };
+    case 'resume':
+      return { fields: [note('备注（内部，可不填）')], submit: submit('恢复计时') };
+    case 'request_screening':
+      return {
+        fields: [
+          { name: 'category', label: '甄别类别', type: 'radio', required: true, options: opts(SCREENING_LABELS, SCREENING_CATEGORIES) },
+          area('reason', '甄别理由', { required: true, hint: '经甄别的诉求仍须答复群众，但不计入三率考核' }),
+        ],
+        submit: submit('申请甄别'),
+      };
+    case 'decide_screening':
+      return {
+        fields: [note('审批意见（可不填）')],
+        submit: [
+          { label: '同意甄别', name: 'approve', value: 'true', kind: 'primary' },
+          { label: '不同意', name: 'approve', value: 'false', kind: 'danger' },
+        ],
+      };
+    case 'report_up':
+      return { fields: [area('reason', '上报理由（超出乡镇职权的事项）', { required: true })], submit: submit('上报', 'danger') };
+    case 'submit_cohandling':
+      return { fields: [area('note', '协办意见（供主办单位答复时参考）', { required: true })], submit: submit('提交协办意见') };
+    case 'waive_cohandling':
+      return {
+        fields: [
+          { name: 'departmentCode', label: '免除哪个协办单位', type: 'select', required: true, empty: '请选择', options: o.departments },
+          area('reason', '免除理由', { required: true }),
+        ],
+        submit: submit('免除协办', 'danger'),
+      };
   }
 }
 

@@ -3,7 +3,7 @@
 import { AWAITING_REPLY_STATUSES } from '../../domain/ticket.js';
 import { excerpt } from '../../domain/duplicates.js';
 import {
-  ACTION_LABELS, EVENT_TYPE_LABELS, OUTCOME_LABELS, RETURN_REASON_LABELS, SATISFACTION_LABELS, STATUS_LABELS,
+  ACTION_LABELS, EVENT_TYPE_LABELS, OUTCOME_LABELS, RETURN_REASON_LABELS, SATISFACTION_LABELS, SCREENING_LABELS, STATUS_LABELS,
 } from '../../domain/ticket-labels.js';
 import { CHANNEL_LABELS, KIND_LABELS } from '../../domain/sla.js';
 import { LEVEL_LABELS } from '../../domain/deadlines.js';
@@ -28,7 +28,8 @@ export const LABELS = {
   event: EVENT_TYPE_LABELS as Record<string, string>,
   returnReason: RETURN_REASON_LABELS as Record<string, string>,
   role: ROLE_LABELS as Record<string, string>,
-  deadline: { signOff: '签收', resolve: '办结', followUp: '回访' } as Record<string, string>,
+  deadline: { signOff: '签收', resolve: '办结', followUp: '回访', coHandle: '协办' } as Record<string, string>,
+  screening: SCREENING_LABELS as Record<string, string>,
   result: { resolved: '已解决', explained: '已解释说明', unresolvable: '暂无法解决' } as Record<string, string>,
   unit: { minutes: '分钟', hours: '小时', days: '自然日', working_days: '工作日' } as Record<string, string>,
   deptKind: { office: '站所办', village: '村/社区' } as Record<string, string>,
@@ -110,7 +111,7 @@ export interface Helpers {
   label: (table: keyof typeof LABELS, code: string | null | undefined) => string;
   dept: (code: string | null | undefined) => string;
   cat: (code: string | null | undefined) => string;
-  overdue: (t: { status: string; dueAt: string }) => boolean;
+  overdue: (t: { status: string; dueAt: string; paused?: boolean }) => boolean;
   eventDetails: (e: Record<string, unknown>) => string[];
   excerpt: typeof excerpt;
   fileSize: typeof fileSize;
@@ -135,10 +136,18 @@ export function helpers(catalogue: Catalogue, now: Date): Helpers {
     cat,
     excerpt,
     fileSize,
-    overdue: (t) => OPEN.has(t.status) && new Date(t.dueAt).getTime() < now.getTime(),
+    // A pause in force is never late (SPEC §18).
+    overdue: (t) => OPEN.has(t.status) && !t.paused && new Date(t.dueAt).getTime() < now.getTime(),
     eventDetails: (e) => eventDetails(e, { label, dept, cat }),
   };
 }
+
+/** What approving or refusing each kind of request reads as. */
+const APPROVALS: Record<string, [string, string]> = {
+  extension_decided: ['批准延期', '不批准延期'],
+  pause_decided: ['批准中止计时', '不批准中止计时'],
+  screening_decided: ['同意甄别', '不同意甄别'],
+};
 
 /** The staff-visible facts an event carries besides its note, as short Chinese phrases. */
 function eventDetails(
@@ -151,7 +160,9 @@ function eventDetails(
   if (s('categoryCode')) out.push(`分类：${h.cat(s('categoryCode'))}`);
   if (s('reasonCode')) out.push(`理由：${h.label('returnReason', s('reasonCode'))}`);
   if (typeof e.accept === 'boolean') out.push(e.accept ? '同意退单（改派）' : '不同意退单（退回原单位）');
-  if (typeof e.approve === 'boolean') out.push(e.approve ? '批准延期' : '不批准延期');
+  if (typeof e.approve === 'boolean') out.push(APPROVALS[String(e.type)]?.[e.approve ? 0 : 1] ?? (e.approve ? '批准' : '不批准'));
+  if (s('category')) out.push(`甄别类别：${h.label('screening', s('category'))}`);
+  if (s('until')) out.push(`预计恢复：${shanghai(s('until')!) ?? s('until')}`);
   if (typeof e.workingDays === 'number') out.push(`${e.workingDays} 个工作日`);
   if (s('result')) out.push(`办理结果：${h.label('result', s('result'))}`);
   if (typeof e.resolved === 'boolean') out.push(e.resolved ? '问题已解决' : '问题未解决');

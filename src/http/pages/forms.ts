@@ -43,6 +43,13 @@ export function str(values: FormValues, name: string): string | undefined {
   return s ? s : undefined;
 }
 
+/** An optional Duration from `<name>.amount` + `<name>.unit`; a blank amount means "none". */
+export function durationInput(v: FormValues, name: string): { amount: unknown; unit: unknown } | null {
+  const amount = str(v, `${name}.amount`);
+  if (amount === undefined) return null;
+  return { amount: Number.isFinite(Number(amount)) ? Number(amount) : amount, unit: str(v, `${name}.unit`) };
+}
+
 export function list(values: FormValues, name: string): string[] {
   const v = values[name];
   return (Array.isArray(v) ? v : v === undefined ? [] : [v]).map((s) => s.trim()).filter(Boolean);

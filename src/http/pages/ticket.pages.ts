@@ -15,8 +15,8 @@ import { ACTION_NAMES, type ActionName } from '../../domain/action-bodies.js';
 import { listQuerySchema } from '../schemas.js';
 import { staffActor } from '../plugins/auth.js';
 import { actionForm, catalogueOptions, listFilterFields, type ActionFormSpec, type CatalogueOptions } from './form-specs.js';
-import { bool, checked, compact, emptyForm, formBody, formError, num, parseWith, str, type FormState, type FormValues } from './forms.js';
-import { LABELS } from './format.js';
+import { bool, checked, compact, durationInput, emptyForm, formBody, formError, list, num, parseWith, str, type FormState, type FormValues } from './forms.js';
+import { LABELS, fromLocalInput } from './format.js';
 import { renderStaff, statusOf } from './render.js';
 
 /**
@@ -25,7 +25,7 @@ import { renderStaff, statusOf } from './render.js';
  */
 const WORK_FIRST: TicketAction[] = [
   'accept', 'reply', 'assign', 'decide_return', 'decide_extension', 'record_followup', 'request_extension',
-  'return', 'reopen', 'reject', 'merge',
+  'return', 'reopen', 'reject', 'merge', 'decide_pause', 'decide_screening', 'resume', 'submit_cohandling', 'waive_cohandling',
 ];
 const ACTION_ORDER: TicketAction[] = [
   ...WORK_FIRST, ...ACTIONS.filter((a) => !WORK_FIRST.includes(a) && !NOTE_ACTIONS.includes(a)), ...NOTE_ACTIONS,
@@ -37,7 +37,14 @@ function actionInput(spec: ActionFormSpec, v: FormValues): Record<string, unknow
   const out: Record<string, unknown> = {};
   for (const f of spec.fields) {
     const yesNo = f.options?.length === 2 && f.options[0].value === 'true';
-    out[f.name] = f.type === 'checkbox' ? checked(v, f.name) : f.type === 'number' ? num(v, f.name) : yesNo ? bool(v, f.name) : str(v, f.name);
+    const local = f.type === 'datetime-local' ? str(v, f.name) : undefined;
+    out[f.name] =
+      f.type === 'checkbox' ? checked(v, f.name)
+      : f.type === 'checkboxes' ? (list(v, f.name).length ? list(v, f.name) : undefined)
+      : f.type === 'duration' ? (durationInput(v, f.name) ?? undefined)
+      : f.type === 'number' ? num(v, f.name)
+      : f.type === 'datetime-local' ? (local ? (fromLocalInput(local) ?? local) : undefined)
+      : yesNo ? bool(v, f.name) : str(v, f.name);
   }
   for (const b of spec.submit) if (b.name) out[b.name] = bool(v, b.name);
   return compact(out);

@@ -1,5 +1,6 @@
 // Admin API: users, departments, categories (SPEC §12). Admin role only.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { createUser, listUserViews, updateUser } from '../../services/users.service.js';
 import * as catalogue from '../../services/catalogue.admin.service.js';
 import { staffActor } from '../plugins/auth.js';
@@ -7,7 +8,8 @@ import {
   categoryPatchSchema, categorySchema, codeParams, createUserSchema, departmentPatchSchema, departmentSchema,
   updateUserSchema, usernameParams, calendarBodySchema, slaSchema, yearParams, apiKeySchema, apiKeyPatchSchema, apiKeyParams,
 } from '../schemas.js';
-import { getCalendarYear, getSla, putCalendarYear, putSla } from '../../services/policy.admin.service.js';
+import { getCalendarYear, getOfficeHours, getSla, putCalendarYear, putOfficeHours, putSla } from '../../services/policy.admin.service.js';
+import { HH_MM } from '../../domain/office-hours.js';
 import { createApiKey, listApiKeyViews, updateApiKey } from '../../services/api-keys.service.js';
 
 const routes: FastifyPluginAsyncZod = async (app) => {
@@ -44,8 +46,29 @@ const routes: FastifyPluginAsyncZod = async (app) => {
   app.get('/admin/calendar/:year', { schema: { tags, params: yearParams } }, async (request) =>
     getCalendarYear(app.deps, request.params.year),
   );
-  app.put('/admin/calendar/:year', { schema: { tags, params: yearParams, body: calendarBodySchema } }, async (request) =>
-    putCalendarYear(app.deps, who(request), { year: request.params.year, ...request.body }),
+  app.put('/admin/calendar/:year', {
+    schema: {
+      tags, params: yearParams, body: calendarBodySchema,
+      querystring: z.strictObject({ apply: z.enum(['true', 'false']).optional() }),
+      description: 'Saves the year and answers `affectedTickets`: the open deadlines (working-day counts) the change moves. With `?apply=true` they move, each with a `deadline_changed` timeline event (SPEC §18); otherwise they keep their instants.',
+      response: {
+        200: z.object({
+          year: z.number(), holidays: z.array(z.string()), workdays: z.array(z.string()), applied: z.boolean(),
+          affectedTickets: z.array(z.object({ ticketNo: z.string(), kind: z.string(), departmentCode: z.string().nullable(), dueAt: z.string(), newDueAt: z.string() })),
+        }),
+      },
+    },
+  }, async (request) =>
+    putCalendarYear(app.deps, who(request), { year: request.params.year, ...request.body }, { apply: request.query.apply === 'true' }),
+  );
+  const officeHours = z.strictObject({
+    start: z.string().regex(HH_MM, '时间格式应为 HH:MM，如 08:30'),
+    end: z.string().regex(HH_MM, '时间格式应为 HH:MM，如 17:30'),
+  });
+  const officeDescription = 'SPEC §18: staff reminders raised outside these hours of working days (Asia/Shanghai) are shown from the next start, except for emergency tickets and 约谈 (summons). Resident SMS never go out 21:00–08:00 unless the ticket is an emergency.';
+  app.get('/admin/office-hours', { schema: { tags, description: officeDescription, response: { 200: officeHours } } }, async () => getOfficeHours(app.deps));
+  app.put('/admin/office-hours', { schema: { tags, description: officeDescription, body: officeHours, response: { 200: officeHours } } }, async (request) =>
+    putOfficeHours(app.deps, who(request), request.body),
   );
   app.get('/admin/sla', { schema: { tags } }, async () => getSla(app.deps));
   app.put('/admin/sla', { schema: { tags, body: slaSchema } }, async (request) => putSla(app.deps, who(request), request.body));

@@ -82,6 +82,11 @@ const routes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['tickets'],
+        description:
+          'The ticket as staff see it, with `timeline`, `allowedActions` and (SPEC §18) `deadlines: [{ kind: sign_off | resolve | co_handle | follow_up, ' +
+          'kindLabel, departmentCode, startedAt, dueAt, level, paused, pausedAt, open, closedAt }]` (open ones first), `coHandlers: [{ departmentCode, state: ' +
+          'assigned | accepted | answered | waived, assignedAt, acceptedAt?, answeredAt?, answer?, onTime?, waivedAt?, waiveReason? }]`, `paused`, ' +
+          '`pendingPause`, `pendingScreening`, `screeningCategory`, `screenedAt`, `reportedUpAt`.',
         params: ticketNoParams,
         querystring: z.strictObject({ unmask: z.enum(['true', 'false']).optional() }),
       },

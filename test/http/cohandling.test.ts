@@ -51,6 +51,10 @@ t.test('a co-handled ticket: visibility, sign-off, answer, the lead reply waits'
   t.same(json(swView).allowedActions, ['accept', 'comment'], 'sign off first');
   t.ok(json(await get('/api/v1/tickets', 'sw')).items.some((i: { ticketNo: string }) => i.ticketNo === no), 'in its list');
   t.ok(json(await get('/api/v1/inbox', 'sw')).tasks.some((i: { ticketNo: string }) => i.ticketNo === no), 'in its inbox');
+  const { rows: told } = await ctx.db.pool.query(
+    `SELECT o.payload->>'departmentCode' AS dept FROM outbox o JOIN tickets t ON t.id = (o.payload->>'ticketId')::bigint
+      WHERE o.topic = 'staff-notifications' AND o.payload->>'template' = 'cohandling_assigned' AND t.ticket_no = $1`, [no]);
+  t.same(told, [{ dept: 'sw' }], 'the co-handling department is told (its inbox line: 新协办工单…)');
   t.equal((await get(`/api/v1/tickets/${no}`, 'mz')).statusCode, 404);
 
   await act('cj', no, 'accept');

@@ -51,6 +51,7 @@ export function validateInput(ticket: TicketState, input: ActionInput, actor: Ac
     case 'assign': {
       // SPEC §18: co-handling departments besides the lead, each once, none already co-handling.
       const active = new Set((ticket.coHandlers ?? []).map((c) => c.departmentCode));
+      if (pendingCoHandlers(ticket).some((c) => c.departmentCode === input.departmentCode)) fail('departmentCode', '该单位是本工单的协办单位，不能同时主办');
       (input.coDepartmentCodes ?? []).forEach((code, i) => {
         if (code === input.departmentCode) fail(`coDepartmentCodes.${i}`, '协办单位不能与主办单位相同');
         else if (active.has(code)) fail(`coDepartmentCodes.${i}`, '该单位已是本工单的协办单位');
@@ -67,6 +68,7 @@ export function validateInput(ticket: TicketState, input: ActionInput, actor: Ac
       if (input.accept === true) {
         if (!input.departmentCode) fail('departmentCode', '必填，不能为空');
         else if (input.departmentCode === ticket.departmentCode) fail('departmentCode', '同意退单时须改派到其他单位');
+        else if (pendingCoHandlers(ticket).some((c) => c.departmentCode === input.departmentCode)) fail('departmentCode', '该单位是本工单的协办单位，不能同时主办');
       } else if (input.accept === false && input.departmentCode && input.departmentCode !== ticket.departmentCode) {
         fail('departmentCode', '不同意退单时工单退回原单位，不能指定其他单位');
       }

@@ -393,6 +393,9 @@ class Step {
         this.event('commented', input.public, clean(input.note), {});
         break;
       case 'request_pause': {
+        if (input.until && new Date(input.until).getTime() <= this.now.getTime()) {
+          throw new DomainError('VALIDATION_FAILED', undefined, [{ path: 'until', message: '预计恢复时间须晚于现在' }]);
+        }
         const pendingPause = { reason: clean(input.reason) as string, until: input.until ?? null };
         this.set({ pendingPause });
         this.event('pause_requested', false, pendingPause.reason, { until: pendingPause.until, dueAt: t.dueAt.toISOString() });

@@ -23,6 +23,8 @@ const STAFF_TEMPLATE_LABELS: Record<string, string> = {
   screening_requested: '有甄别申请，待审批',
   screening_decided: '甄别申请已审批',
   reported_up: '工单已上报',
+  cohandling_assigned: '新协办工单，请签收并在协办期限前反馈意见',
+  cohandling_submitted: '协办单位已反馈意见',
 };
 
 /** The inbox line of a notification; escalation steps are worded from the ladder in force. */

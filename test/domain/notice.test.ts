@@ -631,3 +631,40 @@ t.test('no personal data in the model, the text, the CSV or any WeCom part', asy
     { numRuns: 400 },
   );
 });
+
+t.test('SPEC §18 by hand: a screened, a paused and a co-handled ticket', async (t) => {
+  const month = [
+    // Screened (重复诉求), replied late and rated dissatisfied: counted received and closed, in no rate.
+    ticket('200001', {
+      receivedAt: at('2026-11-05T09:00'), departmentCode: 'cj', status: 'closed', outcome: 'explained', screeningCategory: 'repeated',
+      assignedAt: at('2026-11-05T10:00'), signOffDueAt: endOf('2026-11-06'), firstAcceptedAt: at('2026-11-09T10:00'),
+      repliedAt: at('2026-11-30T10:00'), dueAt: endOf('2026-11-20'), closedAt: at('2026-11-30T12:00'), satisfaction: 'dissatisfied', resolved: false,
+    }),
+    // Paused, its old due instant passed: not overdue (not in the on-time denominator either).
+    ticket('200002', {
+      receivedAt: at('2026-11-06T09:00'), departmentCode: 'cj', status: 'in_progress', paused: true,
+      assignedAt: at('2026-11-06T10:00'), signOffDueAt: endOf('2026-11-09'), firstAcceptedAt: at('2026-11-06T11:00'), dueAt: endOf('2026-11-20'),
+    }),
+    // Led by cj, co-handled by sw: replied on time, satisfied.
+    ticket('200003', {
+      receivedAt: at('2026-11-07T09:00'), departmentCode: 'cj', status: 'closed', outcome: 'resolved', coDepartmentCodes: ['sw'],
+      assignedAt: at('2026-11-07T10:00'), signOffDueAt: endOf('2026-11-09'), firstAcceptedAt: at('2026-11-07T11:00'),
+      repliedAt: at('2026-11-18T10:00'), dueAt: endOf('2026-11-27'), closedAt: at('2026-11-19T10:00'), satisfaction: 'satisfied', resolved: true,
+    }),
+  ];
+  const model = buildNoticeModel(input({ tickets: month }));
+  // received 3, closed 2 (t1, t3). On time: only t3 counts (t1 screened, t2 paused) → 1/1.
+  // Response: t2 (11:00 ≤ 11-09) and t3 on time; t1 screened → 2/2. Reached follow-ups: t3 only → 1/1.
+  t.strictSame(model.totals, {
+    received: 3, closed: 2, onTime: 1, onTimeRate: r(1, 1, 1), avgFirstResponseHours: Math.round(((97 + 2 + 2) / 3) * 10) / 10,
+    responseRate: r(2, 2, 1), resolutionRate: r(1, 1, 1), satisfactionRate: r(1, 1, 1),
+    screened: 1, screenedByCategory: { ...NONE_SCREENED, repeated: 1 },
+  });
+  t.strictSame(model.departments.map((d) => [d.code, d.received, d.overdueOpen, d.screened, d.coHandling]), [
+    ['cj', 3, 0, 1, 0],
+    ['sw', 0, 0, 0, 1],
+  ]);
+  t.match(noticeText(model), '经甄别不计入三率1件（重复诉求1件）');
+  t.match(noticeText(model), '水务站：受理0件');
+  t.match(noticeText(model), '协办1件');
+});

@@ -38,6 +38,11 @@ t.test('a co-handled ticket: visibility, sign-off, answer, the lead reply waits'
   t.equal(json(unknown).details[0].path, 'coDepartmentCodes.0');
 
   const assigned = await act('clerk', no, 'assign', { departmentCode: 'cj', coDepartmentCodes: ['sw'], categoryCode: 'road' });
+  const both = await rawAct(ctx, await as('cj'), no, 'return', { reasonCode: 'wrong_function', reason: '应由水务站主办' });
+  t.equal(both.statusCode, 200);
+  const toCo = await rawAct(ctx, await as('supervisor'), no, 'decide_return', { accept: true, departmentCode: 'sw' });
+  t.equal(json(toCo).details[0].path, 'departmentCode', 'a co-handling department cannot also lead');
+  await act('supervisor', no, 'decide_return', { accept: false });
   t.same(assigned.coHandlers.map((c: { departmentCode: string; state: string }) => [c.departmentCode, c.state]), [['sw', 'assigned']]);
   const shown = json(await get(`/api/v1/tickets/${no}`, 'supervisor'));
   // Lead due Wed 12-16 23:59:59 +08; co-handling 3 working days before: Fri 12-11 23:59:59 +08.
@@ -51,6 +56,10 @@ t.test('a co-handled ticket: visibility, sign-off, answer, the lead reply waits'
   t.same(json(swView).allowedActions, ['accept', 'comment'], 'sign off first');
   t.ok(json(await get('/api/v1/tickets', 'sw')).items.some((i: { ticketNo: string }) => i.ticketNo === no), 'in its list');
   t.ok(json(await get('/api/v1/inbox', 'sw')).tasks.some((i: { ticketNo: string }) => i.ticketNo === no), 'in its inbox');
+  const { rows: told } = await ctx.db.pool.query(
+    `SELECT o.payload->>'departmentCode' AS dept FROM outbox o JOIN tickets t ON t.id = (o.payload->>'ticketId')::bigint
+      WHERE o.topic = 'staff-notifications' AND o.payload->>'template' = 'cohandling_assigned' AND t.ticket_no = $1`, [no]);
+  t.same(told, [{ dept: 'sw' }], 'the co-handling department is told (its inbox line: 新协办工单…)');
   t.equal((await get(`/api/v1/tickets/${no}`, 'mz')).statusCode, 404);
 
   await act('cj', no, 'accept');

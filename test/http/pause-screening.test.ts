@@ -92,6 +92,8 @@ t.test('a refused pause changes no clock; resume needs a pause', async (t) => {
   const no = await register('路灯不亮了好几天', '13600000012');
   await act('clerk', no, 'assign', { departmentCode: 'cj', categoryCode: 'road' });
   await act('handler', no, 'accept');
+  const past = await rawAct(ctx, await as('handler'), no, 'request_pause', { reason: '等待配件', until: '2026-11-01T09:00:00+08:00' });
+  t.equal(json(past).details[0].path, 'until', 'an expected resume in the past is refused');
   const notPaused = await rawAct(ctx, await as('handler'), no, 'resume', {});
   t.equal(notPaused.statusCode, 409);
   t.equal(json(notPaused).message, '该工单没有在中止计时');

@@ -51,6 +51,15 @@ export async function deadlinesOf(db: Db, ticketId: string): Promise<DeadlineRow
   return rows.map(mapRow);
 }
 
+/** Closes every open row of a ticket (a past case imported closed: nothing left to watch). */
+export async function closeAllDeadlines(db: Db, ticketId: string, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE ticket_deadlines SET state = 'done', closed_at = $2, next_step_at = NULL, paused_at = NULL
+      WHERE ticket_id = $1 AND state = 'open'`,
+    [ticketId, now],
+  );
+}
+
 /** An action's plan for one ticket: closes rows, rewrites the changed ones, inserts the new ones. */
 export async function writeDeadlines(
   db: Db,

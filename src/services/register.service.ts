@@ -13,6 +13,7 @@ import { pastCaseTrail } from '../domain/ledger-history.js';
 import { withTx, type Db } from '../db/tx.js';
 import { canonicalJson } from '../db/audit.repository.js';
 import * as tickets from '../db/tickets.repository.js';
+import { closeAllDeadlines } from '../db/deadlines.repository.js';
 import * as idem from '../db/idempotency.repository.js';
 import { jobs, type JobMessage } from '../queue/jobs.js';
 import { writeRegistrationTrail } from '../db/registration.repository.js';
@@ -258,8 +259,12 @@ function closedPastCase(row: tickets.TicketRow, past: PastCase, trail: ReturnTyp
     escalationLevel: null,
     signOffEscalationLevel: null,
     calendarWarning: row.calendarWarning,
-    resolveStartedAt: row.resolveStartedAt,
-    nextEscalationAt: null,
-    signOffNextEscalationAt: null,
+    pendingPause: null,
+    paused: false,
+    pendingScreening: null,
+    screeningCategory: null,
+    screenedAt: null,
+    reportedUpAt: null,
+    coHandlers: row.coHandlers,
   };
 }

@@ -105,7 +105,7 @@ export async function seedNoticeTickets(pool: pg.Pool, opts: { perMonth: number;
     const { rows: defs } = await client.query<{ name: string; def: string }>(
       `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
          FROM pg_index i
-        WHERE i.indrelid IN ('tickets'::regclass, 'ticket_events'::regclass)
+        WHERE i.indrelid IN ('tickets'::regclass, 'ticket_events'::regclass, 'ticket_deadlines'::regclass)
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`,
     );
     for (const d of defs) await client.query(`DROP INDEX ${d.name}`);
@@ -229,11 +229,31 @@ export async function seedNoticeTickets(pool: pg.Pool, opts: { perMonth: number;
       [since],
     );
     phase('insert events');
+    // Their deadlines as rows (SPEC §18; what migration 0019 makes of older tickets): the resolve
+    // deadline of each, open while the reply is awaited, and the sign-off of the assigned ones.
+    // Open rows have no step left to run and no level (the seed invents no escalation history).
+    await client.query(
+      `INSERT INTO ticket_deadlines (ticket_id, kind, department_code, started_at, due_at, level, state, closed_at)
+       SELECT t.id, 'resolve', t.department_code, t.received_at, t.due_at,
+              NULL, CASE WHEN open THEN 'open' ELSE 'done' END,
+              CASE WHEN open THEN NULL ELSE coalesce(t.replied_at, t.closed_at, t.updated_at) END
+         FROM tickets t, LATERAL (SELECT t.status IN ('registered', 'assigned', 'in_progress', 'returned') AS open) o
+        WHERE t.id > $1::bigint
+       UNION ALL
+       SELECT t.id, 'sign_off', t.department_code, t.assigned_at, t.sign_off_due_at,
+              NULL, CASE WHEN t.status = 'assigned' THEN 'open' ELSE 'done' END,
+              CASE WHEN t.status = 'assigned' THEN NULL ELSE coalesce(t.accepted_at, t.closed_at, t.updated_at) END
+         FROM tickets t
+        WHERE t.id > $1::bigint AND t.assigned_at IS NOT NULL AND t.sign_off_due_at IS NOT NULL`,
+      [since],
+    );
+    phase('insert deadlines');
     for (const d of defs) await client.query(d.def);
     phase(`rebuild ${defs.length} indexes`);
     if (replica) await client.query("SET session_replication_role = 'origin'");
     await client.query('ANALYZE tickets');
     await client.query('ANALYZE ticket_events');
+    await client.query('ANALYZE ticket_deadlines');
     phase('analyze');
     const { from, to } = monthRange(month);
     const { rows: counts } = await client.query<{ month: number; all: number }>(

@@ -3,8 +3,9 @@
 //   POST /insert      — one single-row INSERT into bench_baseline (the tickets' hot columns);
 //   GET  /select/:no  — one SELECT by the unique text key tickets.ticket_no.
 //   POST /register    — the same-work baseline of SPEC §14: what a registration writes (the
-//                       idempotency record, the ticket, its first timeline event, its outbox rows,
-//                       the stored answer), by hand, in one transaction on the real tables.
+//                       idempotency record, the ticket, its resolve deadline row, its first timeline
+//                       event, its outbox rows, the stored answer), by hand, in one transaction on
+//                       the real tables.
 // No validation, sessions, logging or rate limiting: what is left is the cost of HTTP, JSON and
 // the Postgres work, which the real endpoints are compared to.
 import Fastify from 'fastify';
@@ -55,13 +56,18 @@ app.post<{ Body: Body & { complainant?: { name?: string; phone?: string }; addre
     );
     const { rows } = await client.query(
       `INSERT INTO tickets (ticket_no, status, kind, channel, content, complainant_name, complainant_phone, village_code,
-          address, category_code, received_at, registered_at, due_at, updated_at, resolve_started_at)
-       VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $10, $10)
+          address, category_code, received_at, registered_at, due_at, updated_at)
+       VALUES ($1, 'registered', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $10)
        RETURNING id::text, ticket_no, status, kind, channel, content, village_code, category_code, received_at, due_at`,
       [no, b.kind, b.channel, b.content, b.complainant?.name ?? null, b.complainant?.phone ?? null, b.villageCode ?? null,
         b.address ?? null, b.categoryCode ?? null, now, due],
     );
     const ticket = rows[0] as { id: string };
+    // Its resolve deadline, a row of its own (SPEC §18), with the ladder's first step.
+    await client.query(
+      `INSERT INTO ticket_deadlines (ticket_id, kind, started_at, due_at, next_step_at) VALUES ($1, 'resolve', $2, $3, $4)`,
+      [ticket.id, now, due, new Date(now.getTime() + 10 * 86_400_000)],
+    );
     await client.query(
       `INSERT INTO ticket_events (ticket_id, type, at, actor_label, public, data) VALUES ($1, 'registered', $2, 'bench', true, $3)`,
       [ticket.id, now, JSON.stringify({ channel: b.channel, kind: b.kind, dueAt: due.toISOString() })],

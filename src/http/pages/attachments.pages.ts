@@ -31,7 +31,9 @@ export function attachmentNotices(query: Record<string, unknown>): { attachmentN
   return { attachmentNotice: NOTICES[att] ?? null, attachmentError: ERRORS[err] ?? (err ? '上传失败，请重试。' : null) };
 }
 
-const back = (ticketNo: string, q: string) => `/staff/tickets/${ticketNo}?${q}#attachments`;
+// The number comes from the address as typed: encoded, so a stray character (a BOM, a space)
+// stays a not-found page there instead of an invalid Location header here.
+const back = (ticketNo: string, q: string) => `/staff/tickets/${encodeURIComponent(ticketNo)}?${q}#attachments`;
 
 const pages: FastifyPluginAsync = async (app) => {
   const deps = app.deps;

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { migrate } from '../src/db/migrate.js';
 import { prepareQueueSchema } from '../src/db/queue-schema.js';
 import { ensureAppRole, urlAs } from '../src/db/roles.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../src/db/embedded.js';
+import { startEmbeddedPostgres, UTF8_DATABASE, type EmbeddedServer } from '../src/db/embedded.js';
 import { withTx } from '../src/db/tx.js';
 import { loadDefaultCatalogue } from '../src/services/default-catalogue.js';
 
@@ -178,7 +178,7 @@ async function main(): Promise<number> {
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
     await dropStale(admin);
-    await admin.query(`CREATE DATABASE "${TEMPLATE}"`);
+    await admin.query(`CREATE DATABASE "${TEMPLATE}" ${UTF8_DATABASE}`);
     await admin.end();
 
     const templateUrl = withDatabase(serverUrl, TEMPLATE);

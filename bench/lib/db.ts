@@ -1,5 +1,6 @@
 // The bench's own database on the server named by DATABASE_URL: created, migrated and given the
 // default catalogue at the start, dropped at the end (also after a failure or Ctrl-C).
+import { UTF8_DATABASE } from '../../src/db/embedded.js';
 import pg from 'pg';
 import { migrate } from '../../src/db/migrate.js';
 import { withTx } from '../../src/db/tx.js';
@@ -37,7 +38,7 @@ export async function createBenchDb(serverUrl: string): Promise<BenchDb> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.query(`CREATE DATABASE "${name}" ${UTF8_DATABASE}`);
   const { rows } = await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v");
   await admin.end();
   const url = withDatabase(serverUrl, name);

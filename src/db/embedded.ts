@@ -123,6 +123,9 @@ export function embeddedDataDir(dir: string): string {
   return path.join(rootHome(), 'data', key, path.basename(abs));
 }
 
+/** CREATE DATABASE options: UTF-8 even in a cluster whose default is not (an older embedded one). */
+export const UTF8_DATABASE = "TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'";
+
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; database?: string }): Promise<EmbeddedServer> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dir = embeddedDataDir(opts.dir);
@@ -141,6 +144,9 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
     onLog: () => undefined,
     onError: () => undefined,
     postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
+    // UTF-8 whatever the machine's locale (unset LANG made initdb choose SQL_ASCII, in which
+    // Chinese text is bytes: no normalisation, no character classes — the search index fails).
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
   });
   if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
@@ -149,7 +155,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; d
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (!rowCount) await client.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+    if (!rowCount) await client.query(`CREATE DATABASE "${database.replace(/"/g, '')}" ${UTF8_DATABASE}`);
   } finally {
     await client.end();
   }

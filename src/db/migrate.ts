@@ -13,6 +13,7 @@ export interface MigrateLog {
 }
 
 export async function migrate(databaseUrl: string, log?: MigrateLog): Promise<string[]> {
+  await requireUtf8(databaseUrl);
   const applied = await runner({
     databaseUrl,
     dir: MIGRATIONS_DIR,
@@ -27,6 +28,27 @@ export async function migrate(databaseUrl: string, log?: MigrateLog): Promise<st
   const names = applied.map((m) => m.name);
   if (names.length > 0) log?.info(`applied migrations: ${names.join(', ')}`);
   return names;
+}
+
+/**
+ * Chinese text needs a UTF-8 database: the search index (migration 0023) normalises and splits it
+ * by character. A SQL_ASCII database (what initdb makes when LANG is unset) is refused by name.
+ */
+async function requireUtf8(databaseUrl: string): Promise<void> {
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ server_encoding: string; datname: string }>('SELECT current_setting($1) AS server_encoding, current_database() AS datname', ['server_encoding']);
+    const { server_encoding: encoding, datname } = rows[0];
+    if (encoding !== 'UTF8') {
+      throw new Error(
+        `database "${datname}" is encoded ${encoding}; Huiying needs UTF8 (Chinese text). ` +
+          `Create it with ENCODING 'UTF8' (e.g. CREATE DATABASE ${datname} ${"TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"}) and restore into it.`,
+      );
+    }
+  } finally {
+    await c.end();
+  }
 }
 
 /**

@@ -42,19 +42,14 @@ const commitSchema = z.object({
   failed: z.number(),
   errors: z.array(rowError),
 });
-const statusSchema = z.object({
-  importId: z.string(),
-  status: z.enum(['validated', 'committing', 'committed']),
-  fileName: z.string(),
-  source: z.enum(IMPORT_SOURCES),
-  rows: z.number(),
-  valid: z.number(),
-  invalid: z.number(),
-  alreadyImported: z.number(),
-  total: z.number(),
-  done: z.number(),
-  result: commitSchema.nullable(),
-});
+const statusSchema = reportSchema
+  .pick({ importId: true, fileName: true, source: true, rows: true, valid: true, invalid: true, alreadyImported: true })
+  .extend({
+    status: z.enum(['validated', 'committing', 'committed']),
+    total: z.number(),
+    done: z.number(),
+    result: commitSchema.nullable(),
+  });
 
 function uploader(request: FastifyRequest): Uploader {
   const s = staffActor(request);

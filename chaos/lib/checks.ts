@@ -24,8 +24,10 @@ export interface TicketRow {
 export async function ticketsOf(db: pg.Pool, prefix: string): Promise<TicketRow[]> {
   const { rows } = await db.query(
     `SELECT id::text, ticket_no, substring(content from '^\\[([^\\]]+)\\]') AS req, complainant_phone, status, kind,
-            received_at, resolve_started_at, due_at, assigned_at, sign_off_due_at
-       FROM tickets WHERE starts_with(content, $1) ORDER BY id`,
+            received_at, due_at, assigned_at, sign_off_due_at,
+            -- the resolve clock's start: its deadline row's (SPEC §18, migration 0019), the first one
+            (SELECT d.started_at FROM ticket_deadlines d WHERE d.ticket_id = t.id AND d.kind = 'resolve' ORDER BY d.id LIMIT 1) AS resolve_started_at
+       FROM tickets t WHERE starts_with(content, $1) ORDER BY id`,
     [`[${prefix}-`],
   );
   return rows.map((r) => ({

@@ -41,7 +41,7 @@
 //   Summary: publicSummary if a person wrote one, else the content — either way through scrubText
 //   with the complainant's name and address, ≤ 80 characters.
 
-import { rate, MONTH_RE, type Rate } from './stats.js';
+import { rate, MONTH_RE } from './stats.js';
 import { shanghaiDateKeyIso } from './local-date.js';
 import { HOUR_MS, SCREENED_FIELDS, figureRowsFromTickets, zeroCounts, type NoticeCounts, type NoticeFigureRow, type NoticeFigureSet } from './notice-figures.js';
 import { formatTicketNo } from './ticket-number.js';
@@ -50,6 +50,8 @@ import { CHANNEL_LABELS, CHANNELS, KIND_LABELS, KINDS } from './sla.js';
 import { containsPersonalData, scrubText, villageOnly } from './masking.js';
 
 export type { Rate } from './stats.js';
+export type { CountRow, CellCount, VillageRow, DepartmentRow, ScreenedCounts, NoticeCase, NoticeTotals, NoticeModel } from './notice-model.js';
+import type { CellCount, VillageRow, DepartmentRow, ScreenedCounts, NoticeCase, NoticeTotals, NoticeModel } from './notice-model.js';
 
 export interface NoticeTicket {
   ticketNo: string;
@@ -106,80 +108,6 @@ export interface NoticeInput {
   labels?: Partial<NoticeLabels>;
   /** The township's official numbers (TOWNSHIP_HOTLINES): kept as written in the next steps. */
   officialNumbers?: readonly string[];
-}
-
-export interface CountRow {
-  code: string | null;
-  name: string;
-  count: number;
-}
-
-/** A village × category count: "<3" for 1 or 2 tickets (they could identify a person). */
-export type CellCount = number | '<3';
-
-export interface VillageRow {
-  code: string | null;
-  name: string;
-  count: number;
-  byCategory: { code: string | null; name: string; count: CellCount }[];
-}
-
-export interface DepartmentRow {
-  code: string;
-  name: string;
-  received: number;
-  closed: number;
-  onTime: number;
-  onTimeRate: Rate;
-  overdueOpen: number;
-  satisfactionRate: Rate;
-  improperReturns: number;
-  /** Screened (甄别) tickets of the department, out of its rates (SPEC §18). */
-  screened: number;
-  /** Tickets of the month it co-handles (协办), besides those it leads (SPEC §18). */
-  coHandling: number;
-}
-
-/** Screened tickets by 甄别 category (SPEC §18). */
-export type ScreenedCounts = Record<keyof typeof SCREENED_FIELDS, number>;
-
-export interface NoticeCase {
-  ticketNo: string; // 20261125-483920-7
-  date: string; // YYYY-MM-DD, Asia/Shanghai
-  village: string | null;
-  category: string;
-  summary: string;
-  department: string | null;
-  status: string;
-  statusLabel: string;
-  outcome: string | null;
-  outcomeLabel: string | null;
-}
-
-export interface NoticeTotals {
-  received: number;
-  closed: number;
-  onTime: number;
-  onTimeRate: Rate;
-  avgFirstResponseHours: number | null;
-  responseRate: Rate;
-  resolutionRate: Rate;
-  satisfactionRate: Rate;
-  /** SPEC §18: screened tickets, left out of every rate above, in total and by category. */
-  screened: number;
-  screenedByCategory: ScreenedCounts;
-}
-
-export interface NoticeModel {
-  month: string;
-  totals: NoticeTotals;
-  byChannel: CountRow[];
-  byKind: CountRow[];
-  byCategory: CountRow[];
-  byVillage: VillageRow[];
-  departments: DepartmentRow[];
-  cases: NoticeCase[];
-  nextSteps: string | null;
 }
 
 /**
